@@ -1,0 +1,116 @@
+// The `attnlab` command line: train, resume, generate, prepare data.
+// Every error goes to stderr with a non-zero exit code.
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include <cstdio>
+#include <exception>
+#include <iostream>
+
+#include "datasets/corpora.h"
+#include "trainers/recipes.h"
+
+namespace {
+
+// LibTorch appends a C++ backtrace to its messages; users need only the sentence.
+std::string clean_message(const std::string& what) {
+  auto cut = what.find("\nException raised from");
+  if (cut == std::string::npos) cut = what.find("Exception raised from");
+  std::string msg = what.substr(0, cut);
+  while (!msg.empty() && (msg.back() == '\n' || msg.back() == ' ')) msg.pop_back();
+  return msg;
+}
+
+void add_train(CLI::App& app, int& status) {
+  auto* cmd = app.add_subcommand("train", "Train an experiment from a YAML config, or resume a run");
+  auto args = std::make_shared<std::vector<std::string>>();
+  auto resume = std::make_shared<std::string>();
+  cmd->add_option("args", *args, "CONFIG followed by section.key=value overrides (only overrides with --resume)");
+  cmd->add_option("--resume", *resume, "Continue the run in RUN_DIR from its last.pt")->type_name("RUN_DIR");
+  cmd->footer(
+      "Examples:\n  attnlab train configs/gpt/kjv_char.yaml\n"
+      "  attnlab train configs/gpt/kjv_char.yaml trainer.max_iters=500 experiment.name=short\n"
+      "  attnlab train --resume runs/kjv_char");
+  cmd->callback([args, resume, &status] {
+    attnlab::TrainRequest req;
+    req.resume_dir = *resume;
+    std::vector<std::string> rest = *args;
+    if (req.resume_dir.empty()) {
+      if (rest.empty()) throw CLI::ValidationError("train", "needs a CONFIG file (or --resume RUN_DIR)");
+      req.config_path = rest.front();
+      rest.erase(rest.begin());
+    }
+    for (const auto& o : rest)
+      if (o.find('=') == std::string::npos)
+        throw CLI::ValidationError("train", "'" + o + "' is not an override of the form section.key=value");
+    req.overrides = rest;
+    auto summary = attnlab::train(req);
+    if (summary.signal != 0) {
+      status = 128 + summary.signal;
+      return;
+    }
+    fmt::print("done: {} steps, best val loss {:.4f}; sample with: attnlab generate {}\n", summary.step,
+               summary.best_val_loss, summary.run_dir);
+  });
+}
+
+void add_generate(CLI::App& app) {
+  auto* cmd = app.add_subcommand("generate", "Sample text from a trained run");
+  auto req = std::make_shared<attnlab::GenerateRequest>();
+  cmd->add_option("run_dir", req->run_dir, "Run directory written by `attnlab train`")->required();
+  cmd->add_option("--prompt", req->prompt, "Text to continue")->capture_default_str();
+  cmd->add_option("--max-new-tokens", req->max_new_tokens, "Tokens to generate")->capture_default_str();
+  cmd->add_option("--temperature", req->temperature, "Sampling temperature; 0 = greedy")->capture_default_str();
+  cmd->add_option("--top-k", req->top_k, "Sample among the k most likely tokens; 0 = all")->capture_default_str();
+  cmd->add_option("--seed", req->seed, "Sampling seed")->capture_default_str();
+  cmd->add_option("--checkpoint", req->checkpoint, "best or last")
+      ->check(CLI::IsMember({"best", "last"}))
+      ->capture_default_str();
+  cmd->add_option("--device", req->device, "auto, cpu or cuda (default: the run's)")
+      ->check(CLI::IsMember({"auto", "cpu", "cuda"}));
+  cmd->callback([req] {
+    std::string text = attnlab::generate(*req);
+    std::fwrite(text.data(), 1, text.size(), stdout);
+    std::fputs("\n", stdout);
+  });
+}
+
+void add_data(CLI::App& app) {
+  auto* data = app.add_subcommand("data", "Prepare datasets from installed packages");
+  data->require_subcommand(1);
+  auto* prepare = data->add_subcommand("prepare", "Write a corpus to data/NAME/ (one verse per line)");
+  auto name = std::make_shared<std::string>();
+  auto out = std::make_shared<std::string>();
+  std::string names;
+  for (const auto& c : attnlab::corpora()) names += "\n  " + c.name + ": " + c.description;
+  prepare->add_option("name", *name, "Corpus to prepare")->required();
+  prepare->add_option("--out", *out, "Output directory (default: data/NAME)");
+  prepare->footer("Corpora:" + names);
+  prepare->callback([name, out] {
+    const auto& corpus = attnlab::find_corpus(*name);
+    const std::string dir = out->empty() ? "data/" + corpus.name : *out;
+    size_t n = attnlab::prepare_corpus(corpus.name, dir);
+    fmt::print("wrote {} verses to {}/{}.txt (references in {}.refs)\n", n, dir, corpus.name, corpus.name);
+  });
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"attnlab: transformer research on LibTorch (GPT, BERT, seq2seq, ViT from shared blocks)"};
+  app.require_subcommand(1);
+  int status = 0;
+  add_train(app, status);
+  add_generate(app);
+  add_data(app);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);  // --help prints to stdout and returns 0; usage errors go to stderr
+  } catch (const std::exception& e) {
+    std::fflush(stdout);
+    fmt::print(stderr, "error: {}\n", clean_message(e.what()));
+    return 1;
+  }
+  return status;
+}

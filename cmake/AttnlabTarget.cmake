@@ -1,0 +1,14 @@
+# Common settings for every attnlab target: include root, warnings, shared PCH.
+function(attnlab_configure_target target)
+  target_include_directories(${target} PUBLIC ${PROJECT_SOURCE_DIR})
+  target_compile_options(${target} PRIVATE -Wall -Wextra -Wno-unused-parameter)
+  set_target_properties(${target} PROPERTIES POSITION_INDEPENDENT_CODE ON)
+endfunction()
+
+# A library that includes LibTorch: reuses the one precompiled <torch/torch.h>.
+function(attnlab_torch_library target)
+  add_library(${target} STATIC ${ARGN})
+  attnlab_configure_target(${target})
+  target_link_libraries(${target} PUBLIC ${TORCH_LIBRARIES})
+  target_precompile_headers(${target} REUSE_FROM attnlab_pch)
+endfunction()

@@ -1,0 +1,51 @@
+#include "core/blocks/attention.h"
+
+#include <cmath>
+#include <limits>
+
+namespace attnlab {
+
+MultiHeadAttentionImpl::MultiHeadAttentionImpl(const MultiHeadAttentionOptions& options_) : options(options_) {
+  TORCH_CHECK(options.n_embd() % options.n_head() == 0, "n_embd (", options.n_embd(),
+              ") must be divisible by n_head (", options.n_head(), ")");
+  const int64_t C = options.n_embd();
+  c_attn = register_module("c_attn", torch::nn::Linear(torch::nn::LinearOptions(C, 3 * C).bias(options.bias())));
+  c_proj = register_module("c_proj", torch::nn::Linear(torch::nn::LinearOptions(C, C).bias(options.bias())));
+  attn_dropout = register_module("attn_dropout", torch::nn::Dropout(options.dropout()));
+  resid_dropout = register_module("resid_dropout", torch::nn::Dropout(options.dropout()));
+}
+
+torch::Tensor MultiHeadAttentionImpl::forward(const torch::Tensor& x, const torch::Tensor& memory,
+                                              const torch::Tensor& key_padding_mask) {
+  const int64_t C = options.n_embd(), nh = options.n_head();
+  torch::Tensor q, k, v;
+  if (!memory.defined()) {
+    auto qkv = c_attn(x).chunk(3, -1);
+    q = qkv[0], k = qkv[1], v = qkv[2];
+  } else {
+    // Slicing the weight by the (constant) model width keeps the trace shape-generic.
+    const auto& w = c_attn->weight;
+    const auto& b = c_attn->bias;
+    q = torch::linear(x, w.narrow(0, 0, C), b.defined() ? b.narrow(0, 0, C) : b);
+    auto kv = torch::linear(memory, w.narrow(0, C, 2 * C), b.defined() ? b.narrow(0, C, 2 * C) : b).chunk(2, -1);
+    k = kv[0], v = kv[1];
+  }
+  // [B, T, C] -> [B, nh, T, hd]; sizes come from the tensors, never from C++ ints.
+  auto split_heads = [nh](const torch::Tensor& t) { return t.unflatten(-1, {nh, -1}).transpose(1, 2); };
+  q = split_heads(q), k = split_heads(k), v = split_heads(v);
+
+  const double scale = 1.0 / std::sqrt(static_cast<double>(C / nh));
+  auto att = torch::matmul(q, k.transpose(-2, -1)) * scale;  // [B, nh, T, S]
+  const double neg_inf = -std::numeric_limits<double>::infinity();
+  if (options.causal()) {
+    // Mask built from the scores themselves: [T, S], true above the diagonal (the future).
+    auto future = torch::ones_like(att.select(0, 0).select(0, 0), torch::kBool).triu(1);
+    att = att.masked_fill(future, neg_inf);
+  }
+  if (key_padding_mask.defined()) att = att.masked_fill(key_padding_mask.unsqueeze(1).unsqueeze(2), neg_inf);
+  att = attn_dropout(torch::softmax(att, -1));
+  auto y = torch::matmul(att, v).transpose(1, 2).flatten(-2);  // [B, T, C]
+  return resid_dropout(c_proj(y));
+}
+
+}  // namespace attnlab

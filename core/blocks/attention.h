@@ -1,0 +1,37 @@
+// Multi-head scaled dot-product attention: causal self-attention (GPT), bidirectional
+// self-attention with a key-padding mask (BERT, ViT, encoders) and cross-attention (decoders).
+#pragma once
+
+#include <torch/torch.h>
+
+namespace attnlab {
+
+struct MultiHeadAttentionOptions {
+  MultiHeadAttentionOptions(int64_t n_embd, int64_t n_head) : n_embd_(n_embd), n_head_(n_head) {}
+  TORCH_ARG(int64_t, n_embd);
+  TORCH_ARG(int64_t, n_head);
+  TORCH_ARG(bool, bias) = true;      // biases on the input and output projections
+  TORCH_ARG(double, dropout) = 0.0;  // on attention weights and on the output (residual) projection
+  TORCH_ARG(bool, causal) = false;   // position t attends to positions <= t only
+};
+
+class MultiHeadAttentionImpl : public torch::nn::Module {
+ public:
+  explicit MultiHeadAttentionImpl(const MultiHeadAttentionOptions& options);
+
+  // x: [B, T, C]. memory: [B, S, C] for cross-attention (keys and values come from it),
+  // undefined for self-attention. key_padding_mask: [B, S] bool, true = ignore that key.
+  // Returns [B, T, C].
+  torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& memory = {},
+                        const torch::Tensor& key_padding_mask = {});
+
+  MultiHeadAttentionOptions options;
+  // q, k and v projections in one matrix [3C, C]: one matmul for self-attention;
+  // cross-attention applies its q rows to x and its k, v rows to memory.
+  torch::nn::Linear c_attn{nullptr};
+  torch::nn::Linear c_proj{nullptr};  // output projection
+  torch::nn::Dropout attn_dropout{nullptr}, resid_dropout{nullptr};
+};
+TORCH_MODULE(MultiHeadAttention);
+
+}  // namespace attnlab

@@ -1,0 +1,36 @@
+// Positional encodings: a learned table (GPT-2, BERT, ViT) or the fixed sinusoids of
+// "Attention Is All You Need". Both are looked up by a positions tensor, never by arange(T).
+#pragma once
+
+#include <torch/torch.h>
+
+#include <string>
+
+namespace attnlab {
+
+// Positions 0..T-1 of a [B, T, ...] tensor, derived from the tensor itself so that a
+// traced model stays shape-generic.
+torch::Tensor positions_like(const torch::Tensor& x);
+
+struct PositionalEncodingOptions {
+  PositionalEncodingOptions(int64_t max_len, int64_t n_embd) : max_len_(max_len), n_embd_(n_embd) {}
+  TORCH_ARG(int64_t, max_len);
+  TORCH_ARG(int64_t, n_embd);
+  TORCH_ARG(std::string, kind) = "learned";  // "learned" | "sinusoidal"
+};
+
+class PositionalEncodingImpl : public torch::nn::Module {
+ public:
+  explicit PositionalEncodingImpl(const PositionalEncodingOptions& options);
+  // positions: [T] int64 -> [T, n_embd]
+  torch::Tensor forward(const torch::Tensor& positions);
+
+  PositionalEncodingOptions options;
+  torch::Tensor weight;  // learned: a parameter; sinusoidal: the buffer "pe"
+};
+TORCH_MODULE(PositionalEncoding);
+
+// The sinusoid table: pe[p, 2i] = sin(p / 10000^(2i/d)), pe[p, 2i+1] = cos(p / 10000^(2i/d)).
+torch::Tensor sinusoidal_table(int64_t max_len, int64_t n_embd);
+
+}  // namespace attnlab

@@ -1,0 +1,43 @@
+#include "core/blocks/transformer_block.h"
+
+namespace attnlab {
+
+TransformerBlockImpl::TransformerBlockImpl(const TransformerBlockOptions& o) : options(o) {
+  TORCH_CHECK(o.norm_position() == "pre" || o.norm_position() == "post",
+              "norm_position must be 'pre' or 'post', got '", o.norm_position(), "'");
+  auto ln = [&] { return LayerNorm(LayerNormOptions(o.n_embd()).bias(o.bias())); };
+  auto mha = [&](bool causal) {
+    return MultiHeadAttention(
+        MultiHeadAttentionOptions(o.n_embd(), o.n_head()).bias(o.bias()).dropout(o.dropout()).causal(causal));
+  };
+  ln_1 = register_module("ln_1", ln());
+  attn = register_module("attn", mha(o.causal()));
+  if (o.cross_attention()) {
+    ln_cross = register_module("ln_cross", ln());
+    cross_attn = register_module("cross_attn", mha(false));
+  }
+  ln_2 = register_module("ln_2", ln());
+  mlp = register_module("mlp", FeedForward(FeedForwardOptions(o.n_embd())
+                                               .mlp_ratio(o.mlp_ratio())
+                                               .activation(o.activation())
+                                               .bias(o.bias())
+                                               .dropout(o.dropout())));
+}
+
+torch::Tensor TransformerBlockImpl::forward(const torch::Tensor& x_in, const torch::Tensor& memory,
+                                            const torch::Tensor& padding_mask,
+                                            const torch::Tensor& memory_padding_mask) {
+  TORCH_CHECK(options.cross_attention() == memory.defined(),
+              options.cross_attention() ? "a decoder block needs a memory" : "an encoder block takes no memory");
+  const bool pre = options.norm_position() == "pre";
+  // Pre-norm: x + f(norm(x)), a clean residual path (GPT-2). Post-norm: norm(x + f(x)).
+  auto sublayer = [pre](const torch::Tensor& x, LayerNorm& norm, const auto& f) {
+    return pre ? x + f(norm(x)) : norm(x + f(x));
+  };
+  auto x = sublayer(x_in, ln_1, [&](const torch::Tensor& h) { return attn(h, torch::Tensor(), padding_mask); });
+  if (options.cross_attention())
+    x = sublayer(x, ln_cross, [&](const torch::Tensor& h) { return cross_attn(h, memory, memory_padding_mask); });
+  return sublayer(x, ln_2, [&](const torch::Tensor& h) { return mlp(h); });
+}
+
+}  // namespace attnlab

@@ -1,0 +1,43 @@
+// The transformer block every model is made of. Encoder form: self-attention + feed-forward
+// (causal for GPT, bidirectional for BERT/ViT). Decoder form adds cross-attention to a memory.
+#pragma once
+
+#include <torch/torch.h>
+
+#include <string>
+
+#include "core/blocks/attention.h"
+#include "core/blocks/feed_forward.h"
+#include "core/blocks/layer_norm.h"
+
+namespace attnlab {
+
+struct TransformerBlockOptions {
+  TransformerBlockOptions(int64_t n_embd, int64_t n_head) : n_embd_(n_embd), n_head_(n_head) {}
+  TORCH_ARG(int64_t, n_embd);
+  TORCH_ARG(int64_t, n_head);
+  TORCH_ARG(int64_t, mlp_ratio) = 4;
+  TORCH_ARG(std::string, activation) = "gelu";
+  TORCH_ARG(double, dropout) = 0.0;
+  TORCH_ARG(bool, bias) = true;
+  TORCH_ARG(std::string, norm_position) = "pre";  // "pre" (GPT-2) or "post" (original Transformer, BERT)
+  TORCH_ARG(bool, causal) = false;                // self-attention sees only the past
+  TORCH_ARG(bool, cross_attention) = false;       // decoder form: attend to an encoder memory
+};
+
+class TransformerBlockImpl : public torch::nn::Module {
+ public:
+  explicit TransformerBlockImpl(const TransformerBlockOptions& options);
+
+  // x: [B, T, C]; memory: [B, S, C] (decoder form only); masks: [B, T] / [B, S] bool, true = padding.
+  torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& memory = {},
+                        const torch::Tensor& padding_mask = {}, const torch::Tensor& memory_padding_mask = {});
+
+  TransformerBlockOptions options;
+  LayerNorm ln_1{nullptr}, ln_cross{nullptr}, ln_2{nullptr};
+  MultiHeadAttention attn{nullptr}, cross_attn{nullptr};
+  FeedForward mlp{nullptr};
+};
+TORCH_MODULE(TransformerBlock);
+
+}  // namespace attnlab

@@ -1,0 +1,73 @@
+#include "core/config/loader.h"
+
+#include <filesystem>
+
+namespace attnlab {
+namespace fs = std::filesystem;
+
+namespace {
+
+NodePtr load_with_extends(const fs::path& path, std::vector<std::string>& chain) {
+  std::string key = fs::weakly_canonical(path).string();
+  for (const auto& seen : chain)
+    if (seen == key) throw ConfigError("config 'extends' cycle: " + path.string() + " extends itself");
+  chain.push_back(key);
+
+  NodePtr node = parse_yaml_file(path.string());
+  if (!node->is_map()) throw ConfigError(node->loc.str() + ": an experiment file must be a YAML map");
+  const auto* ext = node->find("extends");
+  if (!ext) return node;
+  if (ext->value->kind != ConfigNode::Kind::Scalar)
+    throw ConfigError(ext->key_loc.str() + ": 'extends' must be a file path");
+  fs::path base_path = path.parent_path() / ext->value->scalar;
+  if (!fs::exists(base_path))
+    throw ConfigError(ext->key_loc.str() + ": extends '" + ext->value->scalar +
+                      "', but " + base_path.string() + " does not exist");
+  NodePtr base = load_with_extends(base_path, chain);
+  node->erase("extends");
+  return merge(base, node);
+}
+
+}  // namespace
+
+void apply_override(const NodePtr& root, const std::string& assignment) {
+  auto eq = assignment.find('=');
+  SourceLocation where{"command-line override '" + assignment + "'", 0};
+  if (eq == std::string::npos || eq == 0)
+    throw ConfigError(where.str() + ": expected section.key=value");
+  std::string path = assignment.substr(0, eq);
+  NodePtr value = parse_yaml(assignment.substr(eq + 1), where.file);
+  if (value->is_map() && value->entries.empty() && assignment.size() == eq + 1)
+    value = ConfigNode::make_scalar("", where);  // "key=" means an empty string
+  value->loc = where;
+
+  NodePtr node = root;
+  size_t start = 0;
+  while (true) {
+    size_t dot = path.find('.', start);
+    std::string key = path.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
+    if (key.empty()) throw ConfigError(where.str() + ": empty key in '" + path + "'");
+    if (dot == std::string::npos) {
+      node->set(key, value, where);
+      return;
+    }
+    auto* entry = node->find(key);
+    if (!entry) {
+      node->set(key, ConfigNode::make_map(where), where);
+      entry = node->find(key);
+    } else if (!entry->value->is_map()) {
+      throw ConfigError(where.str() + ": '" + path.substr(0, dot) + "' is not a section");
+    }
+    node = entry->value;
+    start = dot + 1;
+  }
+}
+
+NodePtr load_config(const std::string& path, const std::vector<std::string>& overrides) {
+  std::vector<std::string> chain;
+  NodePtr root = load_with_extends(path, chain);
+  for (const auto& o : overrides) apply_override(root, o);
+  return root;
+}
+
+}  // namespace attnlab

@@ -1,0 +1,179 @@
+#include "core/config/section.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <charconv>
+#include <cstdlib>
+
+namespace attnlab {
+
+namespace {
+
+size_t edit_distance(const std::string& a, const std::string& b) {
+  std::vector<size_t> prev(b.size() + 1), cur(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) prev[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    cur[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j)
+      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
+    std::swap(prev, cur);
+  }
+  return prev[b.size()];
+}
+
+std::string join(const std::vector<std::string>& v) {
+  std::string out;
+  for (const auto& s : v) out += (out.empty() ? "" : ", ") + s;
+  return out;
+}
+
+}  // namespace
+
+std::string nearest(const std::string& word, const std::vector<std::string>& candidates) {
+  std::string best;
+  size_t best_d = std::string::npos;
+  for (const auto& c : candidates) {
+    size_t d = edit_distance(word, c);
+    if (d < best_d) best_d = d, best = c;
+  }
+  size_t limit = std::max<size_t>(2, word.size() / 3);
+  return best_d <= limit ? best : "";
+}
+
+ConfigSection::ConfigSection(NodePtr given, NodePtr resolved, std::string path, SourceLocation loc)
+    : given_(std::move(given)), resolved_(std::move(resolved)), path_(std::move(path)), loc_(std::move(loc)) {}
+
+bool ConfigSection::has(const std::string& key) const { return given_ && given_->find(key); }
+
+void ConfigSection::fail(const std::string& key, const std::string& message) const {
+  const ConfigNode::Entry* e = given_ ? given_->find(key) : nullptr;
+  SourceLocation where = e ? (e->value->loc.line ? e->value->loc : e->key_loc) : loc_;
+  throw ConfigError(fmt::format("{}: {}: {}", where.str(), dotted(key), message));
+}
+
+const ConfigNode* ConfigSection::scalar_node(const std::string& key, const char* expected) const {
+  const ConfigNode::Entry* e = given_ ? given_->find(key) : nullptr;
+  if (!e) return nullptr;
+  if (e->value->kind != ConfigNode::Kind::Scalar)
+    fail(key, fmt::format("expected {}, got a {}", expected,
+                          e->value->is_map() ? "map" : e->value->kind == ConfigNode::Kind::List ? "list" : "null"));
+  return e->value.get();
+}
+
+void ConfigSection::record(const std::string& key, const std::string& value, bool quoted) {
+  auto n = ConfigNode::make_scalar(value);
+  n->quoted = quoted;
+  resolved_->set(key, n);
+}
+
+int64_t ConfigSection::get(const std::string& key, int64_t fallback) {
+  int64_t value = fallback;
+  if (const ConfigNode* n = scalar_node(key, "an integer")) {
+    const std::string& s = n->scalar;
+    auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), value);
+    if (n->quoted || ec != std::errc() || ptr != s.data() + s.size())
+      fail(key, fmt::format("expected an integer, got '{}'", s));
+  }
+  record(key, std::to_string(value));
+  return value;
+}
+
+double ConfigSection::get(const std::string& key, double fallback) {
+  double value = fallback;
+  if (const ConfigNode* n = scalar_node(key, "a number")) {
+    const std::string& s = n->scalar;
+    char* end = nullptr;
+    errno = 0;
+    value = std::strtod(s.c_str(), &end);
+    if (n->quoted || s.empty() || end != s.c_str() + s.size() || errno == ERANGE)
+      fail(key, fmt::format("expected a number, got '{}'", s));
+  }
+  record(key, fmt::format("{}", value));
+  return value;
+}
+
+bool ConfigSection::get(const std::string& key, bool fallback) {
+  bool value = fallback;
+  if (const ConfigNode* n = scalar_node(key, "true or false")) {
+    std::string s = n->scalar;
+    std::transform(s.begin(), s.end(), s.begin(), ::tolower);
+    if (!n->quoted && (s == "true" || s == "yes" || s == "on")) value = true;
+    else if (!n->quoted && (s == "false" || s == "no" || s == "off")) value = false;
+    else fail(key, fmt::format("expected true or false, got '{}'", n->scalar));
+  }
+  record(key, value ? "true" : "false");
+  return value;
+}
+
+std::string ConfigSection::get(const std::string& key, const std::string& fallback) {
+  std::string value = fallback;
+  if (const ConfigNode* n = scalar_node(key, "a string")) value = n->scalar;
+  record(key, value, true);
+  return value;
+}
+
+std::string ConfigSection::require_string(const std::string& key) {
+  if (!has(key)) fail(key, "is required");
+  return get(key, std::string());
+}
+
+std::string ConfigSection::choice(const std::string& key, const std::string& fallback,
+                                  const std::vector<std::string>& allowed) {
+  std::string value = get(key, fallback);
+  if (std::find(allowed.begin(), allowed.end(), value) == allowed.end()) {
+    std::string near = nearest(value, allowed);
+    fail(key, fmt::format("'{}' is not one of: {}{}", value, join(allowed),
+                          near.empty() ? "" : fmt::format(" (did you mean '{}'?)", near)));
+  }
+  return value;
+}
+
+ConfigSection ConfigSection::section(const std::string& key) {
+  NodePtr sub;
+  SourceLocation where = loc_;
+  if (const ConfigNode::Entry* e = given_ ? given_->find(key) : nullptr) {
+    if (!e->value->is_map() && e->value->kind != ConfigNode::Kind::Null)
+      fail(key, "expected a section (a map of keys)");
+    if (e->value->is_map()) sub = e->value;
+    where = e->key_loc;
+  }
+  auto* r = resolved_->find(key);
+  if (!r) {
+    resolved_->set(key, ConfigNode::make_map());
+    r = resolved_->find(key);
+  }
+  return ConfigSection(sub, r->value, dotted(key), where);
+}
+
+ConfigRoot::ConfigRoot(NodePtr given) : given_(std::move(given)), resolved_(ConfigNode::make_map()) {}
+
+ConfigSection ConfigRoot::section(const std::string& key) {
+  return ConfigSection(given_, resolved_, "", given_->loc).section(key);
+}
+
+namespace {
+
+void check_keys(const ConfigNode& given, const ConfigNode& resolved, const std::string& path) {
+  for (const auto& e : given.entries) {
+    std::string dotted = path.empty() ? e.key : path + "." + e.key;
+    const auto* r = resolved.find(e.key);
+    if (!r) {
+      std::vector<std::string> valid;
+      for (const auto& re : resolved.entries) valid.push_back(re.key);
+      std::string near = nearest(e.key, valid);
+      std::string hint;
+      if (!near.empty()) hint = fmt::format("; did you mean '{}'?", path.empty() ? near : path + "." + near);
+      else if (!valid.empty()) hint = fmt::format("; valid keys here: {}", join(valid));
+      throw ConfigError(fmt::format("{}: unknown key '{}'{}", e.key_loc.str(), dotted, hint));
+    }
+    if (e.value->is_map() && r->value->is_map()) check_keys(*e.value, *r->value, dotted);
+  }
+}
+
+}  // namespace
+
+void ConfigRoot::check_unknown_keys() const { check_keys(*given_, *resolved_, ""); }
+
+}  // namespace attnlab

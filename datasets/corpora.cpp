@@ -1,0 +1,121 @@
+#include "datasets/corpora.h"
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <sstream>
+#include <stdexcept>
+
+#include "core/util/files.h"
+
+namespace attnlab {
+namespace fs = std::filesystem;
+
+const std::vector<Corpus>& corpora() {
+  static const std::vector<Corpus> list = {
+      {"kjv", "engKJV2006eb", "sword-text-kjv", "King James Version (English), 31,102 verses"},
+      {"sparv", "spaRV1909eb", "sword-text-sparv", "Reina-Valera 1909 (Spanish)"},
+  };
+  return list;
+}
+
+const Corpus& find_corpus(const std::string& name) {
+  std::string known;
+  for (const auto& c : corpora()) {
+    if (c.name == name) return c;
+    known += (known.empty() ? "" : ", ") + c.name;
+  }
+  throw std::runtime_error("unknown corpus '" + name + "' (known: " + known + ")");
+}
+
+namespace {
+
+std::string clean_verse(const std::string& raw) {
+  static const std::string pilcrow = "\xC2\xB6";  // ¶ marks paragraph starts in the KJV
+  std::string out;
+  bool space = false;
+  for (size_t i = 0; i < raw.size(); ++i) {
+    if (raw.compare(i, pilcrow.size(), pilcrow) == 0) {
+      i += pilcrow.size() - 1;
+      continue;
+    }
+    const char c = raw[i];
+    if (c == ' ' || c == '\t' || c == '\r' || c == '\n') {
+      space = !out.empty();
+      continue;
+    }
+    if (space) out += ' ';
+    space = false;
+    out += c;
+  }
+  return out;
+}
+
+}  // namespace
+
+std::vector<Verse> parse_diatheke_output(const std::string& text, const std::string& module) {
+  // Each verse starts "Book C:V: text"; lines without the prefix (psalm titles, wrapped
+  // text) continue the previous verse. diatheke ends with "(module)".
+  static const std::regex prefix(R"(^\s*((?:[1-4] )?[A-Z][A-Za-z ]*?) (\d+):(\d+):)");
+  std::vector<Verse> verses;
+  std::string raw;
+  std::istringstream in(text);
+  std::string line;
+  auto flush = [&] {
+    if (!verses.empty()) verses.back().text = clean_verse(raw);
+  };
+  while (std::getline(in, line)) {
+    if (line == "(" + module + ")") continue;
+    std::smatch m;
+    if (std::regex_search(line, m, prefix, std::regex_constants::match_continuous)) {
+      flush();
+      verses.push_back({m[1].str() + " " + m[2].str() + ":" + m[3].str(), ""});
+      raw = line.substr(static_cast<size_t>(m.length(0)));
+    } else if (!verses.empty()) {
+      raw += " " + line;
+    }
+  }
+  flush();
+  return verses;
+}
+
+std::vector<Verse> read_sword_bible(const Corpus& corpus) {
+  const std::string cmd =
+      "diatheke -b " + corpus.sword_module + " -f plain -k 'Genesis 1:1-Revelation 22:21' 2>/dev/null";
+  FILE* pipe = popen(cmd.c_str(), "r");
+  if (!pipe) throw std::runtime_error("cannot run diatheke: run scripts/bootstrap.sh to install it");
+  std::string out;
+  char buf[1 << 16];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof(buf), pipe)) > 0) out.append(buf, n);
+  const int status = pclose(pipe);
+  auto verses = parse_diatheke_output(out, corpus.sword_module);
+  if (status != 0 || verses.empty())
+    throw std::runtime_error("could not read SWORD module " + corpus.sword_module + " with diatheke: run "
+                             "scripts/bootstrap.sh (installs diatheke and " + corpus.package + ")");
+  return verses;
+}
+
+size_t prepare_corpus(const std::string& name, const std::string& out_dir) {
+  const Corpus& corpus = find_corpus(name);
+  auto verses = read_sword_bible(corpus);
+  fs::create_directories(out_dir);
+  std::string text, refs;
+  for (const auto& v : verses) {
+    text += v.text + "\n";
+    refs += v.ref + "\n";
+  }
+  write_file_atomic((fs::path(out_dir) / (name + ".txt")).string(), text);
+  write_file_atomic((fs::path(out_dir) / (name + ".refs")).string(), refs);
+  return verses.size();
+}
+
+std::string prepare_hint(const std::string& path) {
+  const fs::path p(path);
+  for (const auto& c : corpora())
+    if (p.filename() == c.name + ".txt") return "attnlab data prepare " + c.name;
+  return "";
+}
+
+}  // namespace attnlab

@@ -1,0 +1,58 @@
+#include "datasets/text_dataset.h"
+
+#include <filesystem>
+
+#include "core/util/files.h"
+#include "datasets/corpora.h"
+
+namespace attnlab {
+
+TextDataOptions TextDataOptions::read(ConfigSection s) {
+  TextDataOptions o;
+  o.type = s.choice("type", o.type, {"text"});
+  o.tokenizer = s.choice("tokenizer", o.tokenizer, {"char"});
+  o.path = s.get("path", o.path);
+  o.val_fraction = s.get("val_fraction", o.val_fraction);
+  if (o.val_fraction <= 0.0 || o.val_fraction >= 1.0) s.fail("val_fraction", "must be in (0, 1)");
+  return o;
+}
+
+std::string read_text_file(const std::string& path) {
+  if (!std::filesystem::exists(path)) {
+    std::string hint = prepare_hint(path);
+    throw std::runtime_error("data file '" + path + "' not found" +
+                             (hint.empty() ? " (check data.path)" : "; run `" + hint + "` to create it"));
+  }
+  return read_file(path);
+}
+
+TextDataset::TextDataset(const std::vector<int64_t>& tokens, double val_fraction, int64_t block_size)
+    : block_size_(block_size) {
+  auto all = torch::tensor(tokens, torch::kLong).to(torch::kInt);
+  const int64_t n_train = static_cast<int64_t>(static_cast<double>(all.numel()) * (1.0 - val_fraction));
+  train_ = all.narrow(0, 0, n_train).clone();
+  val_ = all.narrow(0, n_train, all.numel() - n_train).clone();
+  for (const auto* split : {"train", "val"})
+    if (size(split) < block_size + 1)
+      throw std::runtime_error(std::string("the ") + split + " split has " + std::to_string(size(split)) +
+                               " tokens, fewer than block_size + 1 = " + std::to_string(block_size + 1));
+}
+
+const torch::Tensor& TextDataset::split_tokens(const std::string& split) const {
+  if (split == "train") return train_;
+  if (split == "val") return val_;
+  throw std::invalid_argument("unknown split '" + split + "'");
+}
+
+Batch TextDataset::sample(const std::string& split, int64_t batch_size, std::mt19937_64& rng) const {
+  const auto& data = split_tokens(split);
+  std::uniform_int_distribution<int64_t> start(0, data.numel() - block_size_ - 1);
+  std::vector<int64_t> starts(static_cast<size_t>(batch_size));
+  for (auto& s : starts) s = start(rng);
+  // One gather: rows of [start, start + block_size] inclusive.
+  auto index = torch::tensor(starts, torch::kLong).unsqueeze(1) + torch::arange(block_size_ + 1, torch::kLong);
+  auto windows = data.index_select(0, index.flatten()).reshape({batch_size, block_size_ + 1}).to(torch::kLong);
+  return {{"input", windows.narrow(1, 0, block_size_)}, {"target", windows.narrow(1, 1, block_size_)}};
+}
+
+}  // namespace attnlab

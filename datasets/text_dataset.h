@@ -1,0 +1,40 @@
+// Language modelling on one text file: the token stream is split into train (first 90%)
+// and val (last 10%), and batches are random windows of block_size + 1 tokens (nanoGPT).
+#pragma once
+
+#include <string>
+
+#include "core/config/section.h"
+#include "core/task.h"
+
+namespace attnlab {
+
+// One field per `data:` key (see docs/config.md).
+struct TextDataOptions {
+  std::string type = "text";              // the dataset kind (only "text" so far)
+  std::string tokenizer = "char";         // the tokenizer built from the text (only "char" so far)
+  std::string path = "data/kjv/kjv.txt";  // UTF-8 text; `attnlab data prepare kjv` writes the default
+  double val_fraction = 0.1;              // the last val_fraction of the text is validation
+
+  static TextDataOptions read(ConfigSection s);
+};
+
+// Reads a data file; a missing one is an error that says which command creates it.
+std::string read_text_file(const std::string& path);
+
+class TextDataset : public BatchSource {
+ public:
+  TextDataset(const std::vector<int64_t>& tokens, double val_fraction, int64_t block_size);
+
+  // {"input": [B, block_size], "target": [B, block_size]} int64, target = input shifted by one.
+  Batch sample(const std::string& split, int64_t batch_size, std::mt19937_64& rng) const override;
+
+  int64_t size(const std::string& split) const { return split_tokens(split).numel(); }
+
+ private:
+  const torch::Tensor& split_tokens(const std::string& split) const;
+  torch::Tensor train_, val_;  // int32 token streams
+  int64_t block_size_;
+};
+
+}  // namespace attnlab

@@ -1,0 +1,15 @@
+#include "models/causal_lm_task.h"
+
+namespace attnlab {
+
+TaskOutput CausalLMTask::compute(const Batch& batch) {
+  const auto& input = batch.at("input");
+  const auto& target = batch.at("target");
+  auto logits = logits_fn_(input);
+  auto loss = torch::nn::functional::cross_entropy(
+      logits.flatten(0, 1).to(torch::kFloat), target.flatten(),
+      torch::nn::functional::CrossEntropyFuncOptions().ignore_index(-1));
+  return {loss, input.numel()};
+}
+
+}  // namespace attnlab

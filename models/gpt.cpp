@@ -1,0 +1,115 @@
+#include "models/gpt.h"
+
+#include <ATen/CPUGeneratorImpl.h>
+
+#include <cmath>
+#include <limits>
+
+namespace attnlab {
+
+GPTOptions GPTOptions::read(ConfigSection s) {
+  GPTOptions o;
+  o.vocab_size = s.get("vocab_size", o.vocab_size);
+  o.block_size = s.get("block_size", o.block_size);
+  o.n_layer = s.get("n_layer", o.n_layer);
+  o.n_head = s.get("n_head", o.n_head);
+  o.n_embd = s.get("n_embd", o.n_embd);
+  o.dropout = s.get("dropout", o.dropout);
+  o.bias = s.get("bias", o.bias);
+  o.mlp_ratio = s.get("mlp_ratio", o.mlp_ratio);
+  o.activation = s.choice("activation", o.activation, {"gelu", "relu"});
+  o.norm_position = s.choice("norm_position", o.norm_position, {"pre", "post"});
+  o.pos_encoding = s.choice("pos_encoding", o.pos_encoding, {"learned", "sinusoidal"});
+
+  if (o.vocab_size < 0) s.fail("vocab_size", "must be >= 0 (0 = from the dataset)");
+  if (o.block_size < 1) s.fail("block_size", "must be >= 1");
+  if (o.n_layer < 1) s.fail("n_layer", "must be >= 1");
+  if (o.n_head < 1) s.fail("n_head", "must be >= 1");
+  if (o.n_embd < 1) s.fail("n_embd", "must be >= 1");
+  if (o.n_embd % o.n_head != 0)
+    s.fail("n_embd", "must be divisible by n_head (" + std::to_string(o.n_embd) + " % " +
+                         std::to_string(o.n_head) + " != 0)");
+  if (o.dropout < 0.0 || o.dropout >= 1.0) s.fail("dropout", "must be in [0, 1)");
+  if (o.mlp_ratio < 1) s.fail("mlp_ratio", "must be >= 1");
+  return o;
+}
+
+GPTImpl::GPTImpl(const GPTOptions& o) : options(o) {
+  TORCH_CHECK(o.vocab_size > 0, "GPT needs vocab_size > 0");
+  wte = register_module("wte", torch::nn::Embedding(o.vocab_size, o.n_embd));
+  wpe = register_module("wpe", PositionalEncoding(PositionalEncodingOptions(o.block_size, o.n_embd).kind(o.pos_encoding)));
+  drop = register_module("drop", torch::nn::Dropout(o.dropout));
+  h = register_module("h", torch::nn::ModuleList());
+  for (int64_t i = 0; i < o.n_layer; ++i) {
+    blocks_.emplace_back(TransformerBlockOptions(o.n_embd, o.n_head)
+                             .mlp_ratio(o.mlp_ratio)
+                             .activation(o.activation)
+                             .dropout(o.dropout)
+                             .bias(o.bias)
+                             .norm_position(o.norm_position)
+                             .causal(true));
+    h->push_back(blocks_.back());
+  }
+  ln_f = register_module("ln_f", LayerNorm(LayerNormOptions(o.n_embd).bias(o.bias)));
+
+  // nanoGPT's initialisation: N(0, 0.02) for every matrix, zero biases, and the projections
+  // that write into the residual stream scaled by 1/sqrt(2 * n_layer) (GPT-2 paper).
+  torch::NoGradGuard no_grad;
+  const double resid_std = 0.02 / std::sqrt(2.0 * o.n_layer);
+  for (auto& p : named_parameters()) {
+    const std::string& name = p.key();
+    auto ends_with = [&](const std::string& suffix) {
+      return name.size() >= suffix.size() && name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0;
+    };
+    if (ends_with("c_proj.weight")) p.value().normal_(0.0, resid_std);
+    else if (p.value().dim() == 2) p.value().normal_(0.0, 0.02);
+    else if (ends_with(".bias")) p.value().zero_();
+  }
+}
+
+torch::Tensor GPTImpl::forward(const torch::Tensor& idx) {
+  TORCH_CHECK(idx.dim() == 2, "GPT expects token ids of shape [B, T]");
+  TORCH_CHECK(idx.size(1) <= options.block_size, "sequence of length ", idx.size(1),
+              " exceeds block_size ", options.block_size);
+  auto x = drop(wte(idx) + wpe(positions_like(idx)));
+  for (auto& block : blocks_) x = block(x);
+  // Weight tying: the output head is the token embedding matrix (nanoGPT, Press & Wolf 2017).
+  return torch::linear(ln_f(x), wte->weight);
+}
+
+torch::Tensor GPTImpl::generate(torch::Tensor idx, int64_t max_new_tokens, double temperature, int64_t top_k,
+                                uint64_t seed) {
+  torch::NoGradGuard no_grad;
+  // Sampling happens on the CPU with our own generator: the same seed gives the same text
+  // on every device.
+  auto gen = at::detail::createCPUGenerator(seed);
+  const auto device = wte->weight.device();
+  idx = idx.to(torch::kCPU);
+  for (int64_t i = 0; i < max_new_tokens; ++i) {
+    const int64_t T = idx.size(1);
+    auto context = T <= options.block_size ? idx : idx.narrow(1, T - options.block_size, options.block_size);
+    auto logits = forward(context.to(device)).select(1, -1).to(torch::kCPU, torch::kFloat);  // [B, V]
+    torch::Tensor next;
+    if (temperature <= 0.0) {
+      next = logits.argmax(-1, /*keepdim=*/true);
+    } else {
+      logits = logits / temperature;
+      if (top_k > 0) {
+        auto kth = std::get<0>(logits.topk(std::min(top_k, logits.size(-1)), -1)).select(-1, -1).unsqueeze(-1);
+        logits = logits.masked_fill(logits < kth, -std::numeric_limits<float>::infinity());
+      }
+      next = torch::multinomial(torch::softmax(logits, -1), 1, /*replacement=*/false, gen);
+    }
+    idx = torch::cat({idx, next}, 1);
+  }
+  return idx;
+}
+
+int64_t GPTImpl::num_params(bool non_embedding) const {
+  int64_t n = 0;
+  for (const auto& p : parameters()) n += p.numel();
+  if (non_embedding && options.pos_encoding == "learned") n -= wpe->weight.numel();
+  return n;
+}
+
+}  // namespace attnlab

@@ -1,0 +1,61 @@
+// GPT: a decoder-only transformer (the nanoGPT recipe) built from the shared blocks in core/.
+// Token + position embeddings, n_layer causal pre-norm blocks, final LayerNorm, and an
+// output head tied to the token embedding.
+#pragma once
+
+#include <torch/torch.h>
+
+#include <string>
+
+#include "core/blocks/layer_norm.h"
+#include "core/blocks/positional.h"
+#include "core/blocks/transformer_block.h"
+#include "core/config/section.h"
+
+namespace attnlab {
+
+// One field per `model:` key (see docs/config.md).
+struct GPTOptions {
+  int64_t vocab_size = 0;  // 0: taken from the dataset's tokenizer
+  int64_t block_size = 256;
+  int64_t n_layer = 6;
+  int64_t n_head = 6;
+  int64_t n_embd = 384;
+  double dropout = 0.0;
+  bool bias = false;  // biases in Linears and LayerNorms
+  int64_t mlp_ratio = 4;
+  std::string activation = "gelu";
+  std::string norm_position = "pre";
+  std::string pos_encoding = "learned";
+
+  static GPTOptions read(ConfigSection s);
+};
+
+class GPTImpl : public torch::nn::Module {
+ public:
+  explicit GPTImpl(const GPTOptions& options);
+
+  // idx: [B, T] token ids, T <= block_size. Returns logits [B, T, vocab_size].
+  torch::Tensor forward(const torch::Tensor& idx);
+
+  // Appends max_new_tokens sampled tokens to idx [B, T]. temperature <= 0 means greedy;
+  // top_k <= 0 means no top-k filter. The context is cropped to the last block_size tokens.
+  torch::Tensor generate(torch::Tensor idx, int64_t max_new_tokens, double temperature, int64_t top_k,
+                         uint64_t seed);
+
+  // Parameter count; nanoGPT subtracts the position table ("non-embedding" count).
+  int64_t num_params(bool non_embedding = true) const;
+
+  GPTOptions options;
+  torch::nn::Embedding wte{nullptr};
+  PositionalEncoding wpe{nullptr};
+  torch::nn::Dropout drop{nullptr};
+  torch::nn::ModuleList h{nullptr};
+  LayerNorm ln_f{nullptr};
+
+ private:
+  std::vector<TransformerBlock> blocks_;  // typed views of h
+};
+TORCH_MODULE(GPT);
+
+}  // namespace attnlab

@@ -1,0 +1,42 @@
+// The model zoo's registry: `model.type` names a family; each family reads its own keys
+// from the `model:` section and later builds the module and its training task.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/config/section.h"
+#include "core/task.h"
+
+namespace attnlab {
+
+// What a model needs from the data before it can be built.
+struct ModelContext {
+  int64_t vocab_size = 0;
+};
+
+struct BuiltModel {
+  std::shared_ptr<torch::nn::Module> module;
+  std::shared_ptr<Task> task;
+};
+
+// The outcome of reading a `model:` section: the facts the data pipeline needs, and a
+// builder to call once the data is ready. Reading is cheap and validates every key.
+struct ModelSpec {
+  std::string type;
+  int64_t block_size = 0;  // tokens per training example (0: not a sequence model)
+  std::function<BuiltModel(const ModelContext&)> build;
+};
+
+using ModelConfigurer = std::function<ModelSpec(ConfigSection&)>;
+
+// Reads `model.type` and hands the section to that family's configurer.
+ModelSpec configure_model(ConfigSection section);
+
+// Adds a family; the built-in ones are registered in models/zoo.cpp.
+void register_model(const std::string& type, ModelConfigurer configurer);
+std::vector<std::string> model_types();
+
+}  // namespace attnlab

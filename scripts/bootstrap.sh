@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Installs attnlab's build and run dependencies from Debian's packages.
+# Idempotent: installs only what is missing; safe to run on every build.
+set -euo pipefail
+
+PACKAGES=(
+  build-essential cmake ninja-build ccache pkg-config
+  libtorch-dev            # LibTorch 1.13 (C++ frontend + TorchScript)
+  libopenblas0-pthread    # fast BLAS for LibTorch; without it matmuls use the reference BLAS (~16x slower)
+  libyaml-cpp-dev libfmt-dev nlohmann-json3-dev libcli11-dev catch2
+  diatheke sword-text-kjv sword-text-sparv   # King James Bible + Reina-Valera 1909 (SWORD modules)
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "bootstrap: all dependencies present"
+  exit 0
+fi
+
+echo "bootstrap: installing ${missing[*]}"
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"

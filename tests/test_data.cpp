@@ -1,0 +1,92 @@
+// Tokenizer, text batches, and the SWORD corpus preparation.
+#include <catch2/catch.hpp>
+
+#include <cstdlib>
+
+#include "datasets/char_tokenizer.h"
+#include "datasets/corpora.h"
+#include "datasets/text_dataset.h"
+#include "test_util.h"
+
+using namespace attnlab;
+using attnlab::testing::TempDir;
+using Catch::Matchers::Contains;
+
+TEST_CASE("char tokenizer: code-point vocabulary in order, exact round trip, saved with the run") {
+  const std::string text = "And God said, Let there be light: and there was light.\nÆnon — the Lord’s\n";
+  auto tok = CharTokenizer::from_text(text);
+  const auto chars = utf8_chars(text);
+  CHECK(tok.vocab_size() == static_cast<int64_t>(std::set<std::string>(chars.begin(), chars.end()).size()));
+  auto ids = tok.encode(text);
+  CHECK(ids.size() == utf8_chars(text).size());  // one id per character, not per byte
+  CHECK(tok.decode(ids) == text);
+  CHECK(tok.encode("\n")[0] == 0);    // '\n' has the lowest code point
+  CHECK(tok.decode({tok.vocab_size() - 1}) == "’");  // U+2019 the highest
+  TempDir dir;
+  tok.save(dir / "tokenizer.json");
+  auto loaded = CharTokenizer::load(dir / "tokenizer.json");
+  CHECK(loaded.encode(text) == ids);
+  CHECK_THROWS_WITH(tok.encode("xyz"), Contains("'x' is not in the tokenizer's vocabulary"));
+}
+
+TEST_CASE("text dataset: targets are inputs shifted by one; last 10% is validation") {
+  std::vector<int64_t> tokens(1000);
+  for (size_t i = 0; i < tokens.size(); ++i) tokens[i] = static_cast<int64_t>(i % 97);
+  TextDataset data(tokens, 0.1, 8);
+  CHECK(data.size("train") == 900);
+  CHECK(data.size("val") == 100);
+  std::mt19937_64 rng(1), same(1);
+  auto b = data.sample("train", 5, rng);
+  CHECK(b.at("input").sizes() == torch::IntArrayRef({5, 8}));
+  CHECK(b.at("input").narrow(1, 1, 7).equal(b.at("target").narrow(1, 0, 7)));
+  CHECK(b.at("input").equal(data.sample("train", 5, same).at("input")));  // seeded
+  // Consecutive tokens in a window follow the stream.
+  auto in = b.at("input");
+  CHECK(((in.narrow(1, 1, 7) - in.narrow(1, 0, 7)).remainder(97) == 1).all().item<bool>());
+  auto v = data.sample("val", 3, rng);
+  CHECK((v.at("input").select(1, 0) >= 900 % 97).any().item<bool>());
+  CHECK_THROWS_WITH(TextDataset(tokens, 0.995, 8), Contains("val split has 5 tokens"));
+}
+
+TEST_CASE("a missing data file says which command creates it") {
+  CHECK_THROWS_WITH(read_text_file("nowhere/kjv/kjv.txt"),
+                    Contains("'nowhere/kjv/kjv.txt' not found") && Contains("attnlab data prepare kjv"));
+  CHECK_THROWS_WITH(read_text_file("nowhere/mine.txt"), Contains("check data.path"));
+}
+
+TEST_CASE("diatheke output becomes one clean verse per line") {
+  const std::string out =
+      "Genesis 1:1: In the beginning God created the heaven and the earth.\n"
+      "Genesis 1:2: And the earth was without form, and void;  \n"
+      "   Psalms 145:1: I will extol thee, my God, O king.\n"
+      "\n"
+      "David’s Psalm of praise.\n"
+      "1 Samuel 2:3: \xC2\xB6 Talk no more  so exceeding proudly;\n"
+      "Revelation of John 22:21: The grace of our Lord Jesus Christ be with you all. Amen.    \n"
+      "(engKJV2006eb)\n";
+  auto verses = parse_diatheke_output(out, "engKJV2006eb");
+  REQUIRE(verses.size() == 5);
+  CHECK(verses[0].ref == "Genesis 1:1");
+  CHECK(verses[1].text == "And the earth was without form, and void;");
+  CHECK(verses[2].ref == "Psalms 145:1");
+  CHECK(verses[2].text == "I will extol thee, my God, O king. David’s Psalm of praise.");
+  CHECK(verses[3].ref == "1 Samuel 2:3");
+  CHECK(verses[3].text == "Talk no more so exceeding proudly;");
+  CHECK(verses[4].ref == "Revelation of John 22:21");
+  CHECK(verses[4].text == "The grace of our Lord Jesus Christ be with you all. Amen.");
+}
+
+TEST_CASE("the installed KJV module yields every verse") {
+  if (std::system("command -v diatheke >/dev/null 2>&1") != 0) {
+    WARN("diatheke is not installed (scripts/bootstrap.sh installs it); skipping");
+    return;
+  }
+  auto verses = read_sword_bible(find_corpus("kjv"));
+  CHECK(verses.size() == 31102);
+  CHECK(verses.front().text == "In the beginning God created the heaven and the earth.");
+  CHECK(verses.back().ref == "Revelation of John 22:21");
+  size_t bytes = 0;
+  for (const auto& v : verses) bytes += v.text.size() + 1;
+  CHECK(bytes == 4643529);  // the corpus nanoGPT's reference run used
+  CHECK_THROWS_WITH(find_corpus("kvj"), Contains("known: kjv, sparv"));
+}

@@ -1,0 +1,117 @@
+// GPT: parameter count, initial loss, learning, causality and generation.
+#include <catch2/catch.hpp>
+
+#include <cmath>
+
+#include "models/causal_lm_task.h"
+#include "models/gpt.h"
+
+using namespace attnlab;
+
+namespace {
+GPTOptions tiny(int64_t vocab = 20) {
+  GPTOptions o;
+  o.vocab_size = vocab;
+  o.block_size = 16;
+  o.n_layer = 2;
+  o.n_head = 2;
+  o.n_embd = 32;
+  return o;
+}
+}  // namespace
+
+TEST_CASE("GPT parameter count matches the formula") {
+  for (bool bias : {false, true}) {
+    GPTOptions o = tiny(65);
+    o.bias = bias;
+    GPT gpt(o);
+    const int64_t V = 65, C = 32, L = 2, T = 16;
+    // per block: c_attn 3C^2, attn c_proj C^2, c_fc 4C^2, mlp c_proj 4C^2, two LayerNorm gains 2C
+    int64_t block = 12 * C * C + 2 * C, final_ln = C;
+    if (bias) block += 3 * C + C + 4 * C + C + 2 * C, final_ln += C;  // Linear and LayerNorm biases
+    const int64_t total = V * C + T * C + L * block + final_ln;     // lm_head is tied: no extra matrix
+    CHECK(gpt->num_params(false) == total);
+    CHECK(gpt->num_params() == total - T * C);
+  }
+}
+
+TEST_CASE("GPT initial loss is close to ln(vocab_size)") {
+  torch::manual_seed(0);
+  GPT gpt(tiny(50));
+  CausalLMTask task([gpt](const torch::Tensor& idx) mutable { return gpt(idx); });
+  auto x = torch::randint(50, {8, 16}), y = torch::randint(50, {8, 16});
+  double loss = task.compute({{"input", x}, {"target", y}}).loss.item<double>();
+  CHECK(loss == Approx(std::log(50.0)).margin(0.1));
+}
+
+TEST_CASE("GPT init: N(0, 0.02) weights, scaled residual projections, tied head") {
+  torch::manual_seed(0);
+  GPTOptions o = tiny(100);
+  o.n_embd = 128, o.n_head = 4, o.n_layer = 4;
+  GPT gpt(o);
+  auto params = gpt->named_parameters();
+  CHECK(params["wte.weight"].std().item<double>() == Approx(0.02).epsilon(0.05));
+  CHECK(params["h.0.attn.c_attn.weight"].std().item<double>() == Approx(0.02).epsilon(0.05));
+  CHECK(params["h.0.mlp.c_proj.weight"].std().item<double>() == Approx(0.02 / std::sqrt(8.0)).epsilon(0.05));
+  CHECK(params.find("lm_head.weight") == nullptr);
+}
+
+TEST_CASE("GPT is causal and rejects sequences longer than block_size") {
+  torch::manual_seed(1);
+  GPT gpt(tiny());
+  gpt->eval();
+  auto x = torch::randint(20, {2, 10});
+  auto x2 = x.clone();
+  x2.narrow(1, 6, 4).random_(20);
+  CHECK((gpt(x).narrow(1, 0, 6) - gpt(x2).narrow(1, 0, 6)).abs().max().item<double>() < 1e-6);
+  CHECK_THROWS_WITH(gpt(torch::randint(20, {1, 17})), Catch::Contains("exceeds block_size 16"));
+}
+
+TEST_CASE("GPT overfits a single batch") {
+  torch::manual_seed(2);
+  GPT gpt(tiny());
+  CausalLMTask task([gpt](const torch::Tensor& idx) mutable { return gpt(idx); });
+  auto x = torch::randint(20, {4, 16}), y = torch::randint(20, {4, 16});
+  torch::optim::AdamW opt(gpt->parameters(), torch::optim::AdamWOptions(3e-3).weight_decay(0));
+  double first = 0, last = 0;
+  for (int i = 0; i < 150; ++i) {
+    auto loss = task.compute({{"input", x}, {"target", y}}).loss;
+    if (i == 0) first = loss.item<double>();
+    last = loss.item<double>();
+    opt.zero_grad();
+    loss.backward();
+    opt.step();
+  }
+  INFO("first " << first << " last " << last);
+  CHECK(first > 2.5);
+  CHECK(last < 0.3);
+}
+
+TEST_CASE("GPT generation: seeded, greedy, cropped to block_size") {
+  torch::manual_seed(3);
+  GPT gpt(tiny());
+  gpt->eval();
+  auto prompt = torch::randint(20, {1, 20});  // longer than block_size: the context is cropped
+  auto a = gpt->generate(prompt, 12, 1.0, 0, 42);
+  auto b = gpt->generate(prompt, 12, 1.0, 0, 42);
+  auto c = gpt->generate(prompt, 12, 1.0, 0, 43);
+  CHECK(a.sizes() == torch::IntArrayRef({1, 32}));
+  CHECK(a.narrow(1, 0, 20).equal(prompt));
+  CHECK(a.equal(b));
+  CHECK(!a.equal(c));
+  // Greedy picks the argmax of the last position's logits.
+  auto g = gpt->generate(prompt, 1, 0.0, 0, 0);
+  auto expected = gpt(prompt.narrow(1, 4, 16)).select(1, -1).argmax(-1);
+  CHECK(g[0][20].item<int64_t>() == expected[0].item<int64_t>());
+  // top_k = 1 is greedy too, whatever the temperature.
+  CHECK(gpt->generate(prompt, 5, 2.0, 1, 7).equal(gpt->generate(prompt, 5, 0.0, 0, 0)));
+}
+
+TEST_CASE("GPT with sinusoidal positions and post-norm builds and runs") {
+  GPTOptions o = tiny();
+  o.pos_encoding = "sinusoidal";
+  o.norm_position = "post";
+  GPT gpt(o);
+  CHECK(gpt(torch::randint(20, {2, 5})).sizes() == torch::IntArrayRef({2, 5, 20}));
+  CHECK(gpt->num_params() == gpt->num_params(false));  // no learned position table
+}

@@ -1,0 +1,29 @@
+// Training checkpoints: model, optimizer (state and each group's options), step, RNG and
+// sampler state, and the resolved config, in one verified file (see core/util/checkpoint_file.h).
+#pragma once
+
+#include <torch/torch.h>
+
+#include <limits>
+#include <string>
+
+namespace attnlab {
+
+struct TrainingState {
+  int64_t step = 0;  // optimizer steps completed
+  double best_val_loss = std::numeric_limits<double>::infinity();
+  int64_t evaluated_step = -1;  // step of the last evaluation (not repeated on resume)
+  std::string sampler_state;    // the training data generator (std::mt19937_64, as text)
+  std::string config_yaml;      // the resolved config the run was started with
+};
+
+// Writes atomically; the RNG state of LibTorch's generators (for dropout) is included.
+void save_checkpoint(const std::string& path, const torch::nn::Module& model,
+                     const torch::optim::Optimizer* optimizer, const TrainingState& state);
+
+// Verifies the file, checks every model tensor's name and shape, and only then copies
+// them into `model` (and the optimizer and RNG state, when `optimizer` is given).
+TrainingState load_checkpoint(const std::string& path, torch::nn::Module& model, torch::optim::Optimizer* optimizer,
+                              const torch::Device& device);
+
+}  // namespace attnlab

@@ -1,0 +1,30 @@
+#include "trainers/experiment.h"
+
+#include <fmt/format.h>
+
+namespace attnlab {
+
+Experiment Experiment::read(const NodePtr& tree) {
+  ConfigRoot root(tree);
+  Experiment e;
+  e.experiment = ExperimentOptions::read(root.section("experiment"));
+  e.data = TextDataOptions::read(root.section("data"));
+  e.model = configure_model(root.section("model"));
+  e.trainer = TrainerOptions::read(root.section("trainer"));
+  e.optimizer = OptimizerOptions::read(root.section("optimizer"));
+  e.schedule = ScheduleOptions::read(root.section("schedule"));
+  root.check_unknown_keys();
+  e.resolved_yaml = root.resolved_yaml();
+  return e;
+}
+
+BuiltModel build_model(const Experiment& exp, const CharTokenizer& tokenizer, const torch::Device& device) {
+  BuiltModel built = exp.model.build(ModelContext{tokenizer.vocab_size()});
+  built.module->to(device);
+  int64_t n = 0;
+  for (const auto& p : built.module->parameters()) n += p.numel();
+  fmt::print("model: {} with {:.2f}M parameters on {}\n", exp.model.type, static_cast<double>(n) / 1e6, device.str());
+  return built;
+}
+
+}  // namespace attnlab

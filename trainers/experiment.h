@@ -1,0 +1,31 @@
+// An experiment file, read and validated in one pass: every section parsed into its
+// options struct, every unknown key rejected, before any data is read or model built.
+#pragma once
+
+#include <string>
+
+#include "core/config/experiment.h"
+#include "core/config/node.h"
+#include "datasets/char_tokenizer.h"
+#include "datasets/text_dataset.h"
+#include "models/registry.h"
+#include "trainers/options.h"
+
+namespace attnlab {
+
+struct Experiment {
+  ExperimentOptions experiment;
+  TextDataOptions data;
+  ModelSpec model;
+  TrainerOptions trainer;
+  OptimizerOptions optimizer;
+  ScheduleOptions schedule;
+  std::string resolved_yaml;  // every key with the value in force, defaults included
+
+  static Experiment read(const NodePtr& tree);
+};
+
+// Builds the model for `tokenizer`, moves it to `device`, and prints a one-line summary.
+BuiltModel build_model(const Experiment& exp, const CharTokenizer& tokenizer, const torch::Device& device);
+
+}  // namespace attnlab

@@ -1,0 +1,42 @@
+// The two things people do with attnlab from the command line, as plain functions:
+// train an experiment (or resume a run) and sample from a trained run.
+// This header is LibTorch-free so that the CLI compiles fast.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace attnlab {
+
+struct TrainRequest {
+  std::string config_path;             // an experiment YAML file, or
+  std::string resume_dir;              // a run directory to continue from its last.pt
+  std::vector<std::string> overrides;  // "section.key=value"
+};
+
+struct TrainSummary {
+  std::string run_dir;
+  int64_t step = 0;
+  double best_val_loss = 0;
+  int signal = 0;  // non-zero when SIGINT/SIGTERM stopped the run (after saving last.pt)
+};
+
+// Reads and validates the config, prepares data, builds the model and trains.
+TrainSummary train(const TrainRequest& request);
+
+struct GenerateRequest {
+  std::string run_dir;
+  std::string checkpoint = "best";  // "best" (falls back to "last") or "last"
+  std::string prompt = "\n";
+  int64_t max_new_tokens = 500;
+  double temperature = 0.8;  // <= 0: greedy
+  int64_t top_k = 200;       // <= 0: no top-k filter
+  uint64_t seed = 1337;
+  std::string device = "";  // "" = the run's experiment.device
+};
+
+// The prompt followed by max_new_tokens sampled characters.
+std::string generate(const GenerateRequest& request);
+
+}  // namespace attnlab

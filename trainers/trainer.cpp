@@ -1,0 +1,173 @@
+#include "trainers/trainer.h"
+
+#include <fmt/format.h>
+
+#include <atomic>
+#include <chrono>
+#include <csignal>
+#include <filesystem>
+#include <sstream>
+
+#include "core/util/checkpoint_file.h"
+#include "trainers/optimizer.h"
+
+namespace attnlab {
+
+namespace {
+
+std::atomic<int> g_stop_signal{0};
+extern "C" void on_stop_signal(int sig) { g_stop_signal.store(sig); }
+
+// Installs SIGINT/SIGTERM handlers for the duration of fit(): the signal only raises a
+// flag, and the loop saves a checkpoint at the end of the current step.
+class StopSignals {
+ public:
+  StopSignals() {
+    g_stop_signal.store(0);
+    struct sigaction sa {};
+    sa.sa_handler = on_stop_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, &old_int_);
+    sigaction(SIGTERM, &sa, &old_term_);
+  }
+  ~StopSignals() {
+    sigaction(SIGINT, &old_int_, nullptr);
+    sigaction(SIGTERM, &old_term_, nullptr);
+  }
+  int raised() const { return g_stop_signal.load(); }
+
+ private:
+  struct sigaction old_int_ {}, old_term_ {};
+};
+
+std::string rng_to_string(const std::mt19937_64& rng) {
+  std::ostringstream out;
+  out << rng;
+  return out.str();
+}
+
+const char* signal_name(int sig) { return sig == SIGINT ? "SIGINT" : sig == SIGTERM ? "SIGTERM" : "a signal"; }
+
+}  // namespace
+
+Trainer::Trainer(TrainerSetup setup)
+    : s_(std::move(setup)),
+      optimizer_(make_adamw(*s_.model, s_.optimizer)),
+      train_rng_(s_.seed),
+      metrics_((std::filesystem::create_directories(s_.run_dir), s_.run_dir + "/metrics.jsonl")) {
+  state_.config_yaml = s_.config_yaml;
+}
+
+std::string Trainer::checkpoint_path(const std::string& name) const { return s_.run_dir + "/" + name + ".pt"; }
+
+void Trainer::resume(const std::string& path) {
+  state_ = load_checkpoint(path, *s_.model, optimizer_.get(), s_.device);
+  state_.config_yaml = s_.config_yaml;
+  std::istringstream in(state_.sampler_state);
+  in >> train_rng_;
+  if (in.fail()) throw CheckpointError("checkpoint " + path + " has an unreadable sampler state");
+  last_saved_step_ = state_.step;
+}
+
+void Trainer::save(const std::string& name) {
+  state_.sampler_state = rng_to_string(train_rng_);
+  save_checkpoint(checkpoint_path(name), *s_.model, optimizer_.get(), state_);
+  if (name == "last") last_saved_step_ = state_.step;
+}
+
+double Trainer::evaluate(const std::string& split) {
+  torch::NoGradGuard no_grad;
+  s_.model->eval();
+  std::seed_seq seq{s_.seed, static_cast<uint64_t>(state_.step), static_cast<uint64_t>(split == "val")};
+  std::mt19937_64 rng(seq);
+  double total = 0;
+  for (int64_t i = 0; i < s_.trainer.eval_iters; ++i)
+    total += s_.task->compute(to_device(s_.data->sample(split, s_.trainer.batch_size, rng), s_.device))
+                 .loss.item<double>();
+  s_.model->train();
+  return total / static_cast<double>(s_.trainer.eval_iters);
+}
+
+double Trainer::train_step(int64_t* tokens) {
+  const int64_t accum = s_.trainer.gradient_accumulation_steps;
+  double total = 0;
+  *tokens = 0;
+  for (int64_t micro = 0; micro < accum; ++micro) {
+    auto out = s_.task->compute(to_device(s_.data->sample("train", s_.trainer.batch_size, train_rng_), s_.device));
+    (out.loss / static_cast<double>(accum)).backward();
+    total += out.loss.item<double>();
+    *tokens += out.num_tokens;
+  }
+  const double loss = total / static_cast<double>(accum);
+  if (!std::isfinite(loss)) {
+    std::string last = last_saved_step_ >= 0
+                           ? fmt::format("{} (step {})", checkpoint_path("last"), last_saved_step_)
+                           : std::string("none was written yet");
+    throw TrainingDiverged(fmt::format(
+        "loss is {} at step {}: training stopped without writing a checkpoint. Last good checkpoint: {}. "
+        "Try a lower optimizer.learning_rate or set optimizer.grad_clip.",
+        loss, state_.step, last));
+  }
+  if (s_.optimizer.grad_clip > 0) torch::nn::utils::clip_grad_norm_(s_.model->parameters(), s_.optimizer.grad_clip);
+  optimizer_->step();
+  optimizer_->zero_grad();
+  return loss;
+}
+
+TrainResult Trainer::fit() {
+  using clock = std::chrono::steady_clock;
+  StopSignals signals;
+  const auto& t = s_.trainer;
+  s_.model->train();
+
+  auto run_eval = [&] {
+    const double train_loss = evaluate("train"), val_loss = evaluate("val");
+    state_.evaluated_step = state_.step;
+    const bool best = val_loss < state_.best_val_loss;
+    if (best) state_.best_val_loss = val_loss;
+    fmt::print("eval step {}: train loss {:.4f}, val loss {:.4f}{}\n", state_.step, train_loss, val_loss,
+               best ? " (best)" : "");
+    std::fflush(stdout);
+    metrics_.write({{"step", state_.step}, {"train_loss", train_loss}, {"val_loss", val_loss}});
+    if (best && state_.step > 0) save("best");
+  };
+
+  double window_ms = 0;
+  int64_t window_steps = 0, window_tokens = 0;
+  if (state_.step == 0 && state_.evaluated_step != 0) run_eval();  // the untrained baseline, as nanoGPT
+  while (state_.step < t.max_iters) {
+    const double lr = learning_rate_at(state_.step, s_.optimizer.learning_rate, s_.schedule, t.max_iters);
+    set_learning_rate(*optimizer_, lr);
+    const auto start = clock::now();
+    int64_t tokens = 0;
+    const double loss = train_step(&tokens);
+    const double ms = std::chrono::duration<double, std::milli>(clock::now() - start).count();
+    ++state_.step;
+    window_ms += ms, window_steps += 1, window_tokens += tokens;
+
+    const bool final_step = state_.step == t.max_iters;
+    if (state_.step % t.log_interval == 0 || final_step) {
+      const double ms_per_step = window_ms / static_cast<double>(window_steps);
+      const double tokens_per_s = static_cast<double>(window_tokens) / (window_ms / 1000.0);
+      fmt::print("step {}/{} | loss {:.4f} | lr {:.2e} | {:.1f} ms/step | {} tok/s | ETA {}\n", state_.step,
+                 t.max_iters, loss, lr, ms_per_step, format_count(tokens_per_s),
+                 format_duration(ms_per_step * static_cast<double>(t.max_iters - state_.step) / 1000.0));
+      std::fflush(stdout);
+      metrics_.write({{"step", state_.step}, {"loss", loss}, {"lr", lr}, {"ms_per_step", ms_per_step},
+                      {"tokens_per_s", tokens_per_s}});
+      window_ms = 0, window_steps = 0, window_tokens = 0;
+    }
+    // Evaluate before checkpointing, so that a checkpoint records its own evaluation.
+    if (state_.step % t.eval_interval == 0 || final_step) run_eval();
+    if (state_.step % t.checkpoint_interval == 0 || final_step) save("last");
+    if (int sig = signals.raised()) {
+      if (last_saved_step_ != state_.step) save("last");
+      fmt::print(stderr, "{} received: stopped at step {} and saved {}; continue with: attnlab train --resume {}\n",
+                 signal_name(sig), state_.step, checkpoint_path("last"), s_.run_dir);
+      return {state_.step, state_.best_val_loss, sig};
+    }
+  }
+  return {state_.step, state_.best_val_loss, 0};
+}
+
+}  // namespace attnlab

@@ -1,0 +1,74 @@
+// The one generic trainer: it knows nothing about any model. It draws batches from a
+// BatchSource, asks a Task for the loss, and runs AdamW with warm-up + cosine decay,
+// gradient accumulation and clipping, periodic evaluation, checkpoints and metrics.
+#pragma once
+
+#include <torch/torch.h>
+
+#include <memory>
+#include <random>
+#include <stdexcept>
+#include <string>
+
+#include "core/task.h"
+#include "trainers/checkpoint.h"
+#include "trainers/metrics_log.h"
+#include "trainers/options.h"
+
+namespace attnlab {
+
+// A NaN or infinite loss. No checkpoint is written after it.
+class TrainingDiverged : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+struct TrainerSetup {
+  std::shared_ptr<torch::nn::Module> model;  // already on `device`
+  std::shared_ptr<Task> task;
+  std::shared_ptr<const BatchSource> data;
+  TrainerOptions trainer;
+  OptimizerOptions optimizer;
+  ScheduleOptions schedule;
+  torch::Device device = torch::kCPU;
+  uint64_t seed = 1337;     // data order; evaluation batches
+  std::string run_dir;      // checkpoints and metrics.jsonl go here
+  std::string config_yaml;  // stored in every checkpoint
+};
+
+struct TrainResult {
+  int64_t step = 0;
+  double best_val_loss = 0;
+  int signal = 0;  // SIGINT/SIGTERM that stopped the run early, else 0
+};
+
+class Trainer {
+ public:
+  explicit Trainer(TrainerSetup setup);
+
+  // Restores model, optimizer, step, RNG and data-order state from a checkpoint.
+  void resume(const std::string& checkpoint_path);
+
+  // Trains until trainer.max_iters, or until SIGINT/SIGTERM (then last.pt is saved first).
+  TrainResult fit();
+
+  // Mean loss over eval_iters batches of `split`, in eval mode. Batches depend only on
+  // (seed, step, split), so evaluations are comparable and resumes exact.
+  double evaluate(const std::string& split);
+
+  const TrainingState& state() const { return state_; }
+  std::string checkpoint_path(const std::string& name) const;  // run_dir/name.pt
+
+ private:
+  double train_step(int64_t* tokens);
+  void save(const std::string& name);
+
+  TrainerSetup s_;
+  std::unique_ptr<torch::optim::AdamW> optimizer_;
+  std::mt19937_64 train_rng_;
+  TrainingState state_;
+  int64_t last_saved_step_ = -1;
+  MetricsLog metrics_;
+};
+
+}  // namespace attnlab
