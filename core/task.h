@@ -24,8 +24,12 @@ inline Batch to_device(const Batch& batch, const torch::Device& device) {
 class BatchSource {
  public:
   virtual ~BatchSource() = default;
-  // split: "train" or "val".
+  // A random training batch; split: "train" or "val".
   virtual Batch sample(const std::string& split, int64_t batch_size, std::mt19937_64& rng) const = 0;
+  // Batch `index` of `count` evaluation batches: a fixed sample spread evenly over the split,
+  // the same at every evaluation (so losses compare across steps and runs, with less noise
+  // than random batches).
+  virtual Batch eval_batch(const std::string& split, int64_t index, int64_t count, int64_t batch_size) const = 0;
 };
 
 struct TaskOutput {

@@ -49,10 +49,26 @@ Batch TextDataset::sample(const std::string& split, int64_t batch_size, std::mt1
   std::uniform_int_distribution<int64_t> start(0, data.numel() - block_size_ - 1);
   std::vector<int64_t> starts(static_cast<size_t>(batch_size));
   for (auto& s : starts) s = start(rng);
+  return windows(data, starts);
+}
+
+Batch TextDataset::eval_batch(const std::string& split, int64_t index, int64_t count, int64_t batch_size) const {
+  const auto& data = split_tokens(split);
+  const int64_t total = count * batch_size, max_start = data.numel() - block_size_ - 1;
+  std::vector<int64_t> starts(static_cast<size_t>(batch_size));
+  for (int64_t i = 0; i < batch_size; ++i) {
+    const int64_t w = index * batch_size + i;
+    starts[static_cast<size_t>(i)] = total > 1 ? w * max_start / (total - 1) : 0;
+  }
+  return windows(data, starts);
+}
+
+Batch TextDataset::windows(const torch::Tensor& data, const std::vector<int64_t>& starts) const {
   // One gather: rows of [start, start + block_size] inclusive.
+  const auto n = static_cast<int64_t>(starts.size());
   auto index = torch::tensor(starts, torch::kLong).unsqueeze(1) + torch::arange(block_size_ + 1, torch::kLong);
-  auto windows = data.index_select(0, index.flatten()).reshape({batch_size, block_size_ + 1}).to(torch::kLong);
-  return {{"input", windows.narrow(1, 0, block_size_)}, {"target", windows.narrow(1, 1, block_size_)}};
+  auto w = data.index_select(0, index.flatten()).reshape({n, block_size_ + 1}).to(torch::kLong);
+  return {{"input", w.narrow(1, 0, block_size_)}, {"target", w.narrow(1, 1, block_size_)}};
 }
 
 }  // namespace attnlab

@@ -28,11 +28,14 @@ class TextDataset : public BatchSource {
 
   // {"input": [B, block_size], "target": [B, block_size]} int64, target = input shifted by one.
   Batch sample(const std::string& split, int64_t batch_size, std::mt19937_64& rng) const override;
+  // Windows at evenly spaced offsets: window w of W = count * batch_size starts at w * (N - T - 1) / (W - 1).
+  Batch eval_batch(const std::string& split, int64_t index, int64_t count, int64_t batch_size) const override;
 
   int64_t size(const std::string& split) const { return split_tokens(split).numel(); }
 
  private:
   const torch::Tensor& split_tokens(const std::string& split) const;
+  Batch windows(const torch::Tensor& data, const std::vector<int64_t>& starts) const;
   torch::Tensor train_, val_;  // int32 token streams
   int64_t block_size_;
 };

@@ -48,6 +48,22 @@ TEST_CASE("text dataset: targets are inputs shifted by one; last 10% is validati
   CHECK_THROWS_WITH(TextDataset(tokens, 0.995, 8), Contains("val split has 5 tokens"));
 }
 
+TEST_CASE("evaluation batches are fixed windows spread evenly over the split") {
+  std::vector<int64_t> tokens(1000);
+  for (size_t i = 0; i < tokens.size(); ++i) tokens[i] = static_cast<int64_t>(i);  // token = position
+  TextDataset data(tokens, 0.1, 8);
+  // 3 batches x 2 windows over val (positions 900..999): starts at 900 + w * 91 / 5.
+  std::vector<int64_t> starts;
+  for (int64_t b = 0; b < 3; ++b) {
+    auto batch = data.eval_batch("val", b, 3, 2);
+    CHECK(batch.at("input").equal(data.eval_batch("val", b, 3, 2).at("input")));  // the same every time
+    CHECK(batch.at("target").select(1, 0).equal(batch.at("input").select(1, 0) + 1));
+    for (int64_t i = 0; i < 2; ++i) starts.push_back(batch.at("input")[i][0].item<int64_t>());
+  }
+  CHECK(starts == std::vector<int64_t>{900, 918, 936, 954, 972, 991});
+  CHECK(data.eval_batch("val", 2, 3, 2).at("target")[1][7].item<int64_t>() == 999);  // reaches the last token
+}
+
 TEST_CASE("a missing data file says which command creates it") {
   CHECK_THROWS_WITH(read_text_file("nowhere/kjv/kjv.txt"),
                     Contains("'nowhere/kjv/kjv.txt' not found") && Contains("attnlab data prepare kjv"));

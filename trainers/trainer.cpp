@@ -78,11 +78,10 @@ void Trainer::save(const std::string& name) {
 double Trainer::evaluate(const std::string& split) {
   torch::NoGradGuard no_grad;
   s_.model->eval();
-  std::seed_seq seq{s_.seed, static_cast<uint64_t>(state_.step), static_cast<uint64_t>(split == "val")};
-  std::mt19937_64 rng(seq);
+  const int64_t n = s_.trainer.eval_iters;
   double total = 0;
-  for (int64_t i = 0; i < s_.trainer.eval_iters; ++i)
-    total += s_.task->compute(to_device(s_.data->sample(split, s_.trainer.batch_size, rng), s_.device))
+  for (int64_t i = 0; i < n; ++i)
+    total += s_.task->compute(to_device(s_.data->eval_batch(split, i, n, s_.trainer.batch_size), s_.device))
                  .loss.item<double>();
   s_.model->train();
   return total / static_cast<double>(s_.trainer.eval_iters);

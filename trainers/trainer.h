@@ -52,8 +52,8 @@ class Trainer {
   // Trains until trainer.max_iters, or until SIGINT/SIGTERM (then last.pt is saved first).
   TrainResult fit();
 
-  // Mean loss over eval_iters batches of `split`, in eval mode. Batches depend only on
-  // (seed, step, split), so evaluations are comparable and resumes exact.
+  // Mean loss over eval_iters batches of `split`, in eval mode: the dataset's fixed
+  // evaluation batches, so evaluations compare across steps and never disturb training.
   double evaluate(const std::string& split);
 
   const TrainingState& state() const { return state_; }
