@@ -3,46 +3,45 @@
 #include <algorithm>
 #include <fstream>
 #include <nlohmann/json.hpp>
-#include <set>
+#include <map>
 
 namespace attnlab {
 
-namespace {
-uint32_t code_point(const std::string& ch) {
-  const auto* s = reinterpret_cast<const unsigned char*>(ch.data());
-  switch (ch.size()) {
+uint32_t decode_utf8(const char* bytes, size_t length) {
+  const auto* s = reinterpret_cast<const unsigned char*>(bytes);
+  switch (length) {
     case 1: return s[0];
     case 2: return ((s[0] & 0x1Fu) << 6) | (s[1] & 0x3Fu);
     case 3: return ((s[0] & 0x0Fu) << 12) | ((s[1] & 0x3Fu) << 6) | (s[2] & 0x3Fu);
     default: return ((s[0] & 0x07u) << 18) | ((s[1] & 0x3Fu) << 12) | ((s[2] & 0x3Fu) << 6) | (s[3] & 0x3Fu);
   }
 }
-}  // namespace
+
+size_t utf8_length(unsigned char c) {
+  return c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
+}
 
 std::vector<std::string> utf8_chars(const std::string& text) {
   std::vector<std::string> out;
-  out.reserve(text.size());
-  for (size_t i = 0; i < text.size();) {
-    const unsigned char c = static_cast<unsigned char>(text[i]);
-    const size_t len = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
-    if (len == 0 || i + len > text.size())
-      throw std::runtime_error("text is not valid UTF-8 (byte offset " + std::to_string(i) + ")");
-    out.push_back(text.substr(i, len));
-    i += len;
-  }
+  for_each_utf8(text, [&](uint32_t, size_t offset, size_t len) { out.push_back(text.substr(offset, len)); });
   return out;
 }
 
 CharTokenizer CharTokenizer::from_text(const std::string& utf8_text) {
-  std::set<std::string> seen;
-  for (auto& ch : utf8_chars(utf8_text)) seen.insert(std::move(ch));
-  std::vector<std::string> chars(seen.begin(), seen.end());
-  std::sort(chars.begin(), chars.end(),
-            [](const std::string& a, const std::string& b) { return code_point(a) < code_point(b); });
+  std::map<uint32_t, std::string> seen;  // ordered by code point
+  for_each_utf8(utf8_text, [&](uint32_t cp, size_t offset, size_t len) {
+    if (seen.find(cp) == seen.end()) seen.emplace(cp, utf8_text.substr(offset, len));
+  });
   CharTokenizer t;
-  t.chars_ = std::move(chars);
-  for (size_t i = 0; i < t.chars_.size(); ++i) t.ids_[t.chars_[i]] = static_cast<int64_t>(i);
+  for (auto& kv : seen) t.chars_.push_back(kv.second);
+  t.index();
   return t;
+}
+
+void CharTokenizer::index() {
+  ids_.clear();
+  for (size_t i = 0; i < chars_.size(); ++i)
+    ids_[decode_utf8(chars_[i].data(), chars_[i].size())] = static_cast<int64_t>(i);
 }
 
 CharTokenizer CharTokenizer::load(const std::string& path) {
@@ -57,7 +56,7 @@ CharTokenizer CharTokenizer::load(const std::string& path) {
   if (j.value("type", "") != "char") throw std::runtime_error(path + ": not a char tokenizer");
   CharTokenizer t;
   t.chars_ = j.at("chars").get<std::vector<std::string>>();
-  for (size_t i = 0; i < t.chars_.size(); ++i) t.ids_[t.chars_[i]] = static_cast<int64_t>(i);
+  t.index();
   return t;
 }
 
@@ -70,11 +69,13 @@ void CharTokenizer::save(const std::string& path) const {
 
 std::vector<int64_t> CharTokenizer::encode(const std::string& utf8_text) const {
   std::vector<int64_t> ids;
-  for (const auto& ch : utf8_chars(utf8_text)) {
-    auto it = ids_.find(ch);
-    if (it == ids_.end()) throw std::runtime_error("character '" + ch + "' is not in the tokenizer's vocabulary");
+  ids.reserve(utf8_text.size());
+  for_each_utf8(utf8_text, [&](uint32_t cp, size_t offset, size_t len) {
+    auto it = ids_.find(cp);
+    if (it == ids_.end())
+      throw std::runtime_error("character '" + utf8_text.substr(offset, len) + "' is not in the tokenizer's vocabulary");
     ids.push_back(it->second);
-  }
+  });
   return ids;
 }
 

@@ -28,7 +28,9 @@ std::string read_text_file(const std::string& path) {
 
 TextDataset::TextDataset(const std::vector<int64_t>& tokens, double val_fraction, int64_t block_size)
     : block_size_(block_size) {
-  auto all = torch::tensor(tokens, torch::kLong).to(torch::kInt);
+  // int32 halves the memory of the token stream; windows are widened to int64 per batch.
+  auto all = torch::from_blob(const_cast<int64_t*>(tokens.data()), {static_cast<int64_t>(tokens.size())}, torch::kLong)
+                 .to(torch::kInt);
   const int64_t n_train = static_cast<int64_t>(static_cast<double>(all.numel()) * (1.0 - val_fraction));
   train_ = all.narrow(0, 0, n_train).clone();
   val_ = all.narrow(0, n_train, all.numel() - n_train).clone();

@@ -31,10 +31,10 @@ TrainSummary train(const TrainRequest& request) {
 
   // 2. Where and how: device, threads, seed (before any weight is initialised).
   const torch::Device device = resolve_device(exp.experiment.device);
-  const int threads = configure_threads(exp.experiment.threads);
+  const ThreadCounts threads = configure_threads(exp.experiment.threads);
   seed_everything(static_cast<uint64_t>(exp.experiment.seed));
   fmt::print("experiment {} -> {} | device {} | threads {} | seed {}\n", exp.experiment.name, run_dir, device.str(),
-             threads, exp.experiment.seed);
+             threads.str(), exp.experiment.seed);
 
   // 3. Data: the tokenizer is built from the text once and then travels with the run.
   const std::string text = read_text_file(exp.data.path);

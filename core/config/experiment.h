@@ -13,7 +13,7 @@ struct ExperimentOptions {
   int64_t seed = 1337;            // experiment.seed: fixes init, data order and sampling
   std::string out_dir = "runs";   // experiment.out_dir
   std::string device = "auto";    // experiment.device: auto | cpu | cuda
-  int64_t threads = 0;            // experiment.threads: intra-op CPU threads, 0 = LibTorch default
+  int64_t threads = 0;            // experiment.threads: CPU threads (LibTorch + OpenBLAS); 0 = their defaults
 
   static ExperimentOptions read(ConfigSection s);
   std::string run_dir() const { return out_dir + "/" + name; }

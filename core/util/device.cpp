@@ -1,5 +1,7 @@
 #include "core/util/device.h"
 
+#include <dlfcn.h>
+
 #include <stdexcept>
 
 namespace attnlab {
@@ -16,9 +18,27 @@ torch::Device resolve_device(const std::string& name) {
   throw std::runtime_error("unknown device '" + name + "' (expected auto, cpu or cuda)");
 }
 
-int configure_threads(int64_t threads) {
-  if (threads > 0) torch::set_num_threads(static_cast<int>(threads));
-  return torch::get_num_threads();
+namespace {
+// OpenBLAS (pthread build) keeps its own thread pool, which LibTorch's set_num_threads does
+// not reach. Found at run time, so other BLAS libraries and official LibTorch builds work too.
+template <class Fn>
+Fn openblas_symbol(const char* name) {
+  return reinterpret_cast<Fn>(dlsym(RTLD_DEFAULT, name));
+}
+}  // namespace
+
+std::string ThreadCounts::str() const {
+  return std::to_string(intra_op) + (blas > 0 ? " (BLAS " + std::to_string(blas) + ")" : "");
+}
+
+ThreadCounts configure_threads(int64_t threads) {
+  auto set_blas = openblas_symbol<void (*)(int)>("openblas_set_num_threads");
+  auto get_blas = openblas_symbol<int (*)()>("openblas_get_num_threads");
+  if (threads > 0) {
+    torch::set_num_threads(static_cast<int>(threads));
+    if (set_blas) set_blas(static_cast<int>(threads));
+  }
+  return {torch::get_num_threads(), get_blas ? get_blas() : -1};
 }
 
 void seed_everything(uint64_t seed) {
