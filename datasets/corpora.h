@@ -19,7 +19,8 @@ const Corpus& find_corpus(const std::string& name);  // throws, listing the know
 
 struct Verse {
   std::string ref;   // "Genesis 1:1"
-  std::string text;  // one line: pilcrows removed, whitespace runs collapsed
+  std::string text;  // one line: pilcrows removed, whitespace runs collapsed; a psalm's title
+                     // starts its first verse, an epistle's subscription ends its last
 };
 
 // Reads every verse of an installed SWORD Bible module through diatheke.

@@ -21,10 +21,13 @@ Experiment Experiment::read(const NodePtr& tree) {
 BuiltModel build_model(const Experiment& exp, const CharTokenizer& tokenizer, const torch::Device& device) {
   BuiltModel built = exp.model.build(ModelContext{tokenizer.vocab_size()});
   built.module->to(device);
-  int64_t n = 0;
-  for (const auto& p : built.module->parameters()) n += p.numel();
-  fmt::print("model: {} with {:.2f}M parameters on {}\n", exp.model.type, static_cast<double>(n) / 1e6, device.str());
   return built;
+}
+
+std::string describe(const Experiment& exp, const torch::nn::Module& model, const torch::Device& device) {
+  int64_t n = 0;
+  for (const auto& p : model.parameters()) n += p.numel();
+  return fmt::format("{} with {:.2f}M parameters on {}", exp.model.type, static_cast<double>(n) / 1e6, device.str());
 }
 
 }  // namespace attnlab

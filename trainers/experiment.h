@@ -25,7 +25,10 @@ struct Experiment {
   static Experiment read(const NodePtr& tree);
 };
 
-// Builds the model for `tokenizer`, moves it to `device`, and prints a one-line summary.
+// Builds the model for `tokenizer` and moves it to `device`.
 BuiltModel build_model(const Experiment& exp, const CharTokenizer& tokenizer, const torch::Device& device);
+
+// "gpt with 0.80M parameters on cpu"
+std::string describe(const Experiment& exp, const torch::nn::Module& model, const torch::Device& device);
 
 }  // namespace attnlab

@@ -46,6 +46,7 @@ TrainSummary train(const TrainRequest& request) {
 
   // 4. Model, and the task that turns a batch into its loss.
   BuiltModel model = build_model(exp, tokenizer, device);
+  fmt::print("model: {}\n", describe(exp, *model.module, device));
 
   // 5. The run directory: resolved config + tokenizer, so the run can be reproduced and sampled.
   fs::create_directories(run_dir);

@@ -1,0 +1,144 @@
+#!/usr/bin/python3
+"""PyTorch reference for configs/gpt/kjv_char.yaml: nanoGPT's model and training loop
+(model.py / train.py, CPU, float32, no compile) condensed, to check that attnlab's C++
+reaches the same losses on the same text.
+
+    apt-get install python3-torch          # not part of the bootstrap: only this check needs it
+    /usr/bin/python3 scripts/reference/nanogpt_char.py data/kjv/kjv.txt   # Debian's Python
+
+Prints nanoGPT's own estimate (eval_iters random batches) and attnlab's estimate
+(eval_iters x batch_size windows spread evenly over the split) at every evaluation.
+"""
+import math, sys, time
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+n_layer, n_head, n_embd, block_size, dropout, bias = 4, 4, 128, 64, 0.0, False
+batch_size, max_iters, eval_interval, eval_iters = 12, 2000, 250, 20
+learning_rate, min_lr, warmup_iters, lr_decay_iters = 1e-3, 1e-4, 100, 2000
+weight_decay, beta1, beta2, grad_clip = 0.1, 0.9, 0.99, 1.0
+
+class LayerNorm(nn.Module):
+    def __init__(self, ndim, bias):
+        super().__init__()
+        self.weight = nn.Parameter(torch.ones(ndim))
+        self.bias = nn.Parameter(torch.zeros(ndim)) if bias else None
+    def forward(self, x):
+        return F.layer_norm(x, self.weight.shape, self.weight, self.bias, 1e-5)
+
+class CausalSelfAttention(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.c_attn = nn.Linear(n_embd, 3 * n_embd, bias=bias)
+        self.c_proj = nn.Linear(n_embd, n_embd, bias=bias)
+        self.register_buffer("mask", torch.tril(torch.ones(block_size, block_size)).view(1, 1, block_size, block_size))
+    def forward(self, x):
+        B, T, C = x.size()
+        q, k, v = self.c_attn(x).split(n_embd, dim=2)
+        q, k, v = [t.view(B, T, n_head, C // n_head).transpose(1, 2) for t in (q, k, v)]
+        att = (q @ k.transpose(-2, -1)) * (1.0 / math.sqrt(k.size(-1)))
+        att = F.softmax(att.masked_fill(self.mask[:, :, :T, :T] == 0, float("-inf")), dim=-1)
+        return self.c_proj((att @ v).transpose(1, 2).contiguous().view(B, T, C))
+
+class MLP(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.c_fc = nn.Linear(n_embd, 4 * n_embd, bias=bias)
+        self.gelu = nn.GELU()
+        self.c_proj = nn.Linear(4 * n_embd, n_embd, bias=bias)
+    def forward(self, x):
+        return self.c_proj(self.gelu(self.c_fc(x)))
+
+class Block(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.ln_1, self.attn, self.ln_2, self.mlp = LayerNorm(n_embd, bias), CausalSelfAttention(), LayerNorm(n_embd, bias), MLP()
+    def forward(self, x):
+        x = x + self.attn(self.ln_1(x))
+        return x + self.mlp(self.ln_2(x))
+
+class GPT(nn.Module):
+    def __init__(self, vocab_size):
+        super().__init__()
+        self.wte, self.wpe = nn.Embedding(vocab_size, n_embd), nn.Embedding(block_size, n_embd)
+        self.h = nn.ModuleList([Block() for _ in range(n_layer)])
+        self.ln_f = LayerNorm(n_embd, bias)
+        self.lm_head = nn.Linear(n_embd, vocab_size, bias=False)
+        self.wte.weight = self.lm_head.weight
+        self.apply(self._init_weights)
+        for pn, p in self.named_parameters():
+            if pn.endswith("c_proj.weight"):
+                torch.nn.init.normal_(p, mean=0.0, std=0.02 / math.sqrt(2 * n_layer))
+    def _init_weights(self, m):
+        if isinstance(m, (nn.Linear, nn.Embedding)):
+            torch.nn.init.normal_(m.weight, mean=0.0, std=0.02)
+        if isinstance(m, nn.Linear) and m.bias is not None:
+            torch.nn.init.zeros_(m.bias)
+    def forward(self, idx, targets):
+        pos = torch.arange(idx.size(1))
+        x = self.wte(idx) + self.wpe(pos)
+        for block in self.h:
+            x = block(x)
+        logits = self.lm_head(self.ln_f(x))
+        return F.cross_entropy(logits.view(-1, logits.size(-1)), targets.view(-1))
+
+def get_lr(it):
+    if it < warmup_iters:
+        return learning_rate * (it + 1) / (warmup_iters + 1)
+    if it > lr_decay_iters:
+        return min_lr
+    coeff = 0.5 * (1.0 + math.cos(math.pi * (it - warmup_iters) / (lr_decay_iters - warmup_iters)))
+    return min_lr + coeff * (learning_rate - min_lr)
+
+def main(path, seed=1337):
+    torch.manual_seed(seed)
+    text = open(path, encoding="utf-8").read()
+    chars = sorted(set(text))
+    stoi = {c: i for i, c in enumerate(chars)}
+    data = torch.tensor([stoi[c] for c in text], dtype=torch.long)
+    n = int(len(data) * 0.9)
+    splits = {"train": data[:n], "val": data[n:]}
+
+    def get_batch(split):
+        d = splits[split]
+        ix = torch.randint(len(d) - block_size, (batch_size,))
+        return torch.stack([d[i:i + block_size] for i in ix]), torch.stack([d[i + 1:i + 1 + block_size] for i in ix])
+
+    def fixed_batch(split, b):  # attnlab's evaluation windows
+        d = splits[split]
+        total, max_start = eval_iters * batch_size, len(d) - block_size - 1
+        ix = [(b * batch_size + i) * max_start // (total - 1) for i in range(batch_size)]
+        return torch.stack([d[i:i + block_size] for i in ix]), torch.stack([d[i + 1:i + 1 + block_size] for i in ix])
+
+    model = GPT(len(chars))
+    params = [p for p in model.parameters() if p.requires_grad]
+    groups = [{"params": [p for p in params if p.dim() >= 2], "weight_decay": weight_decay},
+              {"params": [p for p in params if p.dim() < 2], "weight_decay": 0.0}]
+    opt = torch.optim.AdamW(groups, lr=learning_rate, betas=(beta1, beta2))
+    print(f"vocab {len(chars)}, threads {torch.get_num_threads()}, {sum(p.numel() for p in params) / 1e6:.2f}M parameters")
+    start, t0 = time.time(), None
+    for it in range(max_iters + 1):
+        for g in opt.param_groups:
+            g["lr"] = get_lr(it)
+        if it % eval_interval == 0:
+            model.eval()
+            with torch.no_grad():
+                rnd = {s: sum(model(*get_batch(s)).item() for _ in range(eval_iters)) / eval_iters for s in splits}
+                fix = {s: sum(model(*fixed_batch(s, b)).item() for b in range(eval_iters)) / eval_iters for s in splits}
+            model.train()
+            print(f"step {it}: random batches train {rnd['train']:.4f} val {rnd['val']:.4f} | "
+                  f"fixed windows train {fix['train']:.4f} val {fix['val']:.4f}", flush=True)
+        if it == max_iters:
+            break
+        if it == 10:
+            t0 = time.time()
+        loss = model(*get_batch("train"))
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), grad_clip)
+        opt.step()
+        opt.zero_grad(set_to_none=True)
+    print(f"{(time.time() - t0) / (max_iters - 10) * 1000:.1f} ms/iter (incl. evaluations), {time.time() - start:.0f} s total")
+
+if __name__ == "__main__":
+    main(sys.argv[1] if len(sys.argv) > 1 else "data/kjv/kjv.txt")
