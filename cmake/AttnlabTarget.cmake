@@ -2,7 +2,6 @@
 function(attnlab_configure_target target)
   target_include_directories(${target} PUBLIC ${PROJECT_SOURCE_DIR})
   target_compile_options(${target} PRIVATE -Wall -Wextra -Wno-unused-parameter)
-  set_target_properties(${target} PROPERTIES POSITION_INDEPENDENT_CODE ON)
 endfunction()
 
 # A library that includes LibTorch: reuses the one precompiled <torch/torch.h>.

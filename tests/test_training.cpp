@@ -156,6 +156,33 @@ TEST_CASE("exact resume: 10 steps + resume + 10 steps equals 20 straight steps")
   CHECK(la.front() != la.back());
 }
 
+TEST_CASE("gradient accumulation: 2 micro-batches of 2 make the same step as one batch of 4") {
+  // Both draw the same four windows from the same generator; without dropout the averaged
+  // gradient, and so the update, must match.
+  auto run = [](int64_t batch_size, int64_t accum) {
+    Fixture f;
+    auto [gpt, task] = f.model();
+    gpt->options.dropout = 0;
+    for (auto& m : gpt->modules())
+      if (auto* d = m->as<torch::nn::DropoutImpl>()) d->options.p(0);
+    TrainerSetup s = f.setup(task, gpt, 3);
+    s.trainer.batch_size = batch_size, s.trainer.gradient_accumulation_steps = accum;
+    s.trainer.eval_interval = 100, s.trainer.checkpoint_interval = 100;
+    Trainer(s).fit();
+    return torch::cat([&] {
+      std::vector<torch::Tensor> flat;
+      for (const auto& p : gpt->parameters()) flat.push_back(p.detach().flatten());
+      return flat;
+    }());
+  };
+  auto one = run(4, 1), accumulated = run(2, 2);
+  CHECK((one - accumulated).abs().max().item<double>() < 1e-6);
+  Fixture f;
+  auto [gpt, task] = f.model();
+  auto initial = gpt->parameters()[0].clone();
+  CHECK((one - accumulated).abs().max().item<double>() < (one.narrow(0, 0, initial.numel()) - initial.flatten()).abs().max().item<double>());
+}
+
 TEST_CASE("SIGINT saves a checkpoint at the end of the step and stops cleanly") {
   Fixture f;
   auto [gpt, task] = f.model();
