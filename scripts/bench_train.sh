@@ -18,7 +18,7 @@ median() { sort -g | awk '{a[NR]=$1} END {if (NR==0) print "n/a"; else print (NR
 steps=$(grep -c '"ms_per_step"' "$M")
 skip=$((steps / 10))
 echo "config:            $CONFIG $*"
-echo "threads:           $(grep -o 'threads [0-9]*' "$OUT/train.log" | head -1)"
+echo "threads:           $(grep -o 'threads [^|]*' "$OUT/train.log" | head -1)"
 echo "median ms/step:    $(grep '"ms_per_step"' "$M" | tail -n +$((skip + 1)) | field ms_per_step | median)"
 echo "median tokens/s:   $(grep '"tokens_per_s"' "$M" | tail -n +$((skip + 1)) | field tokens_per_s | median)"
 echo "peak RSS (MiB):    $(awk -F: '/Maximum resident/ {printf "%.0f", $2/1024}' "$OUT/time.txt")"

@@ -4,7 +4,7 @@
 set -euo pipefail
 
 PACKAGES=(
-  build-essential cmake ninja-build ccache pkg-config
+  build-essential cmake ninja-build ccache pkg-config time
   libtorch-dev            # LibTorch 1.13 (C++ frontend + TorchScript)
   libopenblas0-pthread    # fast BLAS for LibTorch; without it matmuls use the reference BLAS (~16x slower)
   libyaml-cpp-dev libfmt-dev nlohmann-json3-dev libcli11-dev catch2
