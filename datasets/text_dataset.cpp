@@ -11,8 +11,8 @@ TextDataOptions TextDataOptions::read(ConfigSection s) {
   TextDataOptions o;
   o.type = s.choice("type", o.type, {"text"});
   o.tokenizer = s.choice("tokenizer", o.tokenizer, {"char"});
-  o.path = s.get("path", o.path);
-  o.val_fraction = s.get("val_fraction", o.val_fraction);
+  ATTNLAB_READ(s, o, path);
+  ATTNLAB_READ(s, o, val_fraction);
   if (o.val_fraction <= 0.0 || o.val_fraction >= 1.0) s.fail("val_fraction", "must be in (0, 1)");
   return o;
 }

@@ -9,14 +9,14 @@ namespace attnlab {
 
 GPTOptions GPTOptions::read(ConfigSection s) {
   GPTOptions o;
-  o.vocab_size = s.get("vocab_size", o.vocab_size);
-  o.block_size = s.get("block_size", o.block_size);
-  o.n_layer = s.get("n_layer", o.n_layer);
-  o.n_head = s.get("n_head", o.n_head);
-  o.n_embd = s.get("n_embd", o.n_embd);
-  o.dropout = s.get("dropout", o.dropout);
-  o.bias = s.get("bias", o.bias);
-  o.mlp_ratio = s.get("mlp_ratio", o.mlp_ratio);
+  ATTNLAB_READ(s, o, vocab_size);
+  ATTNLAB_READ(s, o, block_size);
+  ATTNLAB_READ(s, o, n_layer);
+  ATTNLAB_READ(s, o, n_head);
+  ATTNLAB_READ(s, o, n_embd);
+  ATTNLAB_READ(s, o, dropout);
+  ATTNLAB_READ(s, o, bias);
+  ATTNLAB_READ(s, o, mlp_ratio);
   o.activation = s.choice("activation", o.activation, {"gelu", "relu"});
   o.norm_position = s.choice("norm_position", o.norm_position, {"pre", "post"});
   o.pos_encoding = s.choice("pos_encoding", o.pos_encoding, {"learned", "sinusoidal"});

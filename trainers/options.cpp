@@ -6,13 +6,13 @@ namespace attnlab {
 
 TrainerOptions TrainerOptions::read(ConfigSection s) {
   TrainerOptions o;
-  o.max_iters = s.get("max_iters", o.max_iters);
-  o.batch_size = s.get("batch_size", o.batch_size);
-  o.gradient_accumulation_steps = s.get("gradient_accumulation_steps", o.gradient_accumulation_steps);
-  o.eval_interval = s.get("eval_interval", o.eval_interval);
-  o.eval_iters = s.get("eval_iters", o.eval_iters);
-  o.log_interval = s.get("log_interval", o.log_interval);
-  o.checkpoint_interval = s.get("checkpoint_interval", o.checkpoint_interval);
+  ATTNLAB_READ(s, o, max_iters);
+  ATTNLAB_READ(s, o, batch_size);
+  ATTNLAB_READ(s, o, gradient_accumulation_steps);
+  ATTNLAB_READ(s, o, eval_interval);
+  ATTNLAB_READ(s, o, eval_iters);
+  ATTNLAB_READ(s, o, log_interval);
+  ATTNLAB_READ(s, o, checkpoint_interval);
   if (o.max_iters < 0) s.fail("max_iters", "must be >= 0");
   if (o.batch_size < 1) s.fail("batch_size", "must be >= 1");
   if (o.gradient_accumulation_steps < 1) s.fail("gradient_accumulation_steps", "must be >= 1");
@@ -25,12 +25,12 @@ TrainerOptions TrainerOptions::read(ConfigSection s) {
 
 OptimizerOptions OptimizerOptions::read(ConfigSection s) {
   OptimizerOptions o;
-  o.learning_rate = s.get("learning_rate", o.learning_rate);
-  o.weight_decay = s.get("weight_decay", o.weight_decay);
-  o.beta1 = s.get("beta1", o.beta1);
-  o.beta2 = s.get("beta2", o.beta2);
-  o.eps = s.get("eps", o.eps);
-  o.grad_clip = s.get("grad_clip", o.grad_clip);
+  ATTNLAB_READ(s, o, learning_rate);
+  ATTNLAB_READ(s, o, weight_decay);
+  ATTNLAB_READ(s, o, beta1);
+  ATTNLAB_READ(s, o, beta2);
+  ATTNLAB_READ(s, o, eps);
+  ATTNLAB_READ(s, o, grad_clip);
   if (!(o.learning_rate > 0)) s.fail("learning_rate", "must be > 0");
   if (o.weight_decay < 0) s.fail("weight_decay", "must be >= 0");
   if (o.beta1 < 0 || o.beta1 >= 1) s.fail("beta1", "must be in [0, 1)");
@@ -42,10 +42,10 @@ OptimizerOptions OptimizerOptions::read(ConfigSection s) {
 
 ScheduleOptions ScheduleOptions::read(ConfigSection s) {
   ScheduleOptions o;
-  o.decay_lr = s.get("decay_lr", o.decay_lr);
-  o.warmup_iters = s.get("warmup_iters", o.warmup_iters);
-  o.lr_decay_iters = s.get("lr_decay_iters", o.lr_decay_iters);
-  o.min_lr = s.get("min_lr", o.min_lr);
+  ATTNLAB_READ(s, o, decay_lr);
+  ATTNLAB_READ(s, o, warmup_iters);
+  ATTNLAB_READ(s, o, lr_decay_iters);
+  ATTNLAB_READ(s, o, min_lr);
   if (o.warmup_iters < 0) s.fail("warmup_iters", "must be >= 0");
   if (o.lr_decay_iters < 0) s.fail("lr_decay_iters", "must be >= 0 (0 = trainer.max_iters)");
   if (o.min_lr < 0) s.fail("min_lr", "must be >= 0");

@@ -65,6 +65,10 @@ class ConfigRoot {
   NodePtr resolved_;
 };
 
+// Reads `options.key` from the config key of the same name, its current value the default:
+// one config key per option field, spelled once.
+#define ATTNLAB_READ(section, options, key) ((options).key = (section).get(#key, (options).key))
+
 // The candidate closest to `word` by edit distance, or "" if none is close.
 std::string nearest(const std::string& word, const std::vector<std::string>& candidates);
 
