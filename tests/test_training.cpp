@@ -143,6 +143,8 @@ TEST_CASE("exact resume: 10 steps + resume + 10 steps equals 20 straight steps")
   train({dir / "exp.yaml", "", {}});
   auto first = train({dir / "exp.yaml", "", {"experiment.name=resumed", "trainer.max_iters=10"}});
   CHECK(first.step == 10);
+  // As if the process had been killed after logging step 11 but before checkpointing it.
+  std::ofstream(dir / "resumed/metrics.jsonl", std::ios::app) << R"({"step":11,"loss":9.0})" << "\n";
   auto second = train({"", dir / "resumed", {"trainer.max_iters=20"}});
   CHECK(second.step == 20);
 

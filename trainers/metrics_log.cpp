@@ -5,10 +5,26 @@
 #include <cmath>
 #include <stdexcept>
 
+#include "core/util/files.h"
+
 namespace attnlab {
 
-MetricsLog::MetricsLog(const std::string& path) : out_(path, std::ios::app) {
+MetricsLog::MetricsLog(const std::string& path) : path_(path), out_(path, std::ios::app) {
   if (!out_) throw std::runtime_error("cannot open " + path + " for writing");
+}
+
+void MetricsLog::drop_after(int64_t step) {
+  out_.close();
+  std::ifstream in(path_);
+  std::string kept;
+  for (std::string line; std::getline(in, line);) {
+    auto record = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
+    if (record.is_object() && record.value("step", int64_t{0}) <= step) kept += line + "\n";
+  }
+  in.close();
+  write_file_atomic(path_, kept);
+  out_.open(path_, std::ios::app);
+  if (!out_) throw std::runtime_error("cannot open " + path_ + " for writing");
 }
 
 void MetricsLog::write(const nlohmann::json& record) {

@@ -15,8 +15,12 @@ class MetricsLog {
   // Appends to `path` (a resumed run continues the same file).
   explicit MetricsLog(const std::string& path);
   void write(const nlohmann::json& record);
+  // Removes records of steps after `step`: a run killed after its last checkpoint logged
+  // steps that the resumed run will log again.
+  void drop_after(int64_t step);
 
  private:
+  std::string path_;
   std::ofstream out_;
 };
 

@@ -67,6 +67,7 @@ void Trainer::resume(const std::string& path) {
   in >> train_rng_;
   if (in.fail()) throw CheckpointError("checkpoint " + path + " has an unreadable sampler state");
   last_saved_step_ = state_.step;
+  metrics_.drop_after(state_.step);
 }
 
 void Trainer::save(const std::string& name) {
