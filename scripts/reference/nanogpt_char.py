@@ -4,7 +4,7 @@
 reaches the same losses on the same text.
 
     apt-get install python3-torch          # not part of the bootstrap: only this check needs it
-    /usr/bin/python3 scripts/reference/nanogpt_char.py data/kjv/kjv.txt   # Debian's Python
+    /usr/bin/python3 scripts/reference/nanogpt_char.py data/kjv/kjv.txt [max_iters]   # Debian's Python
 
 Prints nanoGPT's own estimate (eval_iters random batches) and attnlab's estimate
 (eval_iters x batch_size windows spread evenly over the split) at every evaluation.
@@ -91,7 +91,7 @@ def get_lr(it):
     coeff = 0.5 * (1.0 + math.cos(math.pi * (it - warmup_iters) / (lr_decay_iters - warmup_iters)))
     return min_lr + coeff * (learning_rate - min_lr)
 
-def main(path, seed=1337):
+def main(path, max_iters=max_iters, seed=1337):
     torch.manual_seed(seed)
     text = open(path, encoding="utf-8").read()
     chars = sorted(set(text))
@@ -117,11 +117,11 @@ def main(path, seed=1337):
               {"params": [p for p in params if p.dim() < 2], "weight_decay": 0.0}]
     opt = torch.optim.AdamW(groups, lr=learning_rate, betas=(beta1, beta2))
     print(f"vocab {len(chars)}, threads {torch.get_num_threads()}, {sum(p.numel() for p in params) / 1e6:.2f}M parameters")
-    start, t0 = time.time(), None
+    start, step_times = time.time(), []
     for it in range(max_iters + 1):
         for g in opt.param_groups:
             g["lr"] = get_lr(it)
-        if it % eval_interval == 0:
+        if it % eval_interval == 0 or it == max_iters:
             model.eval()
             with torch.no_grad():
                 rnd = {s: sum(model(*get_batch(s)).item() for _ in range(eval_iters)) / eval_iters for s in splits}
@@ -131,14 +131,16 @@ def main(path, seed=1337):
                   f"fixed windows train {fix['train']:.4f} val {fix['val']:.4f}", flush=True)
         if it == max_iters:
             break
-        if it == 10:
-            t0 = time.time()
+        t0 = time.time()
         loss = model(*get_batch("train"))
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), grad_clip)
         opt.step()
         opt.zero_grad(set_to_none=True)
-    print(f"{(time.time() - t0) / (max_iters - 10) * 1000:.1f} ms/iter (incl. evaluations), {time.time() - start:.0f} s total")
+        step_times.append(time.time() - t0)
+    steady = sorted(step_times[len(step_times) // 10:])
+    print(f"median {steady[len(steady) // 2] * 1000:.1f} ms/step (steady state, training steps only), "
+          f"{time.time() - start:.0f} s total")
 
 if __name__ == "__main__":
-    main(sys.argv[1] if len(sys.argv) > 1 else "data/kjv/kjv.txt")
+    main(sys.argv[1] if len(sys.argv) > 1 else "data/kjv/kjv.txt", int(sys.argv[2]) if len(sys.argv) > 2 else max_iters)
