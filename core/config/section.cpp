@@ -114,11 +114,6 @@ std::string ConfigSection::get(const std::string& key, const std::string& fallba
   return value;
 }
 
-std::string ConfigSection::require_string(const std::string& key) {
-  if (!has(key)) fail(key, "is required");
-  return get(key, std::string());
-}
-
 std::string ConfigSection::choice(const std::string& key, const std::string& fallback,
                                   const std::vector<std::string>& allowed) {
   std::string value = get(key, fallback);

@@ -26,8 +26,6 @@ class ConfigSection {
   // A string restricted to `allowed`; a wrong value suggests the nearest one.
   std::string choice(const std::string& key, const std::string& fallback,
                      const std::vector<std::string>& allowed);
-  // Reads a required string key (no default).
-  std::string require_string(const std::string& key);
 
   ConfigSection section(const std::string& key);
   bool has(const std::string& key) const;
