@@ -7,6 +7,7 @@
 #include <exception>
 #include <iostream>
 
+#include "core/util/allocator.h"
 #include "datasets/corpora.h"
 #include "trainers/recipes.h"
 
@@ -97,6 +98,7 @@ void add_data(CLI::App& app) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  attnlab::tune_malloc_for_tensors();
   CLI::App app{"attnlab: transformer research on LibTorch (GPT, BERT, seq2seq, ViT from shared blocks)"};
   app.require_subcommand(1);
   int status = 0;
