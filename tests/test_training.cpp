@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/util/checkpoint_file.h"
+#include "core/util/files.h"
 #include "datasets/char_tokenizer.h"
 #include "datasets/text_dataset.h"
 #include "models/causal_lm_task.h"

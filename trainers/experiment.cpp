@@ -2,6 +2,10 @@
 
 #include <fmt/format.h>
 
+#include <filesystem>
+
+#include "core/config/loader.h"
+
 namespace attnlab {
 
 Experiment Experiment::read(const NodePtr& tree) {
@@ -16,6 +20,13 @@ Experiment Experiment::read(const NodePtr& tree) {
   root.check_unknown_keys();
   e.resolved_yaml = root.resolved_yaml();
   return e;
+}
+
+Experiment Experiment::read_run(const std::string& run_dir, const std::vector<std::string>& overrides) {
+  const std::string path = run_dir + "/config.yaml";
+  if (!std::filesystem::exists(path))
+    throw std::runtime_error(run_dir + " is not a run directory (no config.yaml); start one with `attnlab train CONFIG`");
+  return read(load_config(path, overrides));
 }
 
 BuiltModel build_model(const Experiment& exp, const CharTokenizer& tokenizer, const torch::Device& device) {

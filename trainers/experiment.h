@@ -23,6 +23,8 @@ struct Experiment {
   std::string resolved_yaml;  // every key with the value in force, defaults included
 
   static Experiment read(const NodePtr& tree);
+  // The experiment a run directory was started with (its resolved config.yaml), with overrides.
+  static Experiment read_run(const std::string& run_dir, const std::vector<std::string>& overrides = {});
 };
 
 // Builds the model for `tokenizer` and moves it to `device`.

@@ -2,7 +2,6 @@
 // tokenizer.json, load a checkpoint, and generate.
 #include <filesystem>
 
-#include "core/config/loader.h"
 #include "core/util/device.h"
 #include "models/gpt.h"
 #include "trainers/checkpoint.h"
@@ -13,9 +12,7 @@ namespace attnlab {
 namespace fs = std::filesystem;
 
 std::string generate(const GenerateRequest& r) {
-  if (!fs::exists(r.run_dir + "/config.yaml"))
-    throw std::runtime_error(r.run_dir + " is not a run directory (no config.yaml); train one with `attnlab train`");
-  Experiment exp = Experiment::read(load_config(r.run_dir + "/config.yaml"));
+  Experiment exp = Experiment::read_run(r.run_dir);
   std::string ckpt = r.run_dir + "/" + r.checkpoint + ".pt";
   if (r.checkpoint == "best" && !fs::exists(ckpt)) ckpt = r.run_dir + "/last.pt";
   if (!fs::exists(ckpt)) throw std::runtime_error("no checkpoint " + ckpt + " in " + r.run_dir);

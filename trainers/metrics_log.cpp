@@ -3,13 +3,16 @@
 #include <fmt/format.h>
 
 #include <cmath>
+#include <filesystem>
 #include <stdexcept>
 
 #include "core/util/files.h"
 
 namespace attnlab {
 
-MetricsLog::MetricsLog(const std::string& path) : path_(path), out_(path, std::ios::app) {
+MetricsLog::MetricsLog(const std::string& path) : path_(path) {
+  std::filesystem::create_directories(std::filesystem::path(path).parent_path());
+  out_.open(path, std::ios::app);
   if (!out_) throw std::runtime_error("cannot open " + path + " for writing");
 }
 

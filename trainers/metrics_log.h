@@ -12,7 +12,7 @@ namespace attnlab {
 
 class MetricsLog {
  public:
-  // Appends to `path` (a resumed run continues the same file).
+  // Appends to `path` (a resumed run continues the same file), creating its folder.
   explicit MetricsLog(const std::string& path);
   void write(const nlohmann::json& record);
   // Removes records of steps after `step`: a run killed after its last checkpoint logged

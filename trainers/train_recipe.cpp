@@ -6,7 +6,6 @@
 #include "core/config/loader.h"
 #include "core/util/device.h"
 #include "core/util/files.h"
-#include "models/gpt.h"
 #include "trainers/experiment.h"
 #include "trainers/recipes.h"
 #include "trainers/trainer.h"
@@ -17,10 +16,8 @@ namespace fs = std::filesystem;
 TrainSummary train(const TrainRequest& request) {
   const bool resuming = !request.resume_dir.empty();
   // 1. Config: a run directory carries the resolved config.yaml it was started with.
-  const std::string config_path = resuming ? request.resume_dir + "/config.yaml" : request.config_path;
-  if (resuming && !fs::exists(config_path))
-    throw std::runtime_error("cannot resume: " + request.resume_dir + " is not a run directory (no config.yaml)");
-  Experiment exp = Experiment::read(load_config(config_path, request.overrides));
+  Experiment exp = resuming ? Experiment::read_run(request.resume_dir, request.overrides)
+                            : Experiment::read(load_config(request.config_path, request.overrides));
   const std::string run_dir = resuming ? request.resume_dir : exp.experiment.run_dir();
   const std::string last = run_dir + "/last.pt";
   if (resuming && !fs::exists(last))

@@ -5,7 +5,6 @@
 #include <atomic>
 #include <chrono>
 #include <csignal>
-#include <filesystem>
 #include <sstream>
 
 #include "core/util/checkpoint_file.h"
@@ -54,7 +53,7 @@ Trainer::Trainer(TrainerSetup setup)
     : s_(std::move(setup)),
       optimizer_(make_adamw(*s_.model, s_.optimizer)),
       train_rng_(s_.seed),
-      metrics_((std::filesystem::create_directories(s_.run_dir), s_.run_dir + "/metrics.jsonl")) {
+      metrics_(s_.run_dir + "/metrics.jsonl") {
   state_.config_yaml = s_.config_yaml;
 }
 

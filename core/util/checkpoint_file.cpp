@@ -5,6 +5,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "core/util/files.h"
+
 namespace attnlab {
 
 namespace {

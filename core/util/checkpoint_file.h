@@ -8,8 +8,6 @@
 #include <stdexcept>
 #include <string>
 
-#include "core/util/files.h"
-
 namespace attnlab {
 
 class CheckpointError : public std::runtime_error {
