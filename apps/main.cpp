@@ -1,4 +1,4 @@
-// The `attnlab` command line: train, resume, generate, prepare data.
+// The `attnlab` command line: train, resume, evaluate, generate, prepare data.
 // Every error goes to stderr with a non-zero exit code.
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
@@ -50,8 +50,8 @@ void add_train(CLI::App& app, int& status) {
       status = 128 + summary.signal;
       return;
     }
-    fmt::print("done: {} steps, best val loss {:.4f}; sample with: attnlab generate {}\n", summary.step,
-               summary.best_val_loss, summary.run_dir);
+    fmt::print("done: {} steps, best {} {:.4f}; evaluate with: attnlab eval {}\n", summary.step,
+               summary.best_metric, summary.best_value, summary.run_dir);
   });
 }
 
@@ -60,7 +60,9 @@ void add_generate(CLI::App& app) {
   auto req = std::make_shared<attnlab::GenerateRequest>();
   cmd->add_option("run_dir", req->run_dir, "Run directory written by `attnlab train`")->required();
   cmd->add_option("--prompt", req->prompt, "Text to continue")->capture_default_str();
-  cmd->add_option("--max-new-tokens", req->max_new_tokens, "Tokens to generate")->capture_default_str();
+  cmd->add_option("--max-new-tokens", req->max_new_tokens, "Tokens to generate")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
   cmd->add_option("--temperature", req->temperature, "Sampling temperature; 0 = greedy")->capture_default_str();
   cmd->add_option("--top-k", req->top_k, "Sample among the k most likely tokens; 0 = all")->capture_default_str();
   cmd->add_option("--seed", req->seed, "Sampling seed")->capture_default_str();
@@ -73,6 +75,25 @@ void add_generate(CLI::App& app) {
     std::string text = attnlab::generate(*req);
     std::fwrite(text.data(), 1, text.size(), stdout);
     std::fputs("\n", stdout);
+  });
+}
+
+void add_eval(CLI::App& app) {
+  auto* cmd = app.add_subcommand("eval", "Evaluate a run's checkpoint on every example of a split");
+  auto req = std::make_shared<attnlab::EvalRequest>();
+  cmd->add_option("run_dir", req->run_dir, "Run directory written by `attnlab train`")->required();
+  cmd->add_option("--split", req->split, "val, test (where the data has one) or train")->capture_default_str();
+  cmd->add_option("--checkpoint", req->checkpoint, "best or last")
+      ->check(CLI::IsMember({"best", "last"}))
+      ->capture_default_str();
+  cmd->add_option("--device", req->device, "auto, cpu or cuda (default: the run's)")
+      ->check(CLI::IsMember({"auto", "cpu", "cuda"}));
+  cmd->add_option("--batch-size", req->batch_size, "Examples per batch (default: the run's trainer.batch_size)")
+      ->check(CLI::NonNegativeNumber);
+  cmd->footer("Writes RUN_DIR/eval_SPLIT.json. Example:\n  attnlab eval runs/kjv_books_finetune --split test");
+  cmd->callback([req] {
+    auto report = attnlab::evaluate_run(*req);
+    fmt::print("{}wrote {}\n", report.text, report.json_path);
   });
 }
 
@@ -104,6 +125,7 @@ int main(int argc, char** argv) {
   int status = 0;
   add_train(app, status);
   add_generate(app);
+  add_eval(app);
   add_data(app);
   try {
     app.parse(argc, argv);

@@ -1,5 +1,5 @@
 // The contract between the generic trainer, the datasets and the models:
-// a dataset samples named-tensor batches, a task turns a batch into a loss.
+// a dataset samples named-tensor batches, a task turns a batch into a loss and metrics.
 #pragma once
 
 #include <torch/torch.h>
@@ -7,6 +7,9 @@
 #include <map>
 #include <random>
 #include <string>
+#include <vector>
+
+#include "core/metrics/metric_sums.h"
 
 namespace attnlab {
 
@@ -24,17 +27,32 @@ inline Batch to_device(const Batch& batch, const torch::Device& device) {
 class BatchSource {
  public:
   virtual ~BatchSource() = default;
-  // A random training batch; split: "train" or "val".
+  // The splits this data has, e.g. {"train", "val"} or {"train", "val", "test"}.
+  virtual std::vector<std::string> splits() const { return {"train", "val"}; }
+  // A random training batch of `split`.
   virtual Batch sample(const std::string& split, int64_t batch_size, std::mt19937_64& rng) const = 0;
   // Batch `index` of `count` evaluation batches: a fixed sample spread evenly over the split,
   // the same at every evaluation (so losses compare across steps and runs, with less noise
   // than random batches).
   virtual Batch eval_batch(const std::string& split, int64_t index, int64_t count, int64_t batch_size) const = 0;
+  // The whole split as a fixed sequence of examples, for whole-split evaluation
+  // (trainer.eval_iters: 0, `attnlab eval`): examples [start, start + count) of num_examples.
+  virtual int64_t num_examples(const std::string& split) const = 0;
+  virtual Batch examples(const std::string& split, int64_t start, int64_t count) const = 0;
+
+  bool has_split(const std::string& split) const;
+  // Throws, naming the splits there are, when `split` is not one of them.
+  void check_split(const std::string& split) const;
 };
 
 struct TaskOutput {
-  torch::Tensor loss;      // scalar, differentiable
+  torch::Tensor loss;      // scalar, differentiable: the mean over loss_count terms
+  int64_t loss_count = 0;  // terms averaged into `loss` (tokens, masked positions, examples)
   int64_t num_tokens = 0;  // tokens (or examples) this batch trained on, for throughput
+  MetricSums metrics;      // named (sum, count) pairs beyond the loss, e.g. "accuracy"
+  // Classification: predicted and true class per example ([N] int64), for whole-split
+  // metrics such as the confusion matrix; undefined for other tasks.
+  torch::Tensor predictions, labels;
 };
 
 // Turns a batch into a loss for a given model: the only model-specific part of training.
@@ -42,6 +60,21 @@ class Task {
  public:
   virtual ~Task() = default;
   virtual TaskOutput compute(const Batch& batch) = 0;
+  // The metric names compute() reports besides "loss" (for trainer.best_metric).
+  virtual std::vector<std::string> metric_names() const { return {}; }
 };
+
+inline bool BatchSource::has_split(const std::string& split) const {
+  for (const auto& s : splits())
+    if (s == split) return true;
+  return false;
+}
+
+inline void BatchSource::check_split(const std::string& split) const {
+  if (has_split(split)) return;
+  std::string known;
+  for (const auto& s : splits()) known += (known.empty() ? "" : ", ") + s;
+  throw std::invalid_argument("this data has no split '" + split + "' (its splits: " + known + ")");
+}
 
 }  // namespace attnlab

@@ -4,13 +4,13 @@
 
 #include "core/util/files.h"
 #include "datasets/corpora.h"
+#include "datasets/utf8.h"
 
 namespace attnlab {
 
 TextDataOptions TextDataOptions::read(ConfigSection s) {
   TextDataOptions o;
-  o.type = s.choice("type", o.type, {"text"});
-  o.tokenizer = s.choice("tokenizer", o.tokenizer, {"char"});
+  o.tokenizer = TokenizerOptions::read(s);
   ATTNLAB_READ(s, o, path);
   ATTNLAB_READ(s, o, val_fraction);
   if (o.val_fraction <= 0.0 || o.val_fraction >= 1.0) s.fail("val_fraction", "must be in (0, 1)");
@@ -23,7 +23,10 @@ std::string read_text_file(const std::string& path) {
     throw std::runtime_error("data file '" + path + "' not found" +
                              (hint.empty() ? " (check data.path)" : "; run `" + hint + "` to create it"));
   }
-  return read_file(path);
+  std::string text = read_file(path);
+  if (const size_t bad = find_invalid_utf8(text); bad != std::string::npos)
+    throw std::runtime_error(path + ": text is not valid UTF-8 (byte offset " + std::to_string(bad) + ")");
+  return text;
 }
 
 TextDataset::TextDataset(const std::vector<int64_t>& tokens, double val_fraction, int64_t block_size)
@@ -63,6 +66,16 @@ Batch TextDataset::eval_batch(const std::string& split, int64_t index, int64_t c
     starts[static_cast<size_t>(i)] = total > 1 ? w * max_start / (total - 1) : 0;
   }
   return windows(data, starts);
+}
+
+int64_t TextDataset::num_examples(const std::string& split) const {
+  return (split_tokens(split).numel() - 1) / block_size_;
+}
+
+Batch TextDataset::examples(const std::string& split, int64_t start, int64_t count) const {
+  std::vector<int64_t> starts;
+  for (int64_t i = start; i < std::min(start + count, num_examples(split)); ++i) starts.push_back(i * block_size_);
+  return windows(split_tokens(split), starts);
 }
 
 Batch TextDataset::windows(const torch::Tensor& data, const std::vector<int64_t>& starts) const {

@@ -6,20 +6,21 @@
 
 #include "core/config/section.h"
 #include "core/task.h"
+#include "datasets/tokenizer.h"
 
 namespace attnlab {
 
 // One field per `data:` key (see docs/config.md).
 struct TextDataOptions {
-  std::string type = "text";              // the dataset kind (only "text" so far)
-  std::string tokenizer = "char";         // the tokenizer built from the text (only "char" so far)
+  TokenizerOptions tokenizer;             // char: built from the whole text (nanoGPT); sentencepiece: the train part
   std::string path = "data/kjv/kjv.txt";  // UTF-8 text; `attnlab data prepare kjv` writes the default
   double val_fraction = 0.1;              // the last val_fraction of the text is validation
 
   static TextDataOptions read(ConfigSection s);
 };
 
-// Reads a data file; a missing one is an error that says which command creates it.
+// Reads a UTF-8 data file; a missing one is an error that says which command creates it,
+// invalid UTF-8 an error naming the file and the byte offset.
 std::string read_text_file(const std::string& path);
 
 class TextDataset : public BatchSource {
@@ -30,6 +31,9 @@ class TextDataset : public BatchSource {
   Batch sample(const std::string& split, int64_t batch_size, std::mt19937_64& rng) const override;
   // Windows at evenly spaced offsets: window w of W = count * batch_size starts at w * (N - T - 1) / (W - 1).
   Batch eval_batch(const std::string& split, int64_t index, int64_t count, int64_t batch_size) const override;
+  // The whole split as consecutive non-overlapping windows.
+  int64_t num_examples(const std::string& split) const override;
+  Batch examples(const std::string& split, int64_t start, int64_t count) const override;
 
   int64_t size(const std::string& split) const { return split_tokens(split).numel(); }
 

@@ -9,7 +9,11 @@ TaskOutput CausalLMTask::compute(const Batch& batch) {
   auto loss = torch::nn::functional::cross_entropy(
       logits.flatten(0, 1).to(torch::kFloat), target.flatten(),
       torch::nn::functional::CrossEntropyFuncOptions().ignore_index(-1));
-  return {loss, input.numel()};
+  TaskOutput out;
+  out.loss = loss;
+  out.loss_count = target.ge(0).sum().item<int64_t>();
+  out.num_tokens = input.numel();
+  return out;
 }
 
 }  // namespace attnlab

@@ -1,5 +1,7 @@
 #include "models/gpt.h"
 
+#include "core/blocks/init.h"
+
 #include <ATen/CPUGeneratorImpl.h>
 
 #include <cmath>
@@ -54,17 +56,7 @@ GPTImpl::GPTImpl(const GPTOptions& o) : options(o) {
 
   // nanoGPT's initialisation: N(0, 0.02) for every matrix, zero biases, and the projections
   // that write into the residual stream scaled by 1/sqrt(2 * n_layer) (GPT-2 paper).
-  torch::NoGradGuard no_grad;
-  const double resid_std = 0.02 / std::sqrt(2.0 * o.n_layer);
-  for (auto& p : named_parameters()) {
-    const std::string& name = p.key();
-    auto ends_with = [&](const std::string& suffix) {
-      return name.size() >= suffix.size() && name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0;
-    };
-    if (ends_with("c_proj.weight")) p.value().normal_(0.0, resid_std);
-    else if (p.value().dim() == 2) p.value().normal_(0.0, 0.02);
-    else if (ends_with(".bias")) p.value().zero_();
-  }
+  init_transformer_weights(*this, o.n_layer);
 }
 
 torch::Tensor GPTImpl::forward(const torch::Tensor& idx) {

@@ -8,14 +8,10 @@
 #include <vector>
 
 #include "core/config/section.h"
+#include "core/model_context.h"
 #include "core/task.h"
 
 namespace attnlab {
-
-// What a model needs from the data before it can be built.
-struct ModelContext {
-  int64_t vocab_size = 0;
-};
 
 struct BuiltModel {
   std::shared_ptr<torch::nn::Module> module;
@@ -26,7 +22,13 @@ struct BuiltModel {
 // builder to call once the data is ready. Reading is cheap and validates every key.
 struct ModelSpec {
   std::string type;
-  int64_t block_size = 0;  // tokens per training example (0: not a sequence model)
+  int64_t block_size = 0;  // the longest sequence the model takes (0: not a sequence model)
+  // Fine-tuning: a pretrained run of the same type (or its checkpoint file) whose tensors
+  // under init_prefix (e.g. "encoder.") are copied into the new model before training.
+  std::string init_from;
+  std::string init_prefix;
+  // Builds the module and the task for the data described by the context; throws when the
+  // family cannot train on that data (e.g. a GPT on classification data).
   std::function<BuiltModel(const ModelContext&)> build;
 };
 

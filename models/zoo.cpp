@@ -1,23 +1,72 @@
 // The model zoo: one registration per family. Each reads its `model:` keys and pairs the
-// module with the task that trains it.
+// module with the task that trains it on the data's objective.
+#include <fmt/format.h>
+
+#include "models/bert.h"
 #include "models/causal_lm_task.h"
+#include "models/classification_task.h"
 #include "models/gpt.h"
+#include "models/masked_lm_task.h"
 #include "models/registry.h"
 
 namespace attnlab {
 
+namespace {
+
+[[noreturn]] void unsupported(const std::string& model, const ModelContext& ctx, const std::string& supported) {
+  throw std::runtime_error(fmt::format("model.type {} cannot train on data.type {} (a {} objective); it trains on {}",
+                                       model, ctx.data_type, ctx.objective, supported));
+}
+
+int64_t vocab_for(int64_t configured, const ModelContext& ctx) {
+  if (configured == 0) return ctx.vocab_size;
+  TORCH_CHECK(configured >= ctx.vocab_size, "model.vocab_size (", configured,
+              ") is smaller than the tokenizer's vocabulary (", ctx.vocab_size, ")");
+  return configured;
+}
+
+ModelSpec gpt_family(ConfigSection& s) {
+  GPTOptions o = GPTOptions::read(s);
+  return ModelSpec{"gpt", o.block_size, "", "", [o](const ModelContext& ctx) mutable {
+    if (ctx.objective != "causal_lm") unsupported("gpt", ctx, "causal_lm data (data.type: text)");
+    o.vocab_size = vocab_for(o.vocab_size, ctx);
+    GPT gpt(o);
+    auto task = std::make_shared<CausalLMTask>([gpt](const torch::Tensor& idx) mutable { return gpt(idx); });
+    return BuiltModel{gpt.ptr(), task};
+  }};
+}
+
+ModelSpec bert_family(ConfigSection& s) {
+  BertOptions o = BertOptions::read(s);
+  return ModelSpec{"bert", o.max_len, o.init_from, "encoder.", [o](const ModelContext& ctx) mutable {
+    o.vocab_size = vocab_for(o.vocab_size, ctx);
+    o.pad_id = ctx.pad_id;
+    if (ctx.objective == "masked_lm") {
+      o.head = "mlm";
+      Bert bert(o);
+      auto task = std::make_shared<MaskedLMTask>(
+          [bert](const torch::Tensor& idx, const torch::Tensor& sel) mutable { return bert->mlm_logits(idx, sel); },
+          ctx.pad_id);
+      return BuiltModel{bert.ptr(), task};
+    }
+    if (ctx.objective == "classification") {
+      o.head = "classifier";
+      o.num_classes = ctx.num_classes;
+      Bert bert(o);
+      auto task = std::make_shared<ClassificationTask>(
+          [bert](const torch::Tensor& idx) mutable { return bert->classify(idx); }, ctx.pad_id);
+      return BuiltModel{bert.ptr(), task};
+    }
+    unsupported("bert", ctx, "masked_lm data (data.type: masked_text) or classification data "
+                             "(data.type: verse_classification)");
+  }};
+}
+
+}  // namespace
+
 void register_builtin_models() {
-  register_model("gpt", [](ConfigSection& s) {
-    GPTOptions o = GPTOptions::read(s);
-    return ModelSpec{"gpt", o.block_size, [o](const ModelContext& ctx) mutable {
-      if (o.vocab_size == 0) o.vocab_size = ctx.vocab_size;
-      TORCH_CHECK(o.vocab_size >= ctx.vocab_size, "model.vocab_size (", o.vocab_size,
-                  ") is smaller than the tokenizer's vocabulary (", ctx.vocab_size, ")");
-      GPT gpt(o);
-      auto task = std::make_shared<CausalLMTask>([gpt](const torch::Tensor& idx) mutable { return gpt(idx); });
-      return BuiltModel{gpt.ptr(), task};
-    }};
-  });
+  register_model("gpt", gpt_family);
+  register_model("bert", bert_family);
 }
 
 }  // namespace attnlab

@@ -98,3 +98,80 @@ TEST_CASE("CLI: train the tiny config, resume it, generate from it") {
   CHECK(bad_prompt.status == 1);
   CHECK_THAT(bad_prompt.err, Contains("not in the tokenizer's vocabulary"));
 }
+
+TEST_CASE("CLI: pretrain a tiny BERT, fine-tune it, and evaluate it on the test split") {
+  TempDir dir;
+  const std::string path = attnlab::testing::verse_fixture(dir.path(), 5);
+  const std::string data = " data.path=" + path + " data.refs=" + (dir / "bible.refs") +
+                           " experiment.out_dir=" + dir.path();
+  auto mlm = run(std::string("train ") + ATTNLAB_SOURCE_DIR + "/configs/bert/kjv_mlm_tiny.yaml" + data, dir);
+  INFO(mlm.out);
+  REQUIRE(mlm.status == 0);
+  CHECK_THAT(mlm.out, Contains("val mlm_accuracy"));
+  CHECK_THAT(mlm.out, Contains("64 train / 8 val / 8 test verses"));
+  const std::string books = std::string("train ") + ATTNLAB_SOURCE_DIR + "/configs/bert/kjv_books_tiny.yaml" + data;
+  auto ft = run(books + " model.init_from=" + (dir / "kjv_mlm_tiny") + " experiment.name=ft", dir);
+  INFO(ft.out);
+  REQUIRE(ft.status == 0);
+  CHECK_THAT(ft.out, Contains("init_from: loaded"));
+  CHECK_THAT(ft.out, Contains("majority class"));
+  CHECK_THAT(ft.out, Contains("best val_accuracy"));
+
+  auto ev = run("eval " + (dir / "ft") + " --split test", dir);
+  INFO(ev.out);
+  REQUIRE(ev.status == 0);
+  CHECK_THAT(ev.out, Contains("on the whole test split: 8 examples"));
+  CHECK_THAT(ev.out, Contains("macro_f1") && Contains("majority_accuracy") && Contains("confusion matrix"));
+  const std::string json = attnlab::testing::read_text(dir / "ft/eval_test.json");
+  CHECK_THAT(json, Contains("\"macro_f1\"") && Contains("\"confusion\"") && Contains("\"accuracy\""));
+  auto again = run("eval " + (dir / "ft") + " --split test", dir);
+  CHECK(again.out == ev.out);  // the saved run reproduces its figures
+
+  auto mlm_eval = run("eval " + (dir / "kjv_mlm_tiny") + " --split val --checkpoint last", dir);
+  CHECK(mlm_eval.status == 0);
+  CHECK_THAT(mlm_eval.out, Contains("mlm_accuracy"));
+
+  auto bad_split = run("eval " + (dir / "ft") + " --split dev", dir);
+  CHECK(bad_split.status == 1);
+  CHECK_THAT(bad_split.err, Contains("no split 'dev'") && Contains("train, val, test"));
+  auto gpt_on_books = run(books + " model.type=gpt experiment.name=g", dir);
+  CHECK(gpt_on_books.status == 1);
+  CHECK_THAT(gpt_on_books.err, Contains("unknown key 'model.max_len'"));
+  auto typo = run(std::string("train ") + ATTNLAB_SOURCE_DIR + "/configs/bert/kjv_mlm_tiny.yaml data.mask_prb=0.2", dir);
+  CHECK(typo.status == 1);
+  CHECK_THAT(typo.err, Contains("unknown key 'data.mask_prb'") && Contains("did you mean 'data.mask_prob'"));
+  auto bad_type = run(std::string("train ") + ATTNLAB_SOURCE_DIR + "/configs/bert/kjv_mlm_tiny.yaml data.type=masked", dir);
+  CHECK(bad_type.status == 1);
+  CHECK_THAT(bad_type.err, Contains("data.type") && Contains("masked_text"));
+  auto no_refs = run(std::string("train ") + ATTNLAB_SOURCE_DIR + "/configs/bert/kjv_books_tiny.yaml data.path=" +
+                         path + " data.refs=" + (dir / "nope.refs") + " experiment.out_dir=" + dir.path(),
+                     dir);
+  CHECK(no_refs.status == 1);
+  CHECK_THAT(no_refs.err, Contains("nope.refs' not found"));
+}
+
+TEST_CASE("CLI: a GPT run is evaluated on its splits, bad arguments and bad files are clear errors") {
+  TempDir dir;
+  write_text(dir / "text.txt", attnlab::testing::small_corpus());
+  const std::string train = std::string("train ") + ATTNLAB_SOURCE_DIR + "/configs/gpt/kjv_char_tiny.yaml" +
+                            " experiment.out_dir=" + dir.path() + " data.path=" + (dir / "text.txt");
+  REQUIRE(run(train + " trainer.max_iters=4", dir).status == 0);
+  const std::string run_dir = dir / "kjv_char_tiny";
+  auto ev = run("eval " + run_dir, dir);
+  INFO(ev.out);
+  REQUIRE(ev.status == 0);
+  CHECK_THAT(ev.out, Contains("whole val split") && Contains("loss"));
+  auto test_split = run("eval " + run_dir + " --split test", dir);
+  CHECK(test_split.status == 1);
+  CHECK_THAT(test_split.err, Contains("no split 'test'") && Contains("train, val"));
+
+  auto negative = run("generate " + run_dir + " --max-new-tokens -5", dir);
+  CHECK(negative.status != 0);
+  CHECK_THAT(negative.err, Contains("max-new-tokens"));
+  CHECK_THAT(negative.out, !Contains("the lord"));
+
+  write_text(dir / "bad.txt", std::string("ab\xff") + "cd\n");
+  auto bad_utf8 = run(train + " data.path=" + (dir / "bad.txt") + " experiment.name=bad", dir);
+  CHECK(bad_utf8.status == 1);
+  CHECK_THAT(bad_utf8.err, Contains("bad.txt: text is not valid UTF-8 (byte offset 2)"));
+}

@@ -23,13 +23,13 @@ TEST_CASE("char tokenizer: code-point vocabulary in order, exact round trip, sav
   CHECK(tok.encode("\n")[0] == 0);    // '\n' has the lowest code point
   CHECK(tok.decode({tok.vocab_size() - 1}) == "’");  // U+2019 the highest
   TempDir dir;
-  tok.save(dir / "tokenizer.json");
-  auto loaded = CharTokenizer::load(dir / "tokenizer.json");
+  tok.save(dir.path());
+  auto loaded = CharTokenizer::load(dir.path());
   CHECK(loaded.encode(text) == ids);
   CHECK_THROWS_WITH(tok.encode("xyz"), Contains("'x' is not in the tokenizer's vocabulary"));
 }
 
-TEST_CASE("text dataset: targets are inputs shifted by one; last 10% is validation") {
+TEST_CASE("text dataset: targets are inputs shifted by one, the last 10% is validation") {
   std::vector<int64_t> tokens(1000);
   for (size_t i = 0; i < tokens.size(); ++i) tokens[i] = static_cast<int64_t>(i % 97);
   TextDataset data(tokens, 0.1, 8);
@@ -45,7 +45,8 @@ TEST_CASE("text dataset: targets are inputs shifted by one; last 10% is validati
   CHECK(((in.narrow(1, 1, 7) - in.narrow(1, 0, 7)).remainder(97) == 1).all().item<bool>());
   auto v = data.sample("val", 3, rng);
   CHECK((v.at("input").select(1, 0) >= 900 % 97).any().item<bool>());
-  CHECK_THROWS_WITH(TextDataset(tokens, 0.995, 8), Contains("val split has 5 tokens"));
+  CHECK_THROWS_WITH(TextDataset(tokens, 0.995, 8), Contains("train split has 5 tokens"));
+  CHECK_THROWS_WITH(TextDataset(tokens, 0.005, 8), Contains("val split has 5 tokens"));
 }
 
 TEST_CASE("evaluation batches are fixed windows spread evenly over the split") {

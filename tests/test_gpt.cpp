@@ -2,9 +2,15 @@
 #include <catch2/catch.hpp>
 
 #include <cmath>
+#include <fstream>
+
+#include <nlohmann/json.hpp>
 
 #include "models/causal_lm_task.h"
 #include "models/gpt.h"
+#include "test_paths.h"
+#include "test_util.h"
+#include "trainers/recipes.h"
 
 using namespace attnlab;
 
@@ -114,4 +120,25 @@ TEST_CASE("GPT with sinusoidal positions and post-norm builds and runs") {
   GPT gpt(o);
   CHECK(gpt(torch::randint(20, {2, 5})).sizes() == torch::IntArrayRef({2, 5, 20}));
   CHECK(gpt->num_params() == gpt->num_params(false));  // no learned position table
+}
+
+TEST_CASE("GPT language-model results are unchanged by the data and tokenizer registries") {
+  // kjv_char_tiny on the small corpus, val loss at steps 0, 10, 20, as measured with the code
+  // before the registries (commit a335bea): the text family must give the same numbers.
+  attnlab::testing::TempDir dir;
+  attnlab::testing::write_text(dir / "text.txt", attnlab::testing::small_corpus());
+  attnlab::TrainRequest req;
+  req.config_path = std::string(ATTNLAB_SOURCE_DIR) + "/configs/gpt/kjv_char_tiny.yaml";
+  req.overrides = {"experiment.out_dir=" + dir.path(), "data.path=" + (dir / "text.txt")};
+  attnlab::train(req);
+  std::vector<double> val;
+  std::ifstream in(dir / "kjv_char_tiny/metrics.jsonl");
+  for (std::string line; std::getline(in, line);) {
+    auto j = nlohmann::json::parse(line);
+    if (j.contains("val_loss")) val.push_back(j["val_loss"].get<double>());
+  }
+  REQUIRE(val.size() == 3);
+  CHECK(val[0] == Approx(2.938043475151062).epsilon(1e-6));
+  CHECK(val[1] == Approx(2.76883327960968).epsilon(1e-6));
+  CHECK(val[2] == Approx(2.695071220397949).epsilon(1e-6));
 }

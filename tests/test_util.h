@@ -52,3 +52,36 @@ inline std::string small_corpus(int lines = 300) {
 }
 
 }  // namespace attnlab::testing
+
+namespace attnlab::testing {
+
+// A verse-per-line fixture in the shape `attnlab data prepare` writes: dir/bible.txt and
+// dir/bible.refs, `per_book` verses from each of 16 books (two per book group), each verse
+// made of words typical of its group, so that a classifier can learn the groups.
+inline std::string verse_fixture(const std::string& dir, int per_book = 6) {
+  static const char* books[16] = {"Genesis", "Exodus",    "Joshua",   "I Samuel", "Job",     "Psalms",
+                                  "Isaiah",  "Daniel",    "Hosea",    "Malachi",  "Matthew", "Acts",
+                                  "Romans",  "Philemon",  "Hebrews",  "Revelation of John"};
+  static const char* words[8][3] = {{"law", "altar", "tribe"},   {"king", "battle", "city"},
+                                    {"wisdom", "song", "praise"}, {"vision", "prophet", "exile"},
+                                    {"locust", "return", "mercy"}, {"jesus", "disciples", "parable"},
+                                    {"grace", "faith", "brethren"}, {"angel", "throne", "seal"}};
+  std::string text, refs;
+  unsigned state = 7;
+  for (int b = 0; b < 16; ++b) {
+    for (int v = 1; v <= per_book; ++v) {
+      std::string verse = "And";
+      for (int w = 0; w < 5; ++w) {
+        state = state * 1103515245u + 12345u;
+        verse += std::string(" ") + words[b / 2][(state >> 16) % 3];
+      }
+      text += verse + ", selah.\n";
+      refs += std::string(books[b]) + " 1:" + std::to_string(v) + "\n";
+    }
+  }
+  write_text(dir + "/bible.txt", text);
+  write_text(dir + "/bible.refs", refs);
+  return dir + "/bible.txt";
+}
+
+}  // namespace attnlab::testing

@@ -8,7 +8,7 @@ namespace attnlab {
 
 namespace {
 
-constexpr int64_t kFormatVersion = 1;
+constexpr int64_t kFormatVersion = 2;  // 1 stored best_val_loss instead of best_metric
 
 c10::Dict<std::string, torch::Tensor> model_state(const torch::nn::Module& model) {
   c10::Dict<std::string, torch::Tensor> dict;
@@ -68,6 +68,8 @@ void set_group_options(torch::optim::Optimizer& optimizer, const c10::List<c10::
   }
 }
 
+bool starts_with(const std::string& s, const std::string& prefix) { return s.compare(0, prefix.size(), prefix) == 0; }
+
 }  // namespace
 
 void save_checkpoint(const std::string& path, const torch::nn::Module& model,
@@ -82,7 +84,7 @@ void save_checkpoint(const std::string& path, const torch::nn::Module& model,
     archive.write("optimizer_groups", c10::IValue(group_options(*optimizer)));
   }
   archive.write("step", c10::IValue(state.step));
-  archive.write("best_val_loss", c10::IValue(state.best_val_loss));
+  archive.write("best_metric", c10::IValue(state.best_metric));
   archive.write("evaluated_step", c10::IValue(state.evaluated_step));
   archive.write("sampler_state", c10::IValue(state.sampler_state));
   archive.write("config_yaml", c10::IValue(state.config_yaml));
@@ -101,7 +103,8 @@ TrainingState load_checkpoint(const std::string& path, torch::nn::Module& model,
     if (!archive.try_read(key, v)) throw CheckpointError("checkpoint " + path + " has no '" + key + "' entry");
     return v;
   };
-  if (read("format_version").toInt() != kFormatVersion)
+  const int64_t version = read("format_version").toInt();
+  if (version != kFormatVersion && version != 1)
     throw CheckpointError("checkpoint " + path + " has an unsupported format version");
 
   auto saved = c10::impl::toTypedDict<std::string, torch::Tensor>(read("model").toGenericDict());
@@ -120,7 +123,7 @@ TrainingState load_checkpoint(const std::string& path, torch::nn::Module& model,
 
   TrainingState state;
   state.step = read("step").toInt();
-  state.best_val_loss = read("best_val_loss").toDouble();
+  state.best_metric = read(version == 1 ? "best_val_loss" : "best_metric").toDouble();
   state.evaluated_step = read("evaluated_step").toInt();
   state.sampler_state = read("sampler_state").toStringRef();
   state.config_yaml = read("config_yaml").toStringRef();
@@ -153,6 +156,36 @@ TrainingState load_checkpoint(const std::string& path, torch::nn::Module& model,
       set_rng_state(torch::Device(torch::kCUDA, 0), cuda_rng);
   }
   return state;
+}
+
+std::string load_pretrained_tensors(const std::string& path, torch::nn::Module& model, const std::string& prefix) {
+  torch::serialize::InputArchive archive;
+  load_archive(archive, path);
+  c10::IValue model_v, config_v;
+  if (!archive.try_read("model", model_v) || !archive.try_read("config_yaml", config_v))
+    throw CheckpointError(path + " is not an attnlab training checkpoint");
+  auto saved = c10::impl::toTypedDict<std::string, torch::Tensor>(model_v.toGenericDict());
+  auto expected = model_state(model);
+  int64_t copied = 0;
+  for (const auto& e : expected) {
+    if (!starts_with(e.key(), prefix)) continue;
+    auto it = saved.find(e.key());
+    if (it == saved.end())
+      throw CheckpointError("model.init_from: " + path + " has no tensor '" + e.key() +
+                            "' (pretrained with a different architecture?)");
+    if (it->value().sizes() != e.value().sizes())
+      throw CheckpointError("model.init_from: tensor '" + e.key() + "' has shape " + c10::str(it->value().sizes()) +
+                            " in " + path + " but " + c10::str(e.value().sizes()) +
+                            " in this model: use the pretraining run's model sizes");
+    ++copied;
+  }
+  if (copied == 0) throw CheckpointError("model.init_from: this model has no tensors under '" + prefix + "'");
+  torch::NoGradGuard no_grad;
+  for (auto& p : model.named_parameters())
+    if (starts_with(p.key(), prefix)) p.value().copy_(saved.at(p.key()));
+  for (auto& b : model.named_buffers())
+    if (starts_with(b.key(), prefix)) b.value().copy_(saved.at(b.key()));
+  return config_v.toStringRef();
 }
 
 }  // namespace attnlab

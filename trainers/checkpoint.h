@@ -11,7 +11,7 @@ namespace attnlab {
 
 struct TrainingState {
   int64_t step = 0;  // optimizer steps completed
-  double best_val_loss = std::numeric_limits<double>::infinity();
+  double best_metric = std::numeric_limits<double>::quiet_NaN();  // trainer.best_metric's best value; NaN: none yet
   int64_t evaluated_step = -1;  // step of the last evaluation (not repeated on resume)
   std::string sampler_state;    // the training data generator (std::mt19937_64, as text)
   std::string config_yaml;      // the resolved config the run was started with
@@ -25,5 +25,11 @@ void save_checkpoint(const std::string& path, const torch::nn::Module& model,
 // them into `model` (and the optimizer and RNG state, when `optimizer` is given).
 TrainingState load_checkpoint(const std::string& path, torch::nn::Module& model, torch::optim::Optimizer* optimizer,
                               const torch::Device& device);
+
+// Fine-tuning: copies the tensors named `prefix`... from checkpoint `path` into `model`.
+// Every such model tensor must be in the checkpoint with the same shape (else a
+// CheckpointError naming it, before anything is copied); the model's other tensors (a fresh
+// head) keep their values. Returns the resolved config the checkpoint was trained with.
+std::string load_pretrained_tensors(const std::string& path, torch::nn::Module& model, const std::string& prefix);
 
 }  // namespace attnlab

@@ -12,7 +12,7 @@ Experiment Experiment::read(const NodePtr& tree) {
   ConfigRoot root(tree);
   Experiment e;
   e.experiment = ExperimentOptions::read(root.section("experiment"));
-  e.data = TextDataOptions::read(root.section("data"));
+  e.data = configure_data(root.section("data"));
   e.model = configure_model(root.section("model"));
   e.trainer = TrainerOptions::read(root.section("trainer"));
   e.optimizer = OptimizerOptions::read(root.section("optimizer"));
@@ -29,16 +29,35 @@ Experiment Experiment::read_run(const std::string& run_dir, const std::vector<st
   return read(load_config(path, overrides));
 }
 
-BuiltModel build_model(const Experiment& exp, const CharTokenizer& tokenizer, const torch::Device& device) {
-  BuiltModel built = exp.model.build(ModelContext{tokenizer.vocab_size()});
-  built.module->to(device);
-  return built;
+Assembled assemble(const Experiment& exp, const std::string& run_dir, bool saved_tokenizer,
+                   const torch::Device& device) {
+  DataBuildContext ctx;
+  ctx.run_dir = run_dir;
+  ctx.load_tokenizer = saved_tokenizer;
+  ctx.seed = static_cast<uint64_t>(exp.experiment.seed);
+  ctx.model_seq_len = exp.model.block_size;
+  Assembled a;
+  a.data = exp.data.build(ctx);
+  a.data.context.data_type = exp.data.type;
+  for (const auto& line : a.data.report) fmt::print("{}\n", line);
+  a.model = exp.model.build(a.data.context);
+  a.model.module->to(device);
+  return a;
+}
+
+std::string run_checkpoint(const std::string& run_dir, const std::string& which) {
+  std::string path = run_dir + "/" + which + ".pt";
+  if (which == "best" && !std::filesystem::exists(path)) path = run_dir + "/last.pt";
+  if (!std::filesystem::exists(path)) throw std::runtime_error("no checkpoint " + path + " in " + run_dir);
+  return path;
 }
 
 std::string describe(const Experiment& exp, const torch::nn::Module& model, const torch::Device& device) {
-  int64_t n = 0;
-  for (const auto& p : model.parameters()) n += p.numel();
-  return fmt::format("{} with {:.2f}M parameters on {}", exp.model.type, static_cast<double>(n) / 1e6, device.str());
+  int64_t n = 0, trainable = 0;
+  for (const auto& p : model.parameters()) n += p.numel(), trainable += p.requires_grad() ? p.numel() : 0;
+  std::string frozen = trainable < n ? fmt::format(" ({:.2f}M trainable)", static_cast<double>(trainable) / 1e6) : "";
+  return fmt::format("{} with {:.2f}M parameters{} on {}", exp.model.type, static_cast<double>(n) / 1e6, frozen,
+                     device.str());
 }
 
 }  // namespace attnlab

@@ -3,11 +3,11 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "core/config/experiment.h"
 #include "core/config/node.h"
-#include "datasets/char_tokenizer.h"
-#include "datasets/text_dataset.h"
+#include "datasets/registry.h"
 #include "models/registry.h"
 #include "trainers/options.h"
 
@@ -15,7 +15,7 @@ namespace attnlab {
 
 struct Experiment {
   ExperimentOptions experiment;
-  TextDataOptions data;
+  DataSpec data;
   ModelSpec model;
   TrainerOptions trainer;
   OptimizerOptions optimizer;
@@ -27,8 +27,19 @@ struct Experiment {
   static Experiment read_run(const std::string& run_dir, const std::vector<std::string>& overrides = {});
 };
 
-// Builds the model for `tokenizer` and moves it to `device`.
-BuiltModel build_model(const Experiment& exp, const CharTokenizer& tokenizer, const torch::Device& device);
+// The data, and the model built for it (moved to `device`).
+struct Assembled {
+  BuiltData data;
+  BuiltModel model;
+};
+
+// Builds the data (training a tokenizer, or loading the run's when `saved_tokenizer`) and
+// then the model its ModelContext describes. Prints the data's report lines.
+Assembled assemble(const Experiment& exp, const std::string& run_dir, bool saved_tokenizer,
+                   const torch::Device& device);
+
+// The checkpoint a run's name refers to: "best" (falls back to last.pt) or "last".
+std::string run_checkpoint(const std::string& run_dir, const std::string& which);
 
 // "gpt with 0.80M parameters on cpu"
 std::string describe(const Experiment& exp, const torch::nn::Module& model, const torch::Device& device);

@@ -13,13 +13,15 @@ TrainerOptions TrainerOptions::read(ConfigSection s) {
   ATTNLAB_READ(s, o, eval_iters);
   ATTNLAB_READ(s, o, log_interval);
   ATTNLAB_READ(s, o, checkpoint_interval);
+  ATTNLAB_READ(s, o, best_metric);
   if (o.max_iters < 0) s.fail("max_iters", "must be >= 0");
   if (o.batch_size < 1) s.fail("batch_size", "must be >= 1");
   if (o.gradient_accumulation_steps < 1) s.fail("gradient_accumulation_steps", "must be >= 1");
   if (o.eval_interval < 1) s.fail("eval_interval", "must be >= 1");
-  if (o.eval_iters < 1) s.fail("eval_iters", "must be >= 1");
+  if (o.eval_iters < 0) s.fail("eval_iters", "must be >= 0 (0 = the whole val split)");
   if (o.log_interval < 1) s.fail("log_interval", "must be >= 1");
   if (o.checkpoint_interval < 1) s.fail("checkpoint_interval", "must be >= 1");
+  if (o.best_metric.rfind("val_", 0) != 0) s.fail("best_metric", "must name a validation metric: val_loss, val_accuracy, ...");
   return o;
 }
 

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 
 #include "core/config/section.h"
 
@@ -12,9 +13,10 @@ struct TrainerOptions {
   int64_t batch_size = 12;                  // examples per micro-batch
   int64_t gradient_accumulation_steps = 1;  // micro-batches per optimizer step
   int64_t eval_interval = 250;              // evaluate every N steps (and at the end)
-  int64_t eval_iters = 20;                  // batches per split in one evaluation
+  int64_t eval_iters = 20;                  // batches per split in one evaluation; 0 = the whole val split
   int64_t log_interval = 10;                // console + metrics.jsonl every N steps
   int64_t checkpoint_interval = 250;        // write last.pt every N steps (and at the end)
+  std::string best_metric = "val_loss";     // what best.pt keeps: val_loss (lower) or val_<metric> (higher)
 
   static TrainerOptions read(ConfigSection s);
 };

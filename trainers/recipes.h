@@ -18,7 +18,8 @@ struct TrainRequest {
 struct TrainSummary {
   std::string run_dir;
   int64_t step = 0;
-  double best_val_loss = 0;
+  std::string best_metric;  // trainer.best_metric, e.g. "val_loss"
+  double best_value = 0;
   int signal = 0;  // non-zero when SIGINT/SIGTERM stopped the run (after saving last.pt)
 };
 
@@ -36,7 +37,25 @@ struct GenerateRequest {
   std::string device = "";  // "" = the run's experiment.device
 };
 
-// The prompt followed by max_new_tokens sampled characters.
+// The prompt followed by max_new_tokens sampled tokens.
 std::string generate(const GenerateRequest& request);
+
+struct EvalRequest {
+  std::string run_dir;
+  std::string split = "val";
+  std::string checkpoint = "best";  // "best" (falls back to "last") or "last"
+  std::string device = "";          // "" = the run's experiment.device
+  int64_t batch_size = 0;           // 0 = the run's trainer.batch_size
+};
+
+struct EvalReport {
+  std::string json_path;  // RUN_DIR/eval_<split>.json
+  std::string text;       // what `attnlab eval` prints
+};
+
+// Evaluates a run's checkpoint on every example of a split: the loss, the task's metrics and,
+// for classification, the confusion matrix, macro-F1 and the majority-class floor. Writes them
+// as JSON into the run directory.
+EvalReport evaluate_run(const EvalRequest& request);
 
 }  // namespace attnlab

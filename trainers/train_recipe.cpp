@@ -7,6 +7,7 @@
 #include "core/util/device.h"
 #include "core/util/files.h"
 #include "trainers/experiment.h"
+#include "trainers/pretrained.h"
 #include "trainers/recipes.h"
 #include "trainers/trainer.h"
 
@@ -33,32 +34,28 @@ TrainSummary train(const TrainRequest& request) {
   fmt::print("experiment {} -> {} | device {} | threads {} | seed {}\n", exp.experiment.name, run_dir, device.str(),
              threads.str(), exp.experiment.seed);
 
-  // 3. Data: the tokenizer is built from the text once and then travels with the run.
-  const std::string text = read_text_file(exp.data.path);
-  const std::string tokenizer_path = run_dir + "/tokenizer.json";
-  const CharTokenizer tokenizer = resuming ? CharTokenizer::load(tokenizer_path) : CharTokenizer::from_text(text);
-  auto data = std::make_shared<TextDataset>(tokenizer.encode(text), exp.data.val_fraction, exp.model.block_size);
-  fmt::print("data: {} | vocab {} | {} train / {} val tokens\n", exp.data.path, tokenizer.vocab_size(),
-             data->size("train"), data->size("val"));
+  // 3. Data, then the model it describes. The tokenizer is trained on the training split once
+  //    and then travels with the run.
+  Assembled a = assemble(exp, run_dir, /*saved_tokenizer=*/resuming, device);
+  if (!exp.model.init_from.empty() && !resuming)
+    fmt::print("init_from: loaded {}'s '{}' tensors from {}\n", exp.model.init_from, exp.model.init_prefix,
+               init_from_pretrained(*a.model.module, exp.model, a.data.context));
+  fmt::print("model: {}\n", describe(exp, *a.model.module, device));
 
-  // 4. Model, and the task that turns a batch into its loss.
-  BuiltModel model = build_model(exp, tokenizer, device);
-  fmt::print("model: {}\n", describe(exp, *model.module, device));
-
-  // 5. The run directory: resolved config + tokenizer, so the run can be reproduced and sampled.
+  // 4. The run directory: resolved config + tokenizer, so the run can be reproduced, evaluated and sampled.
   fs::create_directories(run_dir);
   write_file_atomic(run_dir + "/config.yaml", exp.resolved_yaml);
-  if (!resuming) tokenizer.save(tokenizer_path);
+  if (!resuming && a.data.tokenizer) a.data.tokenizer->save(run_dir);
 
-  // 6. Train.
-  Trainer trainer({model.module, model.task, data, exp.trainer, exp.optimizer, exp.schedule, device,
+  // 5. Train.
+  Trainer trainer({a.model.module, a.model.task, a.data.source, exp.trainer, exp.optimizer, exp.schedule, device,
                    static_cast<uint64_t>(exp.experiment.seed), run_dir, exp.resolved_yaml});
   if (resuming) {
     trainer.resume(last);
     fmt::print("resumed from {} at step {}\n", last, trainer.state().step);
   }
   TrainResult result = trainer.fit();
-  return {run_dir, result.step, result.best_val_loss, result.signal};
+  return {run_dir, result.step, result.best_metric, result.best_value, result.signal};
 }
 
 }  // namespace attnlab

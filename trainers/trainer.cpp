@@ -2,12 +2,14 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <csignal>
 #include <sstream>
 
 #include "core/util/checkpoint_file.h"
+#include "trainers/evaluation.h"
 #include "trainers/optimizer.h"
 
 namespace attnlab {
@@ -55,6 +57,16 @@ Trainer::Trainer(TrainerSetup setup)
       train_rng_(s_.seed),
       metrics_(s_.run_dir + "/metrics.jsonl") {
   state_.config_yaml = s_.config_yaml;
+  // trainer.best_metric must be something this task reports: checked before any training.
+  const std::string& key = s_.trainer.best_metric;
+  const std::string metric = key.rfind("val_", 0) == 0 ? key.substr(4) : "";
+  std::vector<std::string> known = {"loss"};
+  for (const auto& m : s_.task->metric_names()) known.push_back(m);
+  if (std::find(known.begin(), known.end(), metric) == known.end()) {
+    std::string names;
+    for (const auto& k : known) names += (names.empty() ? "val_" : ", val_") + k;
+    throw std::runtime_error("trainer.best_metric is '" + key + "', but this task reports " + names);
+  }
 }
 
 std::string Trainer::checkpoint_path(const std::string& name) const { return s_.run_dir + "/" + name + ".pt"; }
@@ -75,16 +87,35 @@ void Trainer::save(const std::string& name) {
   if (name == "last") last_saved_step_ = state_.step;
 }
 
-double Trainer::evaluate(const std::string& split) {
-  torch::NoGradGuard no_grad;
-  s_.model->eval();
-  const int64_t n = s_.trainer.eval_iters;
-  double total = 0;
-  for (int64_t i = 0; i < n; ++i)
-    total += s_.task->compute(to_device(s_.data->eval_batch(split, i, n, s_.trainer.batch_size), s_.device))
-                 .loss.item<double>();
-  s_.model->train();
-  return total / static_cast<double>(s_.trainer.eval_iters);
+MetricSums Trainer::evaluate(const std::string& split) {
+  const auto& t = s_.trainer;
+  if (t.eval_iters > 0 || split == "val")
+    return evaluate_split(*s_.model, *s_.task, *s_.data, split, t.batch_size, t.eval_iters, s_.device);
+  // Whole-split evaluation: the training split is measured on as many examples as val has.
+  const int64_t batches = (s_.data->num_examples("val") + t.batch_size - 1) / t.batch_size;
+  return evaluate_split(*s_.model, *s_.task, *s_.data, split, t.batch_size, batches, s_.device);
+}
+
+void Trainer::run_evaluation() {
+  const MetricSums train = evaluate("train"), val = evaluate("val");
+  state_.evaluated_step = state_.step;
+  const std::string& key = s_.trainer.best_metric;
+  const double value = val.value(key.substr(4));  // "val_accuracy" -> "accuracy"
+  const bool best = std::isnan(state_.best_metric) ||
+                    (higher_is_better(key) ? value > state_.best_metric : value < state_.best_metric);
+  if (best) state_.best_metric = value;
+  nlohmann::json record = {{"step", state_.step}};
+  std::string line = fmt::format("eval step {}: train loss {:.4f}, val loss {:.4f}", state_.step,
+                                 train.value("loss"), val.value("loss"));
+  for (const auto& [name, v] : train.values()) record["train_" + name] = v;
+  for (const auto& [name, v] : val.values()) {
+    record["val_" + name] = v;
+    if (name != "loss") line += fmt::format(", val {} {:.4f}", name, v);
+  }
+  fmt::print("{}{}\n", line, best ? " (best)" : "");
+  std::fflush(stdout);
+  metrics_.write(record);
+  if (best && state_.step > 0) save("best");
 }
 
 double Trainer::train_step(int64_t* tokens) {
@@ -119,21 +150,9 @@ TrainResult Trainer::fit() {
   const auto& t = s_.trainer;
   s_.model->train();
 
-  auto run_eval = [&] {
-    const double train_loss = evaluate("train"), val_loss = evaluate("val");
-    state_.evaluated_step = state_.step;
-    const bool best = val_loss < state_.best_val_loss;
-    if (best) state_.best_val_loss = val_loss;
-    fmt::print("eval step {}: train loss {:.4f}, val loss {:.4f}{}\n", state_.step, train_loss, val_loss,
-               best ? " (best)" : "");
-    std::fflush(stdout);
-    metrics_.write({{"step", state_.step}, {"train_loss", train_loss}, {"val_loss", val_loss}});
-    if (best && state_.step > 0) save("best");
-  };
-
   double window_ms = 0;
   int64_t window_steps = 0, window_tokens = 0;
-  if (state_.step == 0 && state_.evaluated_step != 0) run_eval();  // the untrained baseline, as nanoGPT
+  if (state_.step == 0 && state_.evaluated_step != 0) run_evaluation();  // the untrained baseline, as nanoGPT
   while (state_.step < t.max_iters) {
     const double lr = learning_rate_at(state_.step, s_.optimizer.learning_rate, s_.schedule, t.max_iters);
     set_learning_rate(*optimizer_, lr);
@@ -157,16 +176,16 @@ TrainResult Trainer::fit() {
       window_ms = 0, window_steps = 0, window_tokens = 0;
     }
     // Evaluate before checkpointing, so that a checkpoint records its own evaluation.
-    if (state_.step % t.eval_interval == 0 || final_step) run_eval();
+    if (state_.step % t.eval_interval == 0 || final_step) run_evaluation();
     if (state_.step % t.checkpoint_interval == 0 || final_step) save("last");
     if (int sig = signals.raised()) {
       if (last_saved_step_ != state_.step) save("last");
       fmt::print(stderr, "{} received: stopped at step {} and saved {}; continue with: attnlab train --resume {}\n",
                  signal_name(sig), state_.step, checkpoint_path("last"), s_.run_dir);
-      return {state_.step, state_.best_val_loss, sig};
+      return {state_.step, t.best_metric, state_.best_metric, sig};
     }
   }
-  return {state_.step, state_.best_val_loss, 0};
+  return {state_.step, t.best_metric, state_.best_metric, 0};
 }
 
 }  // namespace attnlab

@@ -10,6 +10,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "core/metrics/metric_sums.h"
 #include "core/task.h"
 #include "trainers/checkpoint.h"
 #include "trainers/metrics_log.h"
@@ -38,7 +39,8 @@ struct TrainerSetup {
 
 struct TrainResult {
   int64_t step = 0;
-  double best_val_loss = 0;
+  std::string best_metric;  // trainer.best_metric, e.g. "val_loss"
+  double best_value = 0;
   int signal = 0;  // SIGINT/SIGTERM that stopped the run early, else 0
 };
 
@@ -52,15 +54,17 @@ class Trainer {
   // Trains until trainer.max_iters, or until SIGINT/SIGTERM (then last.pt is saved first).
   TrainResult fit();
 
-  // Mean loss over eval_iters batches of `split`, in eval mode: the dataset's fixed
-  // evaluation batches, so evaluations compare across steps and never disturb training.
-  double evaluate(const std::string& split);
+  // Loss and metrics of `split`, in eval mode: the dataset's eval_iters fixed evaluation
+  // batches, so evaluations compare across steps and never disturb training. With
+  // eval_iters 0, val is evaluated whole and train on as many examples as val has.
+  MetricSums evaluate(const std::string& split);
 
   const TrainingState& state() const { return state_; }
   std::string checkpoint_path(const std::string& name) const;  // run_dir/name.pt
 
  private:
   double train_step(int64_t* tokens);
+  void run_evaluation();
   void save(const std::string& name);
 
   TrainerSetup s_;

@@ -1,0 +1,22 @@
+// What the data tells a model before it is built: filled by the data family (datasets/),
+// read by the model family (models/). LibTorch-free.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace attnlab {
+
+struct ModelContext {
+  std::string objective;   // what the data trains: "causal_lm", "masked_lm", "classification"
+  int64_t vocab_size = 0;  // tokenizer's vocabulary
+  int64_t pad_id = -1;     // -1: the data never pads
+  int64_t seq_len = 0;     // tokens per example the data produces (at most)
+  int64_t num_classes = 0;               // classification only
+  std::vector<std::string> class_names;  // classification only, by class id
+  std::string tokenizer_fingerprint;     // Tokenizer::fingerprint(): same vocabulary, same ids
+  std::string data_type;                 // data.type, for error messages
+};
+
+}  // namespace attnlab

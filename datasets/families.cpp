@@ -1,0 +1,168 @@
+// The built-in data families: one registration each. A family reads its `data:` keys here
+// (every key documented in docs/config.md) and builds its batch source, its tokenizer and
+// the ModelContext the model is built from.
+#include <fmt/format.h>
+
+#include "datasets/masked_text.h"
+#include "datasets/registry.h"
+#include "datasets/text_dataset.h"
+#include "datasets/verse_classification.h"
+
+namespace attnlab {
+
+namespace {
+
+std::string percent(double x) { return fmt::format("{:.1f}%", 100.0 * x); }
+
+// data.max_len for the verse families: 0 = the model's positions; more than those is an error.
+int64_t resolve_max_len(int64_t max_len, const DataBuildContext& ctx) {
+  if (max_len == 0) return ctx.model_seq_len;
+  if (ctx.model_seq_len > 0 && max_len > ctx.model_seq_len)
+    throw std::runtime_error(fmt::format("data.max_len ({}) is larger than the model's positions ({}): lower "
+                                         "data.max_len or raise the model's max_len",
+                                         max_len, ctx.model_seq_len));
+  return max_len;
+}
+
+std::vector<std::string> train_verses(const VerseCorpus& corpus, const std::vector<int64_t>& train) {
+  std::vector<std::string> texts;
+  texts.reserve(train.size());
+  for (int64_t i : train) texts.push_back(corpus.verses[static_cast<size_t>(i)]);
+  return texts;
+}
+
+std::vector<std::string> verse_report(const VerseBatchSource& data, const VerseSplitOptions& o, const Tokenizer& tok) {
+  return {fmt::format("data: {} | {} tokenizer, vocab {} | {} train / {} val / {} test verses", o.path, tok.type(),
+                      tok.vocab_size(), data.num_examples("train"), data.num_examples("val"),
+                      data.has_split("test") ? data.num_examples("test") : 0),
+          fmt::format("verses: {:.1f} tokens on average with [CLS] and [SEP]; {} truncated to max_len {}",
+                      data.mean_length(), percent(data.truncated_fraction()), data.max_len())};
+}
+
+DataSpec text_family(ConfigSection& s) {
+  TextDataOptions o = TextDataOptions::read(s);
+  return {"text", [o](const DataBuildContext& ctx) {
+    const std::string text = read_text_file(o.path);
+    // The char vocabulary comes from the whole text, as nanoGPT's; a subword vocabulary is
+    // trained on the training part (the first 1 - val_fraction of the lines).
+    std::vector<std::string> texts;
+    if (o.tokenizer.tokenizer == "char") {
+      texts = {text};
+    } else {
+      const size_t cut = static_cast<size_t>(static_cast<double>(text.size()) * (1.0 - o.val_fraction));
+      size_t start = 0;
+      while (start < cut) {
+        size_t end = std::min(text.find('\n', start), text.size());
+        texts.push_back(text.substr(start, end - start));
+        start = end + 1;
+      }
+    }
+    auto tok = obtain_tokenizer(ctx, o.tokenizer, texts, /*with_specials=*/false);
+    auto data = std::make_shared<TextDataset>(tok->encode(text), o.val_fraction, ctx.model_seq_len);
+    BuiltData built{data, tok, {}, {}};
+    built.context.objective = "causal_lm";
+    built.context.vocab_size = tok->vocab_size();
+    built.context.seq_len = ctx.model_seq_len;
+    built.context.tokenizer_fingerprint = tok->fingerprint();
+    built.report = {fmt::format("data: {} | {} tokenizer, vocab {} | {} train / {} val tokens", o.path, tok->type(),
+                                tok->vocab_size(), data->size("train"), data->size("val"))};
+    return built;
+  }};
+}
+
+struct MaskedTextOptions {
+  VerseSplitOptions verses;
+  TokenizerOptions tokenizer;
+  int64_t max_len = 0;  // tokens per verse with [CLS] and [SEP]; 0 = the model's positions
+  MaskingOptions masking;
+
+  static MaskedTextOptions read(ConfigSection& s) {
+    MaskedTextOptions o;
+    o.verses = VerseSplitOptions::read(s);
+    o.tokenizer = TokenizerOptions::read(s, "sentencepiece");
+    ATTNLAB_READ(s, o, max_len);
+    o.masking.mask_prob = s.get("mask_prob", o.masking.mask_prob);
+    o.masking.mask_token_prob = s.get("mask_token_prob", o.masking.mask_token_prob);
+    o.masking.random_token_prob = s.get("random_token_prob", o.masking.random_token_prob);
+    if (o.max_len != 0 && o.max_len < 3) s.fail("max_len", "must be >= 3 ([CLS], a token, [SEP]) or 0");
+    if (o.masking.mask_prob <= 0 || o.masking.mask_prob > 1) s.fail("mask_prob", "must be in (0, 1]");
+    if (o.masking.mask_token_prob < 0 || o.masking.random_token_prob < 0 ||
+        o.masking.mask_token_prob + o.masking.random_token_prob > 1)
+      s.fail("random_token_prob", "mask_token_prob and random_token_prob must be >= 0 and sum to at most 1");
+    return o;
+  }
+};
+
+DataSpec masked_text_family(ConfigSection& s) {
+  MaskedTextOptions o = MaskedTextOptions::read(s);
+  return {"masked_text", [o](const DataBuildContext& ctx) {
+    const VerseCorpus corpus = VerseCorpus::read(o.verses);
+    auto splits = split_verses(static_cast<int64_t>(corpus.verses.size()), o.verses);
+    // Trained on the training verses only: nothing of val or test is seen before evaluation.
+    auto tok = obtain_tokenizer(ctx, o.tokenizer, train_verses(corpus, splits.at("train")), true);
+    auto data = std::make_shared<MaskedTextDataset>(corpus, splits, *tok, resolve_max_len(o.max_len, ctx), o.masking,
+                                                    ctx.seed);
+    BuiltData built{data, tok, {}, verse_report(*data, o.verses, *tok)};
+    built.context.objective = "masked_lm";
+    built.context.vocab_size = tok->vocab_size();
+    built.context.pad_id = tok->specials().pad;
+    built.context.seq_len = data->max_len();
+    built.context.tokenizer_fingerprint = tok->fingerprint();
+    return built;
+  }};
+}
+
+struct VerseClassificationOptions {
+  VerseSplitOptions verses;
+  TokenizerOptions tokenizer;
+  int64_t max_len = 0;  // tokens per verse with [CLS] and [SEP]; 0 = the model's positions
+
+  static VerseClassificationOptions read(ConfigSection& s) {
+    VerseClassificationOptions o;
+    o.verses = VerseSplitOptions::read(s);
+    o.tokenizer = TokenizerOptions::read(s, "sentencepiece");
+    ATTNLAB_READ(s, o, max_len);
+    if (o.max_len != 0 && o.max_len < 3) s.fail("max_len", "must be >= 3 ([CLS], a token, [SEP]) or 0");
+    return o;
+  }
+};
+
+DataSpec verse_classification_family(ConfigSection& s) {
+  VerseClassificationOptions o = VerseClassificationOptions::read(s);
+  return {"verse_classification", [o](const DataBuildContext& ctx) {
+    const VerseCorpus corpus = VerseCorpus::read(o.verses);
+    auto splits = split_verses(static_cast<int64_t>(corpus.verses.size()), o.verses);
+    auto tok = obtain_tokenizer(ctx, o.tokenizer, train_verses(corpus, splits.at("train")), true);
+    auto data = std::make_shared<VerseClassificationDataset>(corpus, splits, *tok, resolve_max_len(o.max_len, ctx));
+    BuiltData built{data, tok, {}, verse_report(*data, o.verses, *tok)};
+    built.context.objective = "classification";
+    built.context.vocab_size = tok->vocab_size();
+    built.context.pad_id = tok->specials().pad;
+    built.context.seq_len = data->max_len();
+    built.context.class_names = data->class_names();
+    built.context.num_classes = static_cast<int64_t>(data->class_names().size());
+    built.context.tokenizer_fingerprint = tok->fingerprint();
+    // The class sizes: the majority class's share is the accuracy any classifier must beat.
+    for (const auto& split : data->splits()) {
+      const auto counts = data->class_counts(split);
+      std::string line = fmt::format("classes ({}):", split);
+      int64_t most = 0, total = 0;
+      for (size_t c = 0; c < counts.size(); ++c) {
+        line += fmt::format(" {}={}", c, counts[c]);
+        most = std::max(most, counts[c]), total += counts[c];
+      }
+      built.report.push_back(line + fmt::format(" | majority class {}", percent(static_cast<double>(most) / total)));
+    }
+    return built;
+  }};
+}
+
+}  // namespace
+
+void register_builtin_data() {
+  register_data("text", text_family);
+  register_data("masked_text", masked_text_family);
+  register_data("verse_classification", verse_classification_family);
+}
+
+}  // namespace attnlab

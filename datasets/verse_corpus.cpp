@@ -1,0 +1,83 @@
+#include "datasets/verse_corpus.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <random>
+#include <stdexcept>
+
+#include "datasets/text_dataset.h"
+
+namespace attnlab {
+
+VerseSplitOptions VerseSplitOptions::read(ConfigSection& s) {
+  VerseSplitOptions o;
+  ATTNLAB_READ(s, o, path);
+  ATTNLAB_READ(s, o, refs);
+  ATTNLAB_READ(s, o, val_fraction);
+  ATTNLAB_READ(s, o, test_fraction);
+  ATTNLAB_READ(s, o, split_seed);
+  if (o.val_fraction <= 0.0 || o.val_fraction >= 1.0) s.fail("val_fraction", "must be in (0, 1)");
+  if (o.test_fraction < 0.0 || o.test_fraction >= 1.0) s.fail("test_fraction", "must be in [0, 1)");
+  if (o.val_fraction + o.test_fraction >= 1.0) s.fail("test_fraction", "val_fraction + test_fraction must be < 1");
+  return o;
+}
+
+std::string VerseSplitOptions::refs_path() const {
+  if (!refs.empty()) return refs;
+  return std::filesystem::path(path).replace_extension(".refs").string();
+}
+
+namespace {
+std::vector<std::string> lines_of(const std::string& text) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (start < text.size()) {
+    size_t end = text.find('\n', start);
+    if (end == std::string::npos) end = text.size();
+    out.push_back(text.substr(start, end - start));
+    start = end + 1;
+  }
+  return out;
+}
+}  // namespace
+
+VerseCorpus VerseCorpus::read(const VerseSplitOptions& o) {
+  VerseCorpus c;
+  c.verses = lines_of(read_text_file(o.path));
+  const std::string refs = o.refs_path();
+  if (!std::filesystem::exists(refs))
+    throw std::runtime_error("verse references '" + refs + "' not found (set data.refs); `attnlab data prepare` "
+                             "writes NAME.refs next to NAME.txt");
+  c.refs = lines_of(read_text_file(refs));
+  if (c.refs.size() != c.verses.size())
+    throw std::runtime_error(o.path + " has " + std::to_string(c.verses.size()) + " lines but " + refs + " has " +
+                             std::to_string(c.refs.size()) + ": they must match line for line");
+  if (c.verses.empty()) throw std::runtime_error(o.path + " has no verses");
+  return c;
+}
+
+std::map<std::string, std::vector<int64_t>> split_verses(int64_t n, const VerseSplitOptions& o) {
+  // Fisher-Yates with the raw generator (std::shuffle and the distributions differ between
+  // standard libraries; mt19937_64's output does not).
+  std::vector<int64_t> perm(static_cast<size_t>(n));
+  for (int64_t i = 0; i < n; ++i) perm[static_cast<size_t>(i)] = i;
+  std::mt19937_64 rng(static_cast<uint64_t>(o.split_seed));
+  for (int64_t i = n - 1; i > 0; --i) std::swap(perm[static_cast<size_t>(i)], perm[rng() % static_cast<uint64_t>(i + 1)]);
+  const auto n_val = static_cast<int64_t>(static_cast<double>(n) * o.val_fraction);
+  const auto n_test = static_cast<int64_t>(static_cast<double>(n) * o.test_fraction);
+  const int64_t n_train = n - n_val - n_test;
+  std::map<std::string, std::vector<int64_t>> out;
+  out["train"].assign(perm.begin(), perm.begin() + n_train);
+  out["val"].assign(perm.begin() + n_train, perm.begin() + n_train + n_val);
+  out["test"].assign(perm.begin() + n_train + n_val, perm.end());
+  for (auto& kv : out) std::sort(kv.second.begin(), kv.second.end());
+  if (n_train < 1 || n_val < 1) throw std::runtime_error("too few verses (" + std::to_string(n) + ") to split");
+  return out;
+}
+
+std::string book_of(const std::string& ref) {
+  const size_t space = ref.rfind(' ');
+  return space == std::string::npos ? ref : ref.substr(0, space);
+}
+
+}  // namespace attnlab

@@ -1,0 +1,118 @@
+#include "models/bert.h"
+
+#include "core/blocks/init.h"
+
+namespace attnlab {
+
+BertOptions BertOptions::read(ConfigSection s) {
+  BertOptions o;
+  ATTNLAB_READ(s, o, vocab_size);
+  ATTNLAB_READ(s, o, max_len);
+  ATTNLAB_READ(s, o, n_layer);
+  ATTNLAB_READ(s, o, n_head);
+  ATTNLAB_READ(s, o, n_embd);
+  ATTNLAB_READ(s, o, dropout);
+  ATTNLAB_READ(s, o, bias);
+  ATTNLAB_READ(s, o, mlp_ratio);
+  o.activation = s.choice("activation", o.activation, {"gelu", "relu"});
+  o.norm_position = s.choice("norm_position", o.norm_position, {"pre", "post"});
+  o.pos_encoding = s.choice("pos_encoding", o.pos_encoding, {"learned", "sinusoidal"});
+  o.pooling = s.choice("pooling", o.pooling, {"cls", "mean"});
+  ATTNLAB_READ(s, o, init_from);
+  ATTNLAB_READ(s, o, freeze_encoder);
+
+  if (o.vocab_size < 0) s.fail("vocab_size", "must be >= 0 (0 = from the dataset)");
+  if (o.max_len < 3) s.fail("max_len", "must be >= 3");
+  if (o.n_layer < 1) s.fail("n_layer", "must be >= 1");
+  if (o.n_head < 1) s.fail("n_head", "must be >= 1");
+  if (o.n_embd < 1) s.fail("n_embd", "must be >= 1");
+  if (o.n_embd % o.n_head != 0)
+    s.fail("n_embd", "must be divisible by n_head (" + std::to_string(o.n_embd) + " % " +
+                         std::to_string(o.n_head) + " != 0)");
+  if (o.dropout < 0.0 || o.dropout >= 1.0) s.fail("dropout", "must be in [0, 1)");
+  if (o.mlp_ratio < 1) s.fail("mlp_ratio", "must be >= 1");
+  if (o.freeze_encoder && o.init_from.empty())
+    s.fail("freeze_encoder", "needs model.init_from (a frozen random encoder learns nothing)");
+  return o;
+}
+
+BertEncoderImpl::BertEncoderImpl(const BertOptions& o) : options(o) {
+  TORCH_CHECK(o.vocab_size > 0, "BERT needs vocab_size > 0");
+  const bool post = o.norm_position == "post";
+  wte = register_module("wte", torch::nn::Embedding(o.vocab_size, o.n_embd));
+  wpe = register_module("wpe", PositionalEncoding(PositionalEncodingOptions(o.max_len, o.n_embd).kind(o.pos_encoding)));
+  if (post) ln_emb = register_module("ln_emb", LayerNorm(LayerNormOptions(o.n_embd).bias(o.bias)));
+  drop = register_module("drop", torch::nn::Dropout(o.dropout));
+  h = register_module("h", torch::nn::ModuleList());
+  for (int64_t i = 0; i < o.n_layer; ++i) {
+    blocks_.emplace_back(TransformerBlockOptions(o.n_embd, o.n_head)
+                             .mlp_ratio(o.mlp_ratio)
+                             .activation(o.activation)
+                             .dropout(o.dropout)
+                             .bias(o.bias)
+                             .norm_position(o.norm_position)
+                             .causal(false));
+    h->push_back(blocks_.back());
+  }
+  if (!post) ln_f = register_module("ln_f", LayerNorm(LayerNormOptions(o.n_embd).bias(o.bias)));
+}
+
+torch::Tensor BertEncoderImpl::forward(const torch::Tensor& idx, const torch::Tensor& padding_mask) {
+  TORCH_CHECK(idx.dim() == 2, "BERT expects token ids of shape [B, T]");
+  TORCH_CHECK(idx.size(1) <= options.max_len, "sequence of length ", idx.size(1), " exceeds max_len ", options.max_len);
+  auto x = wte(idx) + wpe(positions_like(idx));
+  if (ln_emb) x = ln_emb(x);
+  x = drop(x);
+  for (auto& block : blocks_) x = block(x, torch::Tensor(), padding_mask);
+  return ln_f ? ln_f(x) : x;
+}
+
+MaskedLMHeadImpl::MaskedLMHeadImpl(int64_t n_embd, int64_t vocab_size, bool bias_) {
+  dense = register_module("dense", torch::nn::Linear(n_embd, n_embd));
+  ln = register_module("ln", LayerNorm(LayerNormOptions(n_embd).bias(bias_)));
+  bias = register_parameter("bias", torch::zeros({vocab_size}));
+}
+
+torch::Tensor MaskedLMHeadImpl::forward(const torch::Tensor& hidden, const torch::Tensor& embedding) {
+  return torch::linear(ln(torch::gelu(dense(hidden))), embedding, bias);
+}
+
+BertImpl::BertImpl(const BertOptions& o) : options(o) {
+  TORCH_CHECK(o.head == "mlm" || o.head == "classifier", "BERT head must be 'mlm' or 'classifier'");
+  encoder = register_module("encoder", BertEncoder(o));
+  if (o.head == "mlm") {
+    mlm_head = register_module("mlm_head", MaskedLMHead(o.n_embd, o.vocab_size, o.bias));
+  } else {
+    TORCH_CHECK(o.num_classes > 1, "a classifier needs at least 2 classes");
+    cls_drop = register_module("cls_drop", torch::nn::Dropout(o.dropout));
+    classifier = register_module("classifier", torch::nn::Linear(o.n_embd, o.num_classes));
+  }
+  // BERT's initialisation: N(0, 0.02) matrices, zero biases, no residual scaling.
+  init_transformer_weights(*this, /*n_layer=*/0);
+  if (o.freeze_encoder)
+    for (auto& p : encoder->parameters()) p.set_requires_grad(false);
+}
+
+torch::Tensor BertImpl::forward(const torch::Tensor& idx) { return encoder(idx, idx.eq(options.pad_id)); }
+
+torch::Tensor BertImpl::mlm_logits(const torch::Tensor& idx, const torch::Tensor& selected) {
+  TORCH_CHECK(mlm_head, "this BERT was built with a classifier head, not a masked-LM head");
+  // Only the selected positions go through the head: a [N, V] projection instead of [B*T, V].
+  auto hidden = forward(idx).flatten(0, 1).index_select(0, selected.flatten().nonzero().squeeze(1));
+  return mlm_head(hidden, encoder->wte->weight);
+}
+
+torch::Tensor BertImpl::classify(const torch::Tensor& idx) {
+  TORCH_CHECK(classifier, "this BERT was built with a masked-LM head, not a classifier");
+  auto hidden = forward(idx);
+  torch::Tensor pooled;
+  if (options.pooling == "cls") {
+    pooled = hidden.select(1, 0);
+  } else {
+    auto real = idx.ne(options.pad_id).unsqueeze(-1).to(hidden.dtype());  // [B, T, 1]
+    pooled = (hidden * real).sum(1) / real.sum(1).clamp_min(1.0);
+  }
+  return classifier(cls_drop(pooled));
+}
+
+}  // namespace attnlab

@@ -1,0 +1,96 @@
+// A BERT-style masked encoder built from the shared blocks in core/: token + position
+// embeddings, n_layer bidirectional TransformerBlocks with a key-padding mask (post-norm by
+// default as in BERT, with an embedding LayerNorm; pre-norm adds a final LayerNorm instead),
+// and one head: masked-LM (dense + GELU + LayerNorm, projection tied to the token embedding)
+// or sequence classification on [CLS] (or the mean over real tokens).
+#pragma once
+
+#include <torch/torch.h>
+
+#include <string>
+#include <vector>
+
+#include "core/blocks/layer_norm.h"
+#include "core/blocks/positional.h"
+#include "core/blocks/transformer_block.h"
+#include "core/config/section.h"
+
+namespace attnlab {
+
+// One field per `model:` key (see docs/config.md), plus what the data provides.
+struct BertOptions {
+  int64_t vocab_size = 0;  // 0: taken from the dataset's tokenizer
+  int64_t max_len = 128;   // positions (the longest sequence)
+  int64_t n_layer = 4;
+  int64_t n_head = 4;
+  int64_t n_embd = 256;
+  double dropout = 0.1;
+  bool bias = true;
+  int64_t mlp_ratio = 4;
+  std::string activation = "gelu";
+  std::string norm_position = "post";
+  std::string pos_encoding = "learned";
+  std::string pooling = "cls";   // classification: "cls" (the [CLS] position) or "mean" (over real tokens)
+  std::string init_from = "";    // a pretrained bert run directory or checkpoint file (its encoder is loaded)
+  bool freeze_encoder = false;   // train the head only
+
+  // From the data (ModelContext), not the config:
+  std::string head = "mlm";  // "mlm" or "classifier"
+  int64_t pad_id = 0;
+  int64_t num_classes = 0;
+
+  static BertOptions read(ConfigSection s);
+};
+
+// Embeddings + encoder blocks: ids [B, T] -> hidden states [B, T, C].
+class BertEncoderImpl : public torch::nn::Module {
+ public:
+  explicit BertEncoderImpl(const BertOptions& options);
+  // padding_mask: [B, T] bool, true at [PAD] positions (ignored as keys).
+  torch::Tensor forward(const torch::Tensor& idx, const torch::Tensor& padding_mask);
+
+  BertOptions options;
+  torch::nn::Embedding wte{nullptr};
+  PositionalEncoding wpe{nullptr};
+  LayerNorm ln_emb{nullptr};  // post-norm only (BERT normalises the embeddings)
+  torch::nn::Dropout drop{nullptr};
+  torch::nn::ModuleList h{nullptr};
+  LayerNorm ln_f{nullptr};  // pre-norm only
+
+ private:
+  std::vector<TransformerBlock> blocks_;
+};
+TORCH_MODULE(BertEncoder);
+
+// BERT's masked-LM head: dense + GELU + LayerNorm, then logits against the (tied) embedding.
+class MaskedLMHeadImpl : public torch::nn::Module {
+ public:
+  MaskedLMHeadImpl(int64_t n_embd, int64_t vocab_size, bool bias);
+  torch::Tensor forward(const torch::Tensor& hidden, const torch::Tensor& embedding);  // [N, C] -> [N, V]
+
+  torch::nn::Linear dense{nullptr};
+  LayerNorm ln{nullptr};
+  torch::Tensor bias;  // [V]
+};
+TORCH_MODULE(MaskedLMHead);
+
+class BertImpl : public torch::nn::Module {
+ public:
+  explicit BertImpl(const BertOptions& options);
+
+  // Hidden states [B, T, C]; [PAD] tokens are masked out as keys.
+  torch::Tensor forward(const torch::Tensor& idx);
+  // Masked-LM logits [N, V] at the N positions where `selected` ([B, T] bool) is true.
+  torch::Tensor mlm_logits(const torch::Tensor& idx, const torch::Tensor& selected);
+  // Class logits [B, num_classes].
+  torch::Tensor classify(const torch::Tensor& idx);
+
+  BertOptions options;
+  BertEncoder encoder{nullptr};
+  MaskedLMHead mlm_head{nullptr};         // head "mlm"
+  torch::nn::Dropout cls_drop{nullptr};   // head "classifier"
+  torch::nn::Linear classifier{nullptr};  // head "classifier"
+};
+TORCH_MODULE(Bert);
+
+}  // namespace attnlab

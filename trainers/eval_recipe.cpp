@@ -1,0 +1,58 @@
+// `attnlab eval`: a finished run's checkpoint on every example of one split, with the
+// whole-split metrics (confusion matrix, macro-F1) that periodic evaluation does not compute.
+#include <fmt/format.h>
+
+#include <chrono>
+#include <optional>
+
+#include "core/util/device.h"
+#include "core/util/files.h"
+#include "trainers/checkpoint.h"
+#include "trainers/evaluation.h"
+#include "trainers/experiment.h"
+#include "trainers/recipes.h"
+
+namespace attnlab {
+
+EvalReport evaluate_run(const EvalRequest& r) {
+  Experiment exp = Experiment::read_run(r.run_dir);
+  const std::string ckpt = run_checkpoint(r.run_dir, r.checkpoint);
+  const torch::Device device = resolve_device(r.device.empty() ? exp.experiment.device : r.device);
+  configure_threads(exp.experiment.threads);
+  Assembled a = assemble(exp, r.run_dir, /*saved_tokenizer=*/true, device);
+  a.data.source->check_split(r.split);  // before the checkpoint is read
+  const TrainingState state = load_checkpoint(ckpt, *a.model.module, nullptr, device);
+
+  std::optional<ConfusionMatrix> confusion;
+  if (!a.data.context.class_names.empty()) confusion.emplace(a.data.context.class_names);
+  const int64_t batch_size = r.batch_size > 0 ? r.batch_size : exp.trainer.batch_size;
+  const auto start = std::chrono::steady_clock::now();
+  const MetricSums sums = evaluate_split(*a.model.module, *a.model.task, *a.data.source, r.split, batch_size,
+                                         /*iters=*/0, device, confusion ? &*confusion : nullptr);
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+
+  nlohmann::json j = {{"run_dir", r.run_dir},  {"checkpoint", ckpt},
+                      {"step", state.step},    {"split", r.split},
+                      {"examples", a.data.source->num_examples(r.split)}, {"seconds", seconds}};
+  std::string text = fmt::format("{} ({} step {}) on the whole {} split: {} examples\n", r.run_dir, ckpt, state.step,
+                                 r.split, a.data.source->num_examples(r.split));
+  for (const auto& [name, m] : sums.sums()) {
+    j[name] = m.value();
+    text += fmt::format("  {:<18} {:.4f}  ({:.0f} counted)\n", name, m.value(), m.count);
+  }
+  if (confusion) {
+    j["macro_f1"] = confusion->macro_f1();
+    j["majority_accuracy"] = confusion->majority_accuracy();
+    j["confusion"] = confusion->to_json();
+    text += fmt::format("  {:<18} {:.4f}\n  {:<18} {:.4f}  (always the most frequent class)\n\n", "macro_f1",
+                        confusion->macro_f1(), "majority_accuracy", confusion->majority_accuracy());
+    text += "confusion matrix (rows: true class, columns: predicted):\n" + confusion->to_table();
+  }
+  EvalReport report;
+  report.json_path = r.run_dir + "/eval_" + r.split + ".json";
+  write_file_atomic(report.json_path, j.dump(2) + "\n");
+  report.text = text;
+  return report;
+}
+
+}  // namespace attnlab

@@ -1,0 +1,27 @@
+// Evaluation of a task on one split, shared by the trainer's periodic evaluations and
+// `attnlab eval`: metrics are summed with their counts over every batch, so the figures are
+// exact over the examples seen, whatever the batch sizes.
+#pragma once
+
+#include <torch/torch.h>
+
+#include <string>
+
+#include "core/metrics/confusion_matrix.h"
+#include "core/metrics/metric_sums.h"
+#include "core/task.h"
+
+namespace attnlab {
+
+// `iters` > 0: the dataset's `iters` fixed evaluation batches of `batch_size`;
+// `iters` == 0: every example of the split, in order. Returns "loss" (weighted by each
+// batch's loss_count) and the task's metrics. A task that reports predictions and labels
+// fills `confusion` when given. Runs without gradients and in eval mode; restores train mode.
+MetricSums evaluate_split(torch::nn::Module& model, Task& task, const BatchSource& data, const std::string& split,
+                          int64_t batch_size, int64_t iters, const torch::Device& device,
+                          ConfusionMatrix* confusion = nullptr);
+
+// Whether a larger value of `metric` is better: losses (and perplexities) are lower-is-better.
+bool higher_is_better(const std::string& metric);
+
+}  // namespace attnlab

@@ -1,0 +1,53 @@
+#include "trainers/pretrained.h"
+
+#include <fmt/format.h>
+#include <yaml-cpp/yaml.h>
+
+#include <filesystem>
+
+#include "datasets/tokenizer.h"
+#include "core/util/checkpoint_file.h"
+#include "trainers/checkpoint.h"
+#include "trainers/experiment.h"
+
+namespace attnlab {
+namespace fs = std::filesystem;
+
+std::string init_from_pretrained(torch::nn::Module& model, const ModelSpec& spec, const ModelContext& context) {
+  const std::string& source = spec.init_from;
+  if (!fs::exists(source))
+    throw std::runtime_error("model.init_from: '" + source + "' does not exist (pretrain first, e.g. `attnlab train "
+                             "configs/bert/kjv_mlm.yaml`, or point it at a run directory)");
+  const bool is_dir = fs::is_directory(source);
+  const std::string run_dir = is_dir ? source : fs::path(source).parent_path().string();
+  const std::string checkpoint = is_dir ? run_checkpoint(source, "best") : source;
+
+  // The family: read from the config stored in the checkpoint itself.
+  std::string type;
+  {
+    torch::serialize::InputArchive archive;
+    load_archive(archive, checkpoint);
+    c10::IValue config;
+    if (!archive.try_read("config_yaml", config))
+      throw std::runtime_error("model.init_from: " + checkpoint + " is not an attnlab training checkpoint");
+    YAML::Node root = YAML::Load(config.toStringRef());
+    type = root["model"] && root["model"]["type"] ? root["model"]["type"].as<std::string>() : "";
+  }
+  if (type != spec.type)
+    throw std::runtime_error(fmt::format("model.init_from: {} is a {} run, not a {} run", source,
+                                         type.empty() ? "non-attnlab" : type, spec.type));
+
+  // The vocabulary: the pretrained embeddings only mean something with the same token ids.
+  const auto pretrained_tok = load_tokenizer(run_dir);
+  if (pretrained_tok->fingerprint() != context.tokenizer_fingerprint)
+    throw std::runtime_error(fmt::format(
+        "model.init_from: {}'s tokenizer ({}) differs from this run's ({}): the token ids would not match. Use the "
+        "pretraining run's data.tokenizer, data.vocab_size and data split keys (path, split_seed, val_fraction, "
+        "test_fraction)",
+        run_dir, pretrained_tok->fingerprint(), context.tokenizer_fingerprint));
+
+  load_pretrained_tensors(checkpoint, model, spec.init_prefix);
+  return checkpoint;
+}
+
+}  // namespace attnlab
