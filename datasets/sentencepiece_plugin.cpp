@@ -3,6 +3,9 @@
 #include <sentencepiece_processor.h>
 #include <sentencepiece_trainer.h>
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <stdexcept>
 
 #include "datasets/sentencepiece_api.h"
@@ -29,11 +32,32 @@ class TextIterator : public sentencepiece::SentenceIterator {
   size_t i_ = 0;
 };
 
+// The trainer logs its whole command line to stderr before it reads --minloglevel; errors come
+// back through its Status, so stderr is silenced while it runs.
+class QuietStderr {
+ public:
+  QuietStderr() : saved_(dup(2)) {
+    const int null = open("/dev/null", O_WRONLY);
+    if (null >= 0) dup2(null, 2), close(null);
+  }
+  ~QuietStderr() {
+    if (saved_ >= 0) dup2(saved_, 2), close(saved_);
+  }
+
+ private:
+  int saved_;
+};
+
 std::string train(const std::string& args, const std::vector<std::string>& texts, uint64_t seed) {
   sentencepiece::SetRandomGeneratorSeed(static_cast<unsigned int>(seed));
   TextIterator it(texts);
   std::string model;
-  check(sentencepiece::SentencePieceTrainer::Train(args, &it, &model), "training the sentencepiece tokenizer failed");
+  sentencepiece::util::Status status;
+  {
+    QuietStderr quiet;
+    status = sentencepiece::SentencePieceTrainer::Train(args, &it, &model);
+  }
+  check(status, "training the sentencepiece tokenizer failed");
   return model;
 }
 

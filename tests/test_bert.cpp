@@ -182,3 +182,33 @@ TEST_CASE("freeze_encoder trains the head only, and it needs init_from") {
   CHECK_THROWS_WITH(train_tiny(dir, "kjv_books_tiny.yaml", {"model.freeze_encoder=true", "experiment.name=x"}),
                     Contains("model.freeze_encoder: needs model.init_from"));
 }
+
+TEST_CASE("masked-LM training resumes exactly: 6 steps + resume + 6 steps equals 12 straight steps") {
+  TempDir dir;
+  auto straight = train_tiny(dir, "kjv_mlm_tiny.yaml",
+                             {"trainer.max_iters=12", "experiment.name=straight", "trainer.checkpoint_interval=6"});
+  auto first = train_tiny(dir, "kjv_mlm_tiny.yaml", {"trainer.max_iters=6", "experiment.name=split"});
+  REQUIRE(first.step == 6);
+  TrainRequest resume;
+  resume.resume_dir = first.run_dir;
+  resume.overrides = {"trainer.max_iters=12"};
+  auto second = train(resume);
+  REQUIRE(second.step == 12);
+  auto exp = Experiment::read_run(straight.run_dir);
+  Assembled a = assemble(exp, straight.run_dir, true, torch::kCPU), b = assemble(exp, first.run_dir, true, torch::kCPU);
+  load_checkpoint(straight.run_dir + "/last.pt", *a.model.module, nullptr, torch::kCPU);
+  load_checkpoint(first.run_dir + "/last.pt", *b.model.module, nullptr, torch::kCPU);
+  auto pb = b.model.module->named_parameters();
+  for (const auto& p : a.model.module->named_parameters()) CHECK(p.value().equal(pb[p.key()]));
+}
+
+TEST_CASE("a family refuses data it cannot train on, before training") {
+  TempDir dir;
+  attnlab::testing::write_text(dir / "text.txt", attnlab::testing::small_corpus());
+  attnlab::testing::write_text(dir / "bert_on_text.yaml", "experiment: {out_dir: " + dir.path() +
+                                                              "}\ndata: {type: text, path: " + (dir / "text.txt") +
+                                                              "}\nmodel: {type: bert, max_len: 16, n_embd: 16}\n");
+  auto exp = Experiment::read(load_config(dir / "bert_on_text.yaml"));
+  CHECK_THROWS_WITH(assemble(exp, dir / "run", false, torch::kCPU),
+                    Contains("model.type bert cannot train on data.type text (a causal_lm objective)"));
+}
