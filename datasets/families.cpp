@@ -70,78 +70,72 @@ DataSpec text_family(ConfigSection& s) {
   }};
 }
 
-struct MaskedTextOptions {
+// The keys both verse families read: the shared split, the tokenizer, the sequence length.
+struct VerseDataOptions {
   VerseSplitOptions verses;
   TokenizerOptions tokenizer;
   int64_t max_len = 0;  // tokens per verse with [CLS] and [SEP]; 0 = the model's positions
-  MaskingOptions masking;
 
-  static MaskedTextOptions read(ConfigSection& s) {
-    MaskedTextOptions o;
+  static VerseDataOptions read(ConfigSection& s) {
+    VerseDataOptions o;
     o.verses = VerseSplitOptions::read(s);
     o.tokenizer = TokenizerOptions::read(s, "sentencepiece");
     ATTNLAB_READ(s, o, max_len);
-    o.masking.mask_prob = s.get("mask_prob", o.masking.mask_prob);
-    o.masking.mask_token_prob = s.get("mask_token_prob", o.masking.mask_token_prob);
-    o.masking.random_token_prob = s.get("random_token_prob", o.masking.random_token_prob);
     if (o.max_len != 0 && o.max_len < 3) s.fail("max_len", "must be >= 3 ([CLS], a token, [SEP]) or 0");
-    if (o.masking.mask_prob <= 0 || o.masking.mask_prob > 1) s.fail("mask_prob", "must be in (0, 1]");
-    if (o.masking.mask_token_prob < 0 || o.masking.random_token_prob < 0 ||
-        o.masking.mask_token_prob + o.masking.random_token_prob > 1)
-      s.fail("random_token_prob", "mask_token_prob and random_token_prob must be >= 0 and sum to at most 1");
     return o;
+  }
+};
+
+// What building a verse family starts with: the corpus, its split, and a tokenizer trained on
+// the training verses only (nothing of val or test is seen before evaluation).
+struct VerseInputs {
+  VerseCorpus corpus;
+  std::map<std::string, std::vector<int64_t>> splits;
+  std::shared_ptr<const Tokenizer> tokenizer;
+  int64_t max_len;
+
+  VerseInputs(const VerseDataOptions& o, const DataBuildContext& ctx)
+      : corpus(VerseCorpus::read(o.verses)),
+        splits(split_verses(static_cast<int64_t>(corpus.verses.size()), o.verses)),
+        tokenizer(obtain_tokenizer(ctx, o.tokenizer, train_verses(corpus, splits.at("train")), true)),
+        max_len(resolve_max_len(o.max_len, ctx)) {}
+
+  BuiltData built(std::shared_ptr<const VerseBatchSource> data, const VerseDataOptions& o,
+                  const std::string& objective) const {
+    BuiltData b{data, tokenizer, {}, verse_report(*data, o.verses, *tokenizer)};
+    b.context.objective = objective;
+    b.context.vocab_size = tokenizer->vocab_size();
+    b.context.pad_id = tokenizer->specials().pad;
+    b.context.seq_len = data->max_len();
+    b.context.tokenizer_fingerprint = tokenizer->fingerprint();
+    return b;
   }
 };
 
 DataSpec masked_text_family(ConfigSection& s) {
-  MaskedTextOptions o = MaskedTextOptions::read(s);
-  return {"masked_text", [o](const DataBuildContext& ctx) {
-    const VerseCorpus corpus = VerseCorpus::read(o.verses);
-    auto splits = split_verses(static_cast<int64_t>(corpus.verses.size()), o.verses);
-    // Trained on the training verses only: nothing of val or test is seen before evaluation.
-    auto tok = obtain_tokenizer(ctx, o.tokenizer, train_verses(corpus, splits.at("train")), true);
-    auto data = std::make_shared<MaskedTextDataset>(corpus, splits, *tok, resolve_max_len(o.max_len, ctx), o.masking,
-                                                    ctx.seed);
-    BuiltData built{data, tok, {}, verse_report(*data, o.verses, *tok)};
-    built.context.objective = "masked_lm";
-    built.context.vocab_size = tok->vocab_size();
-    built.context.pad_id = tok->specials().pad;
-    built.context.seq_len = data->max_len();
-    built.context.tokenizer_fingerprint = tok->fingerprint();
-    return built;
+  const VerseDataOptions o = VerseDataOptions::read(s);
+  MaskingOptions m;
+  ATTNLAB_READ(s, m, mask_prob);
+  ATTNLAB_READ(s, m, mask_token_prob);
+  ATTNLAB_READ(s, m, random_token_prob);
+  if (m.mask_prob <= 0 || m.mask_prob > 1) s.fail("mask_prob", "must be in (0, 1]");
+  if (m.mask_token_prob < 0 || m.random_token_prob < 0 || m.mask_token_prob + m.random_token_prob > 1)
+    s.fail("random_token_prob", "mask_token_prob and random_token_prob must be >= 0 and sum to at most 1");
+  return {"masked_text", [o, m](const DataBuildContext& ctx) {
+    VerseInputs in(o, ctx);
+    auto data = std::make_shared<MaskedTextDataset>(in.corpus, in.splits, *in.tokenizer, in.max_len, m, ctx.seed);
+    return in.built(data, o, "masked_lm");
   }};
 }
 
-struct VerseClassificationOptions {
-  VerseSplitOptions verses;
-  TokenizerOptions tokenizer;
-  int64_t max_len = 0;  // tokens per verse with [CLS] and [SEP]; 0 = the model's positions
-
-  static VerseClassificationOptions read(ConfigSection& s) {
-    VerseClassificationOptions o;
-    o.verses = VerseSplitOptions::read(s);
-    o.tokenizer = TokenizerOptions::read(s, "sentencepiece");
-    ATTNLAB_READ(s, o, max_len);
-    if (o.max_len != 0 && o.max_len < 3) s.fail("max_len", "must be >= 3 ([CLS], a token, [SEP]) or 0");
-    return o;
-  }
-};
-
 DataSpec verse_classification_family(ConfigSection& s) {
-  VerseClassificationOptions o = VerseClassificationOptions::read(s);
+  const VerseDataOptions o = VerseDataOptions::read(s);
   return {"verse_classification", [o](const DataBuildContext& ctx) {
-    const VerseCorpus corpus = VerseCorpus::read(o.verses);
-    auto splits = split_verses(static_cast<int64_t>(corpus.verses.size()), o.verses);
-    auto tok = obtain_tokenizer(ctx, o.tokenizer, train_verses(corpus, splits.at("train")), true);
-    auto data = std::make_shared<VerseClassificationDataset>(corpus, splits, *tok, resolve_max_len(o.max_len, ctx));
-    BuiltData built{data, tok, {}, verse_report(*data, o.verses, *tok)};
-    built.context.objective = "classification";
-    built.context.vocab_size = tok->vocab_size();
-    built.context.pad_id = tok->specials().pad;
-    built.context.seq_len = data->max_len();
+    VerseInputs in(o, ctx);
+    auto data = std::make_shared<VerseClassificationDataset>(in.corpus, in.splits, *in.tokenizer, in.max_len);
+    BuiltData built = in.built(data, o, "classification");
     built.context.class_names = data->class_names();
     built.context.num_classes = static_cast<int64_t>(data->class_names().size());
-    built.context.tokenizer_fingerprint = tok->fingerprint();
     // The class sizes: the majority class's share is the accuracy any classifier must beat.
     for (const auto& split : data->splits()) {
       const auto counts = data->class_counts(split);

@@ -1,36 +1,18 @@
 #include "models/bert.h"
 
 #include "core/blocks/init.h"
+#include "models/transformer_keys.h"
 
 namespace attnlab {
 
 BertOptions BertOptions::read(ConfigSection s) {
   BertOptions o;
-  ATTNLAB_READ(s, o, vocab_size);
+  read_transformer_keys(s, o);
   ATTNLAB_READ(s, o, max_len);
-  ATTNLAB_READ(s, o, n_layer);
-  ATTNLAB_READ(s, o, n_head);
-  ATTNLAB_READ(s, o, n_embd);
-  ATTNLAB_READ(s, o, dropout);
-  ATTNLAB_READ(s, o, bias);
-  ATTNLAB_READ(s, o, mlp_ratio);
-  o.activation = s.choice("activation", o.activation, {"gelu", "relu"});
-  o.norm_position = s.choice("norm_position", o.norm_position, {"pre", "post"});
-  o.pos_encoding = s.choice("pos_encoding", o.pos_encoding, {"learned", "sinusoidal"});
   o.pooling = s.choice("pooling", o.pooling, {"cls", "mean"});
   ATTNLAB_READ(s, o, init_from);
   ATTNLAB_READ(s, o, freeze_encoder);
-
-  if (o.vocab_size < 0) s.fail("vocab_size", "must be >= 0 (0 = from the dataset)");
   if (o.max_len < 3) s.fail("max_len", "must be >= 3");
-  if (o.n_layer < 1) s.fail("n_layer", "must be >= 1");
-  if (o.n_head < 1) s.fail("n_head", "must be >= 1");
-  if (o.n_embd < 1) s.fail("n_embd", "must be >= 1");
-  if (o.n_embd % o.n_head != 0)
-    s.fail("n_embd", "must be divisible by n_head (" + std::to_string(o.n_embd) + " % " +
-                         std::to_string(o.n_head) + " != 0)");
-  if (o.dropout < 0.0 || o.dropout >= 1.0) s.fail("dropout", "must be in [0, 1)");
-  if (o.mlp_ratio < 1) s.fail("mlp_ratio", "must be >= 1");
   if (o.freeze_encoder && o.init_from.empty())
     s.fail("freeze_encoder", "needs model.init_from (a frozen random encoder learns nothing)");
   return o;
@@ -45,13 +27,7 @@ BertEncoderImpl::BertEncoderImpl(const BertOptions& o) : options(o) {
   drop = register_module("drop", torch::nn::Dropout(o.dropout));
   h = register_module("h", torch::nn::ModuleList());
   for (int64_t i = 0; i < o.n_layer; ++i) {
-    blocks_.emplace_back(TransformerBlockOptions(o.n_embd, o.n_head)
-                             .mlp_ratio(o.mlp_ratio)
-                             .activation(o.activation)
-                             .dropout(o.dropout)
-                             .bias(o.bias)
-                             .norm_position(o.norm_position)
-                             .causal(false));
+    blocks_.emplace_back(block_options(o, /*causal=*/false));
     h->push_back(blocks_.back());
   }
   if (!post) ln_f = register_module("ln_f", LayerNorm(LayerNormOptions(o.n_embd).bias(o.bias)));

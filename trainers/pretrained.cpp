@@ -20,11 +20,14 @@ std::string init_from_pretrained(torch::nn::Module& model, const ModelSpec& spec
                              "configs/bert/kjv_mlm.yaml`, or point it at a run directory)");
   const bool is_dir = fs::is_directory(source);
   const std::string run_dir = is_dir ? source : fs::path(source).parent_path().string();
+  if (is_dir && !fs::exists(fs::path(source) / "best.pt") && !fs::exists(fs::path(source) / "last.pt"))
+    throw std::runtime_error("model.init_from: " + source + " is not a run directory with a checkpoint (no best.pt "
+                             "or last.pt)");
   const std::string checkpoint = is_dir ? run_checkpoint(source, "best") : source;
 
   // The family: read from the config stored in the checkpoint itself.
   std::string type;
-  {
+  try {
     torch::serialize::InputArchive archive;
     load_archive(archive, checkpoint);
     c10::IValue config;
@@ -32,6 +35,8 @@ std::string init_from_pretrained(torch::nn::Module& model, const ModelSpec& spec
       throw std::runtime_error("model.init_from: " + checkpoint + " is not an attnlab training checkpoint");
     YAML::Node root = YAML::Load(config.toStringRef());
     type = root["model"] && root["model"]["type"] ? root["model"]["type"].as<std::string>() : "";
+  } catch (const CheckpointError& e) {
+    throw std::runtime_error(std::string("model.init_from: ") + e.what());
   }
   if (type != spec.type)
     throw std::runtime_error(fmt::format("model.init_from: {} is a {} run, not a {} run", source,
