@@ -43,20 +43,8 @@ DataSpec text_family(ConfigSection& s) {
   TextDataOptions o = TextDataOptions::read(s);
   return {"text", [o](const DataBuildContext& ctx) {
     const std::string text = read_text_file(o.path);
-    // The char vocabulary comes from the whole text, as nanoGPT's; a subword vocabulary is
-    // trained on the training part (the first 1 - val_fraction of the lines).
-    std::vector<std::string> texts;
-    if (o.tokenizer.tokenizer == "char") {
-      texts = {text};
-    } else {
-      const size_t cut = static_cast<size_t>(static_cast<double>(text.size()) * (1.0 - o.val_fraction));
-      size_t start = 0;
-      while (start < cut) {
-        size_t end = std::min(text.find('\n', start), text.size());
-        texts.push_back(text.substr(start, end - start));
-        start = end + 1;
-      }
-    }
+    // The char vocabulary comes from the whole text, as nanoGPT's.
+    const std::vector<std::string> texts = {text};
     auto tok = obtain_tokenizer(ctx, o.tokenizer, texts, /*with_specials=*/false);
     auto data = std::make_shared<TextDataset>(tok->encode(text), o.val_fraction, ctx.model_seq_len);
     BuiltData built{data, tok, {}, {}};

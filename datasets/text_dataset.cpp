@@ -11,6 +11,10 @@ namespace attnlab {
 TextDataOptions TextDataOptions::read(ConfigSection s) {
   TextDataOptions o;
   o.tokenizer = TokenizerOptions::read(s);
+  // SentencePiece is trained on lines and has no piece for '\n', which a text stream needs.
+  if (o.tokenizer.tokenizer != "char")
+    s.fail("tokenizer", "data.type text supports the char tokenizer only so far (a subword vocabulary has no "
+                        "newline piece); sentencepiece serves the verse families");
   ATTNLAB_READ(s, o, path);
   ATTNLAB_READ(s, o, val_fraction);
   if (o.val_fraction <= 0.0 || o.val_fraction >= 1.0) s.fail("val_fraction", "must be in (0, 1)");

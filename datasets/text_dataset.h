@@ -12,7 +12,7 @@ namespace attnlab {
 
 // One field per `data:` key (see docs/config.md).
 struct TextDataOptions {
-  TokenizerOptions tokenizer;             // char: built from the whole text (nanoGPT); sentencepiece: the train part
+  TokenizerOptions tokenizer;             // char only: built from the whole text (nanoGPT)
   std::string path = "data/kjv/kjv.txt";  // UTF-8 text; `attnlab data prepare kjv` writes the default
   double val_fraction = 0.1;              // the last val_fraction of the text is validation
 
