@@ -53,14 +53,14 @@ torch::Tensor VerseBatchSource::padded(const std::vector<int64_t>& verses) const
 }
 
 Batch VerseBatchSource::sample(const std::string& split, int64_t batch_size, std::mt19937_64& rng) const {
-  const auto& r = rows(split);
+  const auto& r = verse_indices(split);
   std::vector<int64_t> chosen(static_cast<size_t>(batch_size));
   for (auto& c : chosen) c = r[rng() % r.size()];
   return make(chosen, &rng);
 }
 
 Batch VerseBatchSource::eval_batch(const std::string& split, int64_t index, int64_t count, int64_t batch_size) const {
-  const auto& r = rows(split);
+  const auto& r = verse_indices(split);
   const int64_t n = static_cast<int64_t>(r.size()), total = count * batch_size;
   std::vector<int64_t> chosen;
   for (int64_t i = 0; i < batch_size; ++i) {
@@ -71,7 +71,7 @@ Batch VerseBatchSource::eval_batch(const std::string& split, int64_t index, int6
 }
 
 Batch VerseBatchSource::examples(const std::string& split, int64_t start, int64_t count) const {
-  const auto& r = rows(split);
+  const auto& r = verse_indices(split);
   const auto end = std::min<int64_t>(start + count, static_cast<int64_t>(r.size()));
   if (start < 0 || start >= end) throw std::out_of_range("examples: start out of range");
   return make(std::vector<int64_t>(r.begin() + start, r.begin() + end), nullptr);

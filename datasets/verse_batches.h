@@ -23,7 +23,9 @@ class VerseBatchSource : public BatchSource {
   Batch sample(const std::string& split, int64_t batch_size, std::mt19937_64& rng) const override;
   // Verses at evenly spaced positions of the split: w * (n - 1) / (W - 1) for W = count * batch_size.
   Batch eval_batch(const std::string& split, int64_t index, int64_t count, int64_t batch_size) const override;
-  int64_t num_examples(const std::string& split) const override { return rows(split).size(); }
+  int64_t num_examples(const std::string& split) const override {
+    return static_cast<int64_t>(verse_indices(split).size());
+  }
   Batch examples(const std::string& split, int64_t start, int64_t count) const override;
 
   // Corpus indices of a split's verses, in corpus order.
@@ -44,7 +46,6 @@ class VerseBatchSource : public BatchSource {
   int64_t pad_id_;
 
  private:
-  const std::vector<int64_t>& rows(const std::string& split) const { return verse_indices(split); }
   std::map<std::string, std::vector<int64_t>> splits_;
   std::vector<std::vector<int64_t>> tokens_;  // by corpus index
   int64_t max_len_;

@@ -158,11 +158,11 @@ TrainingState load_checkpoint(const std::string& path, torch::nn::Module& model,
   return state;
 }
 
-std::string load_pretrained_tensors(const std::string& path, torch::nn::Module& model, const std::string& prefix) {
+void load_pretrained_tensors(const std::string& path, torch::nn::Module& model, const std::string& prefix) {
   torch::serialize::InputArchive archive;
   load_archive(archive, path);
-  c10::IValue model_v, config_v;
-  if (!archive.try_read("model", model_v) || !archive.try_read("config_yaml", config_v))
+  c10::IValue model_v;
+  if (!archive.try_read("model", model_v))
     throw CheckpointError(path + " is not an attnlab training checkpoint");
   auto saved = c10::impl::toTypedDict<std::string, torch::Tensor>(model_v.toGenericDict());
   auto expected = model_state(model);
@@ -171,21 +171,20 @@ std::string load_pretrained_tensors(const std::string& path, torch::nn::Module& 
     if (!starts_with(e.key(), prefix)) continue;
     auto it = saved.find(e.key());
     if (it == saved.end())
-      throw CheckpointError("model.init_from: " + path + " has no tensor '" + e.key() +
+      throw CheckpointError(path + " has no tensor '" + e.key() +
                             "' (pretrained with a different architecture?)");
     if (it->value().sizes() != e.value().sizes())
-      throw CheckpointError("model.init_from: tensor '" + e.key() + "' has shape " + c10::str(it->value().sizes()) +
+      throw CheckpointError("tensor '" + e.key() + "' has shape " + c10::str(it->value().sizes()) +
                             " in " + path + " but " + c10::str(e.value().sizes()) +
                             " in this model: use the pretraining run's model sizes");
     ++copied;
   }
-  if (copied == 0) throw CheckpointError("model.init_from: this model has no tensors under '" + prefix + "'");
+  if (copied == 0) throw CheckpointError("this model has no tensors under '" + prefix + "'");
   torch::NoGradGuard no_grad;
   for (auto& p : model.named_parameters())
     if (starts_with(p.key(), prefix)) p.value().copy_(saved.at(p.key()));
   for (auto& b : model.named_buffers())
     if (starts_with(b.key(), prefix)) b.value().copy_(saved.at(b.key()));
-  return config_v.toStringRef();
 }
 
 }  // namespace attnlab

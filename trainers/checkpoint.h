@@ -29,7 +29,7 @@ TrainingState load_checkpoint(const std::string& path, torch::nn::Module& model,
 // Fine-tuning: copies the tensors named `prefix`... from checkpoint `path` into `model`.
 // Every such model tensor must be in the checkpoint with the same shape (else a
 // CheckpointError naming it, before anything is copied); the model's other tensors (a fresh
-// head) keep their values. Returns the resolved config the checkpoint was trained with.
-std::string load_pretrained_tensors(const std::string& path, torch::nn::Module& model, const std::string& prefix);
+// head) keep their values.
+void load_pretrained_tensors(const std::string& path, torch::nn::Module& model, const std::string& prefix);
 
 }  // namespace attnlab

@@ -38,7 +38,7 @@ TrainSummary train(const TrainRequest& request) {
   //    and then travels with the run.
   Assembled a = assemble(exp, run_dir, /*saved_tokenizer=*/resuming, device);
   if (!exp.model.init_from.empty() && !resuming)
-    fmt::print("init_from: loaded {}'s '{}' tensors from {}\n", exp.model.init_from, exp.model.init_prefix,
+    fmt::print("init_from: {}* tensors loaded from {}\n", exp.model.init_prefix,
                init_from_pretrained(*a.model.module, exp.model, a.data.context));
   fmt::print("model: {}\n", describe(exp, *a.model.module, device));
 
