@@ -118,9 +118,16 @@ DataSpec masked_text_family(ConfigSection& s) {
 
 DataSpec verse_classification_family(ConfigSection& s) {
   const VerseDataOptions o = VerseDataOptions::read(s);
-  return {"verse_classification", [o](const DataBuildContext& ctx) {
+  // Labelled training verses: a seeded subset of the training split (0 = all of it), for
+  // experiments with few labels. The tokenizer still comes from the whole training split, so
+  // it stays the pretraining run's.
+  int64_t train_examples = s.get("train_examples", int64_t{0});
+  if (train_examples < 0) s.fail("train_examples", "must be >= 0 (0 = the whole training split)");
+  return {"verse_classification", [o, train_examples](const DataBuildContext& ctx) {
     VerseInputs in(o, ctx);
-    auto data = std::make_shared<VerseClassificationDataset>(in.corpus, in.splits, *in.tokenizer, in.max_len);
+    auto splits = in.splits;
+    splits["train"] = seeded_subset(splits.at("train"), train_examples, static_cast<uint64_t>(o.verses.split_seed) + 1);
+    auto data = std::make_shared<VerseClassificationDataset>(in.corpus, splits, *in.tokenizer, in.max_len);
     BuiltData built = in.built(data, o, "classification");
     built.context.class_names = data->class_names();
     built.context.num_classes = static_cast<int64_t>(data->class_names().size());

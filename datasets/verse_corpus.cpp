@@ -56,13 +56,28 @@ VerseCorpus VerseCorpus::read(const VerseSplitOptions& o) {
   return c;
 }
 
+namespace {
+// Fisher-Yates with the raw generator (std::shuffle and the distributions differ between
+// standard libraries; mt19937_64's output does not).
+void shuffle(std::vector<int64_t>& v, uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  for (size_t i = v.size(); i-- > 1;) std::swap(v[i], v[rng() % (i + 1)]);
+}
+}  // namespace
+
+std::vector<int64_t> seeded_subset(const std::vector<int64_t>& indices, int64_t count, uint64_t seed) {
+  if (count <= 0 || count >= static_cast<int64_t>(indices.size())) return indices;
+  std::vector<int64_t> chosen = indices;
+  shuffle(chosen, seed);
+  chosen.resize(static_cast<size_t>(count));
+  std::sort(chosen.begin(), chosen.end());
+  return chosen;
+}
+
 std::map<std::string, std::vector<int64_t>> split_verses(int64_t n, const VerseSplitOptions& o) {
-  // Fisher-Yates with the raw generator (std::shuffle and the distributions differ between
-  // standard libraries; mt19937_64's output does not).
   std::vector<int64_t> perm(static_cast<size_t>(n));
   for (int64_t i = 0; i < n; ++i) perm[static_cast<size_t>(i)] = i;
-  std::mt19937_64 rng(static_cast<uint64_t>(o.split_seed));
-  for (int64_t i = n - 1; i > 0; --i) std::swap(perm[static_cast<size_t>(i)], perm[rng() % static_cast<uint64_t>(i + 1)]);
+  shuffle(perm, static_cast<uint64_t>(o.split_seed));
   const auto n_val = static_cast<int64_t>(static_cast<double>(n) * o.val_fraction);
   const auto n_test = static_cast<int64_t>(static_cast<double>(n) * o.test_fraction);
   const int64_t n_train = n - n_val - n_test;

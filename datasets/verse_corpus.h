@@ -37,6 +37,10 @@ struct VerseCorpus {
 // compiler and machine.
 std::map<std::string, std::vector<int64_t>> split_verses(int64_t n, const VerseSplitOptions& options);
 
+// `count` of `indices` chosen by a generator seeded with `seed` (the same on every machine),
+// returned in corpus order; all of them when count is 0 or at least their number.
+std::vector<int64_t> seeded_subset(const std::vector<int64_t>& indices, int64_t count, uint64_t seed);
+
 // "I Samuel 3:4" -> "I Samuel".
 std::string book_of(const std::string& ref);
 

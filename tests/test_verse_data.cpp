@@ -145,3 +145,28 @@ TEST_CASE("verse data: a missing refs file, misaligned refs, an unknown book, ma
   CHECK_THROWS_WITH(assemble(exp, dir / "run", false, torch::kCPU),
                     Contains("data.max_len (64) is larger than the model's positions (32)"));
 }
+
+TEST_CASE("train_examples keeps a seeded subset of labelled verses and the same tokenizer") {
+  std::vector<int64_t> all(100);
+  for (int64_t i = 0; i < 100; ++i) all[static_cast<size_t>(i)] = 3 * i;
+  auto a = seeded_subset(all, 10, 5), b = seeded_subset(all, 10, 5);
+  CHECK(a == b);
+  CHECK(a.size() == 10);
+  CHECK(std::is_sorted(a.begin(), a.end()));
+  for (auto v : a) CHECK(v % 3 == 0);
+  CHECK(seeded_subset(all, 10, 6) != a);
+  CHECK(seeded_subset(all, 0, 5) == all);
+
+  TempDir dir;
+  const std::string path = attnlab::testing::verse_fixture(dir.path(), 5);
+  auto build = [&](const std::string& n) {
+    auto exp = Experiment::read(load_config(std::string(ATTNLAB_SOURCE_DIR) + "/configs/bert/kjv_books_tiny.yaml",
+                                            {"data.path=" + path, "data.train_examples=" + n}));
+    return assemble(exp, dir / "run", false, torch::kCPU).data;
+  };
+  auto few = build("12"), every = build("0");
+  CHECK(few.source->num_examples("train") == 12);
+  CHECK(every.source->num_examples("train") == 64);
+  CHECK(few.source->num_examples("val") == every.source->num_examples("val"));
+  CHECK(few.context.tokenizer_fingerprint == every.context.tokenizer_fingerprint);
+}
