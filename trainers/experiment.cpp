@@ -5,6 +5,7 @@
 #include <filesystem>
 
 #include "core/config/loader.h"
+#include "trainers/metrics_log.h"
 
 namespace attnlab {
 
@@ -55,7 +56,7 @@ std::string run_checkpoint(const std::string& run_dir, const std::string& which)
 std::string describe(const Experiment& exp, const torch::nn::Module& model, const torch::Device& device) {
   int64_t n = 0, trainable = 0;
   for (const auto& p : model.parameters()) n += p.numel(), trainable += p.requires_grad() ? p.numel() : 0;
-  std::string frozen = trainable < n ? fmt::format(" ({:.2f}M trainable)", static_cast<double>(trainable) / 1e6) : "";
+  std::string frozen = trainable < n ? fmt::format(" ({} trainable)", format_count(static_cast<double>(trainable))) : "";
   return fmt::format("{} with {:.2f}M parameters{} on {}", exp.model.type, static_cast<double>(n) / 1e6, frozen,
                      device.str());
 }
