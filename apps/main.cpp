@@ -55,10 +55,21 @@ void add_train(CLI::App& app, int& status) {
   });
 }
 
+// RUN_DIR, --checkpoint and --device: what every command that loads a trained run takes.
+template <class Request>
+void add_run_options(CLI::App* cmd, Request& req) {
+  cmd->add_option("run_dir", req.run_dir, "Run directory written by `attnlab train`")->required();
+  cmd->add_option("--checkpoint", req.checkpoint, "best or last")
+      ->check(CLI::IsMember({"best", "last"}))
+      ->capture_default_str();
+  cmd->add_option("--device", req.device, "auto, cpu or cuda (default: the run's)")
+      ->check(CLI::IsMember({"auto", "cpu", "cuda"}));
+}
+
 void add_generate(CLI::App& app) {
   auto* cmd = app.add_subcommand("generate", "Sample text from a trained run");
   auto req = std::make_shared<attnlab::GenerateRequest>();
-  cmd->add_option("run_dir", req->run_dir, "Run directory written by `attnlab train`")->required();
+  add_run_options(cmd, *req);
   cmd->add_option("--prompt", req->prompt, "Text to continue")->capture_default_str();
   cmd->add_option("--max-new-tokens", req->max_new_tokens, "Tokens to generate")
       ->check(CLI::NonNegativeNumber)
@@ -66,11 +77,6 @@ void add_generate(CLI::App& app) {
   cmd->add_option("--temperature", req->temperature, "Sampling temperature; 0 = greedy")->capture_default_str();
   cmd->add_option("--top-k", req->top_k, "Sample among the k most likely tokens; 0 = all")->capture_default_str();
   cmd->add_option("--seed", req->seed, "Sampling seed")->capture_default_str();
-  cmd->add_option("--checkpoint", req->checkpoint, "best or last")
-      ->check(CLI::IsMember({"best", "last"}))
-      ->capture_default_str();
-  cmd->add_option("--device", req->device, "auto, cpu or cuda (default: the run's)")
-      ->check(CLI::IsMember({"auto", "cpu", "cuda"}));
   cmd->callback([req] {
     std::string text = attnlab::generate(*req);
     std::fwrite(text.data(), 1, text.size(), stdout);
@@ -81,13 +87,8 @@ void add_generate(CLI::App& app) {
 void add_eval(CLI::App& app) {
   auto* cmd = app.add_subcommand("eval", "Evaluate a run's checkpoint on every example of a split");
   auto req = std::make_shared<attnlab::EvalRequest>();
-  cmd->add_option("run_dir", req->run_dir, "Run directory written by `attnlab train`")->required();
+  add_run_options(cmd, *req);
   cmd->add_option("--split", req->split, "val, test (where the data has one) or train")->capture_default_str();
-  cmd->add_option("--checkpoint", req->checkpoint, "best or last")
-      ->check(CLI::IsMember({"best", "last"}))
-      ->capture_default_str();
-  cmd->add_option("--device", req->device, "auto, cpu or cuda (default: the run's)")
-      ->check(CLI::IsMember({"auto", "cpu", "cuda"}));
   cmd->add_option("--batch-size", req->batch_size, "Examples per batch (default: the run's trainer.batch_size)")
       ->check(CLI::NonNegativeNumber);
   cmd->footer("Writes RUN_DIR/eval_SPLIT.json. Example:\n  attnlab eval runs/kjv_books_finetune --split test");
