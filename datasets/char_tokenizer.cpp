@@ -33,15 +33,8 @@ SpecialTokens CharTokenizer::specials() const {
 }
 
 CharTokenizer CharTokenizer::load(const std::string& run_dir) {
+  const nlohmann::json j = read_tokenizer_json(run_dir);
   const std::string path = (std::filesystem::path(run_dir) / "tokenizer.json").string();
-  std::ifstream in(path);
-  if (!in) throw std::runtime_error("tokenizer file " + path + " not found");
-  nlohmann::json j;
-  try {
-    in >> j;
-  } catch (const std::exception& e) {
-    throw std::runtime_error("tokenizer file " + path + " is not valid JSON: " + e.what());
-  }
   if (j.value("type", "") != "char") throw std::runtime_error(path + ": not a char tokenizer");
   CharTokenizer t;
   t.pieces_ = j.value("specials", std::vector<std::string>{});

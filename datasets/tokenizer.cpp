@@ -58,7 +58,7 @@ std::unique_ptr<Tokenizer> train_tokenizer(const TokenizerOptions& options, cons
   return kinds().get(options.tokenizer).train(options, training);
 }
 
-std::unique_ptr<Tokenizer> load_tokenizer(const std::string& run_dir) {
+nlohmann::json read_tokenizer_json(const std::string& run_dir) {
   const std::string path = (std::filesystem::path(run_dir) / "tokenizer.json").string();
   std::ifstream in(path);
   if (!in) throw std::runtime_error("tokenizer file " + path + " not found (is " + run_dir + " a run directory?)");
@@ -68,6 +68,12 @@ std::unique_ptr<Tokenizer> load_tokenizer(const std::string& run_dir) {
   } catch (const std::exception& e) {
     throw std::runtime_error("tokenizer file " + path + " is not valid JSON: " + e.what());
   }
+  return j;
+}
+
+std::unique_ptr<Tokenizer> load_tokenizer(const std::string& run_dir) {
+  const nlohmann::json j = read_tokenizer_json(run_dir);
+  const std::string path = (std::filesystem::path(run_dir) / "tokenizer.json").string();
   try {
     return kinds().get(j.value("type", "")).load(run_dir);
   } catch (const std::exception& e) {

@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "core/config/section.h"
 
 namespace attnlab {
@@ -66,5 +68,8 @@ std::vector<std::string> tokenizer_types();
 std::unique_ptr<Tokenizer> train_tokenizer(const TokenizerOptions& options, const TokenizerTraining& training);
 // Reads run_dir/tokenizer.json and the files it names; errors name the file and say what to do.
 std::unique_ptr<Tokenizer> load_tokenizer(const std::string& run_dir);
+
+// run_dir/tokenizer.json parsed; a missing or malformed file is an error naming it.
+nlohmann::json read_tokenizer_json(const std::string& run_dir);
 
 }  // namespace attnlab

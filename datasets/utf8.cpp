@@ -16,12 +16,18 @@ size_t utf8_length(unsigned char c) {
   return c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
 }
 
+size_t utf8_sequence_at(const std::string& text, size_t i) {
+  const size_t len = utf8_length(static_cast<unsigned char>(text[i]));
+  if (len == 0 || i + len > text.size()) return 0;
+  for (size_t k = 1; k < len; ++k)
+    if ((static_cast<unsigned char>(text[i + k]) & 0xC0u) != 0x80u) return 0;
+  return len;
+}
+
 size_t find_invalid_utf8(const std::string& text) {
   for (size_t i = 0; i < text.size();) {
-    const size_t len = utf8_length(static_cast<unsigned char>(text[i]));
-    if (len == 0 || i + len > text.size()) return i;
-    for (size_t k = 1; k < len; ++k)
-      if ((static_cast<unsigned char>(text[i + k]) & 0xC0u) != 0x80u) return i;
+    const size_t len = utf8_sequence_at(text, i);
+    if (len == 0) return i;
     i += len;
   }
   return std::string::npos;

@@ -10,6 +10,9 @@ namespace attnlab {
 
 uint32_t decode_utf8(const char* bytes, size_t length);
 size_t utf8_length(unsigned char lead);  // 0 for an invalid lead byte
+// The length of the valid UTF-8 sequence at byte `i` of `text` (lead and continuation bytes
+// checked), or 0 if there is none.
+size_t utf8_sequence_at(const std::string& text, size_t i);
 
 // The byte offset of the first invalid UTF-8 sequence, or std::string::npos if none.
 size_t find_invalid_utf8(const std::string& text);
@@ -19,9 +22,8 @@ size_t find_invalid_utf8(const std::string& text);
 template <class F>
 void for_each_utf8(const std::string& text, F&& f) {
   for (size_t i = 0; i < text.size();) {
-    const size_t len = utf8_length(static_cast<unsigned char>(text[i]));
-    if (len == 0 || i + len > text.size())
-      throw std::runtime_error("text is not valid UTF-8 (byte offset " + std::to_string(i) + ")");
+    const size_t len = utf8_sequence_at(text, i);
+    if (len == 0) throw std::runtime_error("text is not valid UTF-8 (byte offset " + std::to_string(i) + ")");
     f(decode_utf8(text.data() + i, len), i, len);
     i += len;
   }

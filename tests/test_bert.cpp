@@ -150,11 +150,7 @@ TEST_CASE("fine-tuning: init_from copies the encoder exactly, the head starts fr
                     Contains("tokenizer") && Contains("differs"));
   // Not a BERT run.
   TempDir gdir;
-  attnlab::testing::write_text(gdir / "text.txt", attnlab::testing::small_corpus());
-  TrainRequest g;
-  g.config_path = std::string(ATTNLAB_SOURCE_DIR) + "/configs/gpt/kjv_char_tiny.yaml";
-  g.overrides = {"experiment.out_dir=" + gdir.path(), "data.path=" + (gdir / "text.txt"), "trainer.max_iters=2"};
-  auto gpt = train(g);
+  auto gpt = attnlab::testing::train_tiny_gpt(gdir, {"trainer.max_iters=2"});
   auto from_gpt = configure({"model.init_from=" + gpt.run_dir});
   Assembled f = assemble(from_gpt, dir / "f", false, torch::kCPU);
   CHECK_THROWS_WITH(init_from_pretrained(*f.model.module, from_gpt.model, f.data.context),

@@ -36,6 +36,13 @@ Result run(const std::string& args, const TempDir& dir) {
   return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out + err, err};
 }
 
+// "train configs/gpt/kjv_char_tiny.yaml ..." on small_corpus() written to dir/text.txt.
+std::string tiny_gpt_train(const TempDir& dir) {
+  write_text(dir / "text.txt", attnlab::testing::small_corpus());
+  return std::string("train ") + ATTNLAB_SOURCE_DIR + "/configs/gpt/kjv_char_tiny.yaml" +
+         " experiment.out_dir=" + dir.path() + " data.path=" + (dir / "text.txt");
+}
+
 }  // namespace
 
 TEST_CASE("CLI: help, and errors go to stderr with a non-zero exit") {
@@ -63,9 +70,7 @@ TEST_CASE("CLI: help, and errors go to stderr with a non-zero exit") {
 
 TEST_CASE("CLI: train the tiny config, resume it, generate from it") {
   TempDir dir;
-  write_text(dir / "text.txt", attnlab::testing::small_corpus());
-  const std::string train = std::string("train ") + ATTNLAB_SOURCE_DIR + "/configs/gpt/kjv_char_tiny.yaml" +
-                            " experiment.out_dir=" + dir.path() + " data.path=" + (dir / "text.txt");
+  const std::string train = tiny_gpt_train(dir);
   auto first = run(train + " trainer.max_iters=6", dir);
   INFO(first.out);
   REQUIRE(first.status == 0);
@@ -152,9 +157,7 @@ TEST_CASE("CLI: pretrain a tiny BERT, fine-tune it, and evaluate it on the test 
 
 TEST_CASE("CLI: a GPT run is evaluated on its splits, bad arguments and bad files are clear errors") {
   TempDir dir;
-  write_text(dir / "text.txt", attnlab::testing::small_corpus());
-  const std::string train = std::string("train ") + ATTNLAB_SOURCE_DIR + "/configs/gpt/kjv_char_tiny.yaml" +
-                            " experiment.out_dir=" + dir.path() + " data.path=" + (dir / "text.txt");
+  const std::string train = tiny_gpt_train(dir);
   REQUIRE(run(train + " trainer.max_iters=4", dir).status == 0);
   const std::string run_dir = dir / "kjv_char_tiny";
   auto ev = run("eval " + run_dir, dir);

@@ -2,15 +2,10 @@
 #include <catch2/catch.hpp>
 
 #include <cmath>
-#include <fstream>
-
-#include <nlohmann/json.hpp>
 
 #include "models/causal_lm_task.h"
 #include "models/gpt.h"
-#include "test_paths.h"
 #include "test_util.h"
-#include "trainers/recipes.h"
 
 using namespace attnlab;
 
@@ -126,17 +121,10 @@ TEST_CASE("GPT language-model results are unchanged by the data and tokenizer re
   // kjv_char_tiny on the small corpus, val loss at steps 0, 10, 20, as measured with the code
   // before the registries (commit a335bea): the text family must give the same numbers.
   attnlab::testing::TempDir dir;
-  attnlab::testing::write_text(dir / "text.txt", attnlab::testing::small_corpus());
-  attnlab::TrainRequest req;
-  req.config_path = std::string(ATTNLAB_SOURCE_DIR) + "/configs/gpt/kjv_char_tiny.yaml";
-  req.overrides = {"experiment.out_dir=" + dir.path(), "data.path=" + (dir / "text.txt")};
-  attnlab::train(req);
+  attnlab::testing::train_tiny_gpt(dir);
   std::vector<double> val;
-  std::ifstream in(dir / "kjv_char_tiny/metrics.jsonl");
-  for (std::string line; std::getline(in, line);) {
-    auto j = nlohmann::json::parse(line);
+  for (const auto& j : attnlab::testing::read_metrics(dir / "kjv_char_tiny/metrics.jsonl"))
     if (j.contains("val_loss")) val.push_back(j["val_loss"].get<double>());
-  }
   REQUIRE(val.size() == 3);
   CHECK(val[0] == Approx(2.938043475151062).epsilon(1e-6));
   CHECK(val[1] == Approx(2.76883327960968).epsilon(1e-6));

@@ -76,12 +76,7 @@ struct Fixture {
   }
 };
 
-std::vector<nlohmann::json> read_metrics(const std::string& path) {
-  std::vector<nlohmann::json> out;
-  std::ifstream in(path);
-  for (std::string line; std::getline(in, line);) out.push_back(nlohmann::json::parse(line));
-  return out;
-}
+using attnlab::testing::read_metrics;
 
 }  // namespace
 

@@ -5,6 +5,12 @@
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "test_paths.h"
+#include "trainers/recipes.h"
 
 namespace attnlab::testing {
 
@@ -51,9 +57,24 @@ inline std::string small_corpus(int lines = 300) {
   return text;
 }
 
-}  // namespace attnlab::testing
+// metrics.jsonl as JSON records, one per line.
+inline std::vector<nlohmann::json> read_metrics(const std::string& path) {
+  std::vector<nlohmann::json> out;
+  std::ifstream in(path);
+  for (std::string line; std::getline(in, line);) out.push_back(nlohmann::json::parse(line));
+  return out;
+}
 
-namespace attnlab::testing {
+// `attnlab train configs/gpt/kjv_char_tiny.yaml` on small_corpus() written to dir/text.txt,
+// with the run directory under dir.
+inline TrainSummary train_tiny_gpt(const TempDir& dir, std::vector<std::string> overrides = {}) {
+  write_text(dir / "text.txt", small_corpus());
+  TrainRequest req;
+  req.config_path = std::string(ATTNLAB_SOURCE_DIR) + "/configs/gpt/kjv_char_tiny.yaml";
+  req.overrides = {"experiment.out_dir=" + dir.path(), "data.path=" + (dir / "text.txt")};
+  req.overrides.insert(req.overrides.end(), overrides.begin(), overrides.end());
+  return train(req);
+}
 
 // A verse-per-line fixture in the shape `attnlab data prepare` writes: dir/bible.txt and
 // dir/bible.refs, `per_book` verses from each of 16 books (two per book group), each verse

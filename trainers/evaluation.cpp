@@ -35,7 +35,7 @@ MetricSums evaluate_split(torch::nn::Module& model, Task& task, const BatchSourc
 }
 
 bool higher_is_better(const std::string& metric) {
-  return metric.find("loss") == std::string::npos && metric.find("perplexity") == std::string::npos;
+  return metric.find("loss") == std::string::npos;
 }
 
 }  // namespace attnlab

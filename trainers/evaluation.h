@@ -21,7 +21,7 @@ MetricSums evaluate_split(torch::nn::Module& model, Task& task, const BatchSourc
                           int64_t batch_size, int64_t iters, const torch::Device& device,
                           ConfusionMatrix* confusion = nullptr);
 
-// Whether a larger value of `metric` is better: losses (and perplexities) are lower-is-better.
+// Whether a larger value of `metric` is better: losses are lower-is-better, accuracies higher.
 bool higher_is_better(const std::string& metric);
 
 }  // namespace attnlab

@@ -33,6 +33,12 @@ int64_t ConfusionMatrix::support(int64_t label) const {
   return s;
 }
 
+int64_t ConfusionMatrix::predicted(int64_t prediction) const {
+  int64_t s = 0;
+  for (int64_t l = 0; l < n_; ++l) s += at(l, prediction);
+  return s;
+}
+
 double ConfusionMatrix::accuracy() const {
   int64_t correct = 0;
   for (int64_t c = 0; c < n_; ++c) correct += at(c, c);
@@ -40,9 +46,8 @@ double ConfusionMatrix::accuracy() const {
 }
 
 double ConfusionMatrix::precision(int64_t c) const {
-  int64_t predicted = 0;
-  for (int64_t l = 0; l < n_; ++l) predicted += at(l, c);
-  return predicted > 0 ? static_cast<double>(at(c, c)) / static_cast<double>(predicted) : 0.0;
+  const int64_t p = predicted(c);
+  return p > 0 ? static_cast<double>(at(c, c)) / static_cast<double>(p) : 0.0;
 }
 
 double ConfusionMatrix::recall(int64_t c) const {
@@ -59,9 +64,7 @@ double ConfusionMatrix::macro_f1() const {
   double sum = 0;
   int64_t classes = 0;
   for (int64_t c = 0; c < n_; ++c) {
-    int64_t predicted = 0;
-    for (int64_t l = 0; l < n_; ++l) predicted += at(l, c);
-    if (support(c) == 0 && predicted == 0) continue;  // absent from this split entirely
+    if (support(c) == 0 && predicted(c) == 0) continue;  // absent from this split entirely
     sum += f1(c);
     ++classes;
   }

@@ -17,7 +17,8 @@ class ConfusionMatrix {
   void add(int64_t label, int64_t prediction);  // throws for an id outside [0, classes)
   int64_t at(int64_t label, int64_t prediction) const;
   int64_t total() const;
-  int64_t support(int64_t label) const;  // examples whose true class is `label`
+  int64_t support(int64_t label) const;        // examples whose true class is `label`
+  int64_t predicted(int64_t prediction) const;  // examples predicted as `prediction`
 
   double accuracy() const;
   double precision(int64_t c) const;  // 0 when the class was never predicted
@@ -28,7 +29,6 @@ class ConfusionMatrix {
   // Accuracy of always predicting the most frequent true class: the floor to beat.
   double majority_accuracy() const;
 
-  const std::vector<std::string>& class_names() const { return names_; }
   nlohmann::json to_json() const;  // matrix (rows = true class), per-class and summary figures
   std::string to_table() const;    // the matrix as aligned text, rows = true class
 

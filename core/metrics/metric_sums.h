@@ -18,7 +18,6 @@ class MetricSums {
  public:
   void add(const std::string& name, double sum, double count);
   void add(const MetricSums& other);
-  bool has(const std::string& name) const { return sums_.count(name) > 0; }
   double value(const std::string& name) const;  // throws for an unknown name
   // name -> value, for logging.
   std::map<std::string, double> values() const;
