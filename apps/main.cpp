@@ -1,4 +1,4 @@
-// The `attnlab` command line: train, resume, evaluate, generate, prepare data.
+// The `attnlab` command line: train, resume, evaluate, generate, translate, prepare data.
 // Every error goes to stderr with a non-zero exit code.
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
@@ -91,17 +91,41 @@ void add_eval(CLI::App& app) {
   cmd->add_option("--split", req->split, "val, test (where the data has one) or train")->capture_default_str();
   cmd->add_option("--batch-size", req->batch_size, "Examples per batch (default: the run's trainer.batch_size)")
       ->check(CLI::NonNegativeNumber);
-  cmd->footer("Writes RUN_DIR/eval_SPLIT.json. Example:\n  attnlab eval runs/kjv_books_finetune --split test");
+  cmd->add_option("--beam", req->beam, "Translators: beam size, 1 = greedy (default: the run's model.beam)")
+      ->check(CLI::PositiveNumber);
+  cmd->footer(
+      "Writes RUN_DIR/eval_SPLIT.json (eval_SPLIT_beamN.json with --beam; translators also write the outputs\n"
+      "and references as .out.txt and .ref.txt). Examples:\n  attnlab eval runs/kjv_books_finetune --split test\n"
+      "  attnlab eval runs/bible_en_es --split test --beam 5");
   cmd->callback([req] {
     auto report = attnlab::evaluate_run(*req);
     fmt::print("{}wrote {}\n", report.text, report.json_path);
   });
 }
 
+void add_translate(CLI::App& app) {
+  auto* cmd = app.add_subcommand("translate", "Translate sentences (one per line) with a translator run");
+  auto req = std::make_shared<attnlab::TranslateRequest>();
+  add_run_options(cmd, *req);
+  cmd->add_option("--input", req->input, "File of sentences, one per line; - = standard input")->capture_default_str();
+  cmd->add_option("--beam", req->beam, "Beam size, 1 = greedy (default: the run's model.beam)")
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--batch-size", req->batch_size, "Sentences decoded together")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  cmd->footer("Example:\n  echo 'In the beginning God created the heaven and the earth.' | attnlab translate runs/bible_en_es --beam 5");
+  cmd->callback([req] {
+    for (const auto& line : attnlab::translate(*req)) {
+      std::fwrite(line.data(), 1, line.size(), stdout);
+      std::fputs("\n", stdout);
+    }
+  });
+}
+
 void add_data(CLI::App& app) {
   auto* data = app.add_subcommand("data", "Prepare datasets from installed packages");
   data->require_subcommand(1);
-  auto* prepare = data->add_subcommand("prepare", "Write a corpus to data/NAME/ (one verse per line)");
+  auto* prepare = data->add_subcommand("prepare", "Write a corpus to data/NAME/ (one verse or verse pair per line)");
   auto name = std::make_shared<std::string>();
   auto out = std::make_shared<std::string>();
   std::string names;
@@ -112,8 +136,7 @@ void add_data(CLI::App& app) {
   prepare->callback([name, out] {
     const auto& corpus = attnlab::find_corpus(*name);
     const std::string dir = out->empty() ? "data/" + corpus.name : *out;
-    size_t n = attnlab::prepare_corpus(corpus.name, dir);
-    fmt::print("wrote {} verses to {}/{}.txt (references in {}.refs)\n", n, dir, corpus.name, corpus.name);
+    fmt::print("{}\n", attnlab::prepare_corpus(corpus.name, dir));
   });
 }
 
@@ -127,6 +150,7 @@ int main(int argc, char** argv) {
   add_train(app, status);
   add_generate(app);
   add_eval(app);
+  add_translate(app);
   add_data(app);
   try {
     app.parse(argc, argv);

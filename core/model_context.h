@@ -3,13 +3,14 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
 namespace attnlab {
 
 struct ModelContext {
-  std::string objective;   // what the data trains: "causal_lm", "masked_lm", "classification"
+  std::string objective;   // what the data trains: "causal_lm", "masked_lm", "classification", "translation"
   int64_t vocab_size = 0;  // tokenizer's vocabulary
   int64_t pad_id = -1;     // -1: the data never pads
   int64_t seq_len = 0;     // tokens per example the data produces (at most)
@@ -17,6 +18,10 @@ struct ModelContext {
   std::vector<std::string> class_names;  // classification only, by class id
   std::string tokenizer_fingerprint;     // Tokenizer::fingerprint(): same vocabulary, same ids
   std::string data_type;                 // data.type, for error messages
+  // Sequence generation (translation): the ids that start and end an output, and the
+  // tokenizer's decode, so that a task can score detokenised text (BLEU).
+  int64_t bos_id = -1, eos_id = -1;
+  std::function<std::string(const std::vector<int64_t>&)> detokenize;
 };
 
 }  // namespace attnlab

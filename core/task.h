@@ -29,8 +29,11 @@ class BatchSource {
   virtual ~BatchSource() = default;
   // The splits this data has, e.g. {"train", "val"} or {"train", "val", "test"}.
   virtual std::vector<std::string> splits() const { return {"train", "val"}; }
-  // A random training batch of `split`.
-  virtual Batch sample(const std::string& split, int64_t batch_size, std::mt19937_64& rng) const = 0;
+  // A random training batch of `split`. `draw` counts the training batches drawn before this
+  // one (the trainer passes step * accumulation + micro-step), so a source that walks whole
+  // epochs (every example once) can find its place from it without state of its own.
+  virtual Batch sample(const std::string& split, int64_t batch_size, std::mt19937_64& rng,
+                       int64_t draw = 0) const = 0;
   // Batch `index` of `count` evaluation batches: a fixed sample spread evenly over the split,
   // the same at every evaluation (so losses compare across steps and runs, with less noise
   // than random batches).
@@ -53,6 +56,8 @@ struct TaskOutput {
   // Classification: predicted and true class per example ([N] int64), for whole-split
   // metrics such as the confusion matrix; undefined for other tasks.
   torch::Tensor predictions, labels;
+  // Text generation (translation): the output and its reference per example, in batch order.
+  std::vector<std::string> texts, reference_texts;
 };
 
 // Turns a batch into a loss for a given model: the only model-specific part of training.
@@ -62,6 +67,9 @@ class Task {
   virtual TaskOutput compute(const Batch& batch) = 0;
   // The metric names compute() reports besides "loss" (for trainer.best_metric).
   virtual std::vector<std::string> metric_names() const { return {}; }
+  // Turns raw statistics summed over a whole evaluation into final metrics (e.g. corpus
+  // BLEU from n-gram counts); called once per evaluation, after the last batch.
+  virtual void summarize(MetricSums& sums) const { (void)sums; }
 };
 
 inline bool BatchSource::has_split(const std::string& split) const {

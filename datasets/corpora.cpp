@@ -8,14 +8,17 @@
 #include <stdexcept>
 
 #include "core/util/files.h"
+#include "datasets/parallel_corpus.h"
 
 namespace attnlab {
 namespace fs = std::filesystem;
 
 const std::vector<Corpus>& corpora() {
   static const std::vector<Corpus> list = {
-      {"kjv", "engKJV2006eb", "sword-text-kjv", "King James Version (English), 31,102 verses"},
-      {"sparv", "spaRV1909eb", "sword-text-sparv", "Reina-Valera 1909 (Spanish)"},
+      {"kjv", "engKJV2006eb", "sword-text-kjv", "King James Version (English), 31,102 verses", {}},
+      {"sparv", "spaRV1909eb", "sword-text-sparv", "Reina-Valera 1909 (Spanish)", {}},
+      {"bible-en-es", "", "sword-text-kjv sword-text-sparv",
+       "KJV and Reina-Valera 1909 aligned by verse (English-Spanish pairs)", {"kjv", "sparv"}},
   };
   return list;
 }
@@ -102,24 +105,33 @@ std::vector<Verse> read_sword_bible(const Corpus& corpus) {
   return verses;
 }
 
-size_t prepare_corpus(const std::string& name, const std::string& out_dir) {
+std::string prepare_corpus(const std::string& name, const std::string& out_dir) {
   const Corpus& corpus = find_corpus(name);
-  auto verses = read_sword_bible(corpus);
   fs::create_directories(out_dir);
+  const std::string stem = (fs::path(out_dir) / name).string();
+  if (!corpus.aligned.empty()) {
+    size_t dropped = 0;
+    const auto pairs = align_verses(read_sword_bible(find_corpus(corpus.aligned.at(0))),
+                                    read_sword_bible(find_corpus(corpus.aligned.at(1))), &dropped);
+    write_file_atomic(stem + ".tsv", format_parallel_tsv(pairs));
+    return "wrote " + std::to_string(pairs.size()) + " aligned verse pairs to " + stem + ".tsv (" +
+           std::to_string(dropped) + " verses left out: missing or empty on one side)";
+  }
+  auto verses = read_sword_bible(corpus);
   std::string text, refs;
   for (const auto& v : verses) {
     text += v.text + "\n";
     refs += v.ref + "\n";
   }
-  write_file_atomic((fs::path(out_dir) / (name + ".txt")).string(), text);
-  write_file_atomic((fs::path(out_dir) / (name + ".refs")).string(), refs);
-  return verses.size();
+  write_file_atomic(stem + ".txt", text);
+  write_file_atomic(stem + ".refs", refs);
+  return "wrote " + std::to_string(verses.size()) + " verses to " + stem + ".txt (references in " + name + ".refs)";
 }
 
 std::string prepare_hint(const std::string& path) {
   const fs::path p(path);
   for (const auto& c : corpora())
-    if (p.filename() == c.name + ".txt") return "attnlab data prepare " + c.name;
+    if (p.filename() == c.name + (c.aligned.empty() ? ".txt" : ".tsv")) return "attnlab data prepare " + c.name;
   return "";
 }
 

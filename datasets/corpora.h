@@ -12,6 +12,9 @@ struct Corpus {
   std::string sword_module;  // SWORD module name: "engKJV2006eb"
   std::string package;       // Debian package that installs it
   std::string description;
+  // A parallel corpus: the source and target Bibles (names of other corpora) aligned by
+  // verse into NAME.tsv; empty for a single Bible.
+  std::vector<std::string> aligned;
 };
 
 const std::vector<Corpus>& corpora();
@@ -30,8 +33,9 @@ std::vector<Verse> read_sword_bible(const Corpus& corpus);
 std::vector<Verse> parse_diatheke_output(const std::string& text, const std::string& module);
 
 // Writes out_dir/NAME.txt (one verse per line) and out_dir/NAME.refs (the matching
-// references, for verse alignment). Returns the number of verses.
-size_t prepare_corpus(const std::string& name, const std::string& out_dir);
+// references, for verse alignment), or for a parallel corpus out_dir/NAME.tsv (reference,
+// source, target per line). Returns what was written, for the console.
+std::string prepare_corpus(const std::string& name, const std::string& out_dir);
 
 // "attnlab data prepare kjv" when `path` is the default output of a known corpus, else "".
 std::string prepare_hint(const std::string& path);

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include "datasets/masked_text.h"
+#include "datasets/parallel_text.h"
 #include "datasets/registry.h"
 #include "datasets/text_dataset.h"
 #include "datasets/verse_classification.h"
@@ -146,9 +147,68 @@ DataSpec verse_classification_family(ConfigSection& s) {
   }};
 }
 
+// Sentence pairs for translation (see datasets/parallel_text.h), with a joint tokenizer
+// trained on both sides of the training pairs.
+DataSpec parallel_text_family(ConfigSection& s) {
+  std::string path = s.get("path", "data/bible-en-es/bible-en-es.tsv");
+  const int64_t val_examples = s.get("val_examples", int64_t{1000});
+  const int64_t test_examples = s.get("test_examples", int64_t{1000});
+  const int64_t split_seed = s.get("split_seed", int64_t{1234});
+  const TokenizerOptions tokenizer = TokenizerOptions::read(s, "sentencepiece");
+  ParallelBatchingOptions b;
+  b.max_len = s.get("max_len", int64_t{0});
+  ATTNLAB_READ(s, b, max_tokens);
+  ATTNLAB_READ(s, b, bucket_window);
+  if (val_examples < 1) s.fail("val_examples", "must be >= 1");
+  if (test_examples < 0) s.fail("test_examples", "must be >= 0");
+  if (b.max_len != 0 && b.max_len < 2) s.fail("max_len", "must be >= 2 (a token and [SEP]) or 0");
+  if (b.max_tokens < 0) s.fail("max_tokens", "must be >= 0 (0 = trainer.batch_size pairs per batch)");
+  if (b.bucket_window < 0) s.fail("bucket_window", "must be >= 0 (0 = 100 batches' worth of pairs)");
+  return {"parallel_text", [=](const DataBuildContext& ctx) mutable {
+    const auto pairs = read_parallel_tsv(path);
+    auto splits = split_by_counts(static_cast<int64_t>(pairs.size()), val_examples, test_examples,
+                                  static_cast<uint64_t>(split_seed));
+    std::vector<std::string> texts;  // joint vocabulary: both sides of the training pairs
+    for (int64_t i : splits.at("train")) {
+      texts.push_back(pairs[static_cast<size_t>(i)].source);
+      texts.push_back(pairs[static_cast<size_t>(i)].target);
+    }
+    auto tok = obtain_tokenizer(ctx, tokenizer, texts, /*with_specials=*/true);
+    b.max_len = resolve_max_len(b.max_len, ctx);
+    b.seed = ctx.seed;
+    auto data = std::make_shared<ParallelTextDataset>(pairs, splits, *tok, b);
+    BuiltData built{data, tok, {}, {}};
+    built.context.objective = "translation";
+    built.context.vocab_size = tok->vocab_size();
+    built.context.pad_id = tok->specials().pad;
+    built.context.bos_id = tok->specials().cls;
+    built.context.eos_id = tok->specials().sep;
+    built.context.seq_len = b.max_len;
+    built.context.tokenizer_fingerprint = tok->fingerprint();
+    built.context.detokenize = [tok](const std::vector<int64_t>& ids) { return tok->decode(ids); };
+    built.report.push_back(fmt::format("data: {} | {} tokenizer (joint), vocab {} | {} train / {} val / {} test pairs",
+                                       path, tok->type(), tok->vocab_size(), data->num_examples("train"),
+                                       data->num_examples("val"),
+                                       data->has_split("test") ? data->num_examples("test") : 0));
+    std::string batching = "random batches of trainer.batch_size pairs";
+    if (b.max_tokens > 0) {
+      const auto [src_pad, tgt_pad] = data->padding_fraction();
+      batching = fmt::format("{} batches of <= {} tokens per epoch, padding {} (source) / {} (target)",
+                             data->batches_per_epoch(), b.max_tokens, percent(src_pad), percent(tgt_pad));
+    }
+    built.report.push_back(fmt::format(
+        "pairs: {:.1f} source / {:.1f} target tokens on average with [SEP]; {} training pairs longer than max_len {} "
+        "left out, {} val/test pairs cut to it | {}",
+        data->mean_source_length(), data->mean_target_length(), data->filtered(), b.max_len, data->truncated(),
+        batching));
+    return built;
+  }};
+}
+
 }  // namespace
 
 void register_builtin_data() {
+  register_data("parallel_text", parallel_text_family);
   register_data("text", text_family);
   register_data("masked_text", masked_text_family);
   register_data("verse_classification", verse_classification_family);

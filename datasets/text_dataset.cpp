@@ -53,7 +53,7 @@ const torch::Tensor& TextDataset::split_tokens(const std::string& split) const {
   throw std::invalid_argument("unknown split '" + split + "'");
 }
 
-Batch TextDataset::sample(const std::string& split, int64_t batch_size, std::mt19937_64& rng) const {
+Batch TextDataset::sample(const std::string& split, int64_t batch_size, std::mt19937_64& rng, int64_t) const {
   const auto& data = split_tokens(split);
   std::uniform_int_distribution<int64_t> start(0, data.numel() - block_size_ - 1);
   std::vector<int64_t> starts(static_cast<size_t>(batch_size));

@@ -28,7 +28,8 @@ class TextDataset : public BatchSource {
   TextDataset(const std::vector<int64_t>& tokens, double val_fraction, int64_t block_size);
 
   // {"input": [B, block_size], "target": [B, block_size]} int64, target = input shifted by one.
-  Batch sample(const std::string& split, int64_t batch_size, std::mt19937_64& rng) const override;
+  Batch sample(const std::string& split, int64_t batch_size, std::mt19937_64& rng,
+               int64_t draw = 0) const override;
   // Windows at evenly spaced offsets: window w of W = count * batch_size starts at w * (N - T - 1) / (W - 1).
   Batch eval_batch(const std::string& split, int64_t index, int64_t count, int64_t batch_size) const override;
   // The whole split as consecutive non-overlapping windows.

@@ -52,7 +52,7 @@ torch::Tensor VerseBatchSource::padded(const std::vector<int64_t>& verses) const
   return out;
 }
 
-Batch VerseBatchSource::sample(const std::string& split, int64_t batch_size, std::mt19937_64& rng) const {
+Batch VerseBatchSource::sample(const std::string& split, int64_t batch_size, std::mt19937_64& rng, int64_t) const {
   const auto& r = verse_indices(split);
   std::vector<int64_t> chosen(static_cast<size_t>(batch_size));
   for (auto& c : chosen) c = r[rng() % r.size()];

@@ -20,7 +20,8 @@ class VerseBatchSource : public BatchSource {
                    const Tokenizer& tokenizer, int64_t max_len);
 
   std::vector<std::string> splits() const override;
-  Batch sample(const std::string& split, int64_t batch_size, std::mt19937_64& rng) const override;
+  Batch sample(const std::string& split, int64_t batch_size, std::mt19937_64& rng,
+               int64_t draw = 0) const override;
   // Verses at evenly spaced positions of the split: w * (n - 1) / (W - 1) for W = count * batch_size.
   Batch eval_batch(const std::string& split, int64_t index, int64_t count, int64_t batch_size) const override;
   int64_t num_examples(const std::string& split) const override {

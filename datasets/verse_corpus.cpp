@@ -74,20 +74,26 @@ std::vector<int64_t> seeded_subset(const std::vector<int64_t>& indices, int64_t 
   return chosen;
 }
 
-std::map<std::string, std::vector<int64_t>> split_verses(int64_t n, const VerseSplitOptions& o) {
+std::map<std::string, std::vector<int64_t>> split_by_counts(int64_t n, int64_t n_val, int64_t n_test, uint64_t seed) {
+  const int64_t n_train = n - n_val - n_test;
+  if (n_train < 1 || n_val < 1 || n_test < 0)
+    throw std::runtime_error("too few examples (" + std::to_string(n) + ") to split into " + std::to_string(n_val) +
+                             " validation and " + std::to_string(n_test) + " test examples and a training set");
   std::vector<int64_t> perm(static_cast<size_t>(n));
   for (int64_t i = 0; i < n; ++i) perm[static_cast<size_t>(i)] = i;
-  shuffle(perm, static_cast<uint64_t>(o.split_seed));
-  const auto n_val = static_cast<int64_t>(static_cast<double>(n) * o.val_fraction);
-  const auto n_test = static_cast<int64_t>(static_cast<double>(n) * o.test_fraction);
-  const int64_t n_train = n - n_val - n_test;
+  shuffle(perm, seed);
   std::map<std::string, std::vector<int64_t>> out;
   out["train"].assign(perm.begin(), perm.begin() + n_train);
   out["val"].assign(perm.begin() + n_train, perm.begin() + n_train + n_val);
   out["test"].assign(perm.begin() + n_train + n_val, perm.end());
   for (auto& kv : out) std::sort(kv.second.begin(), kv.second.end());
-  if (n_train < 1 || n_val < 1) throw std::runtime_error("too few verses (" + std::to_string(n) + ") to split");
   return out;
+}
+
+std::map<std::string, std::vector<int64_t>> split_verses(int64_t n, const VerseSplitOptions& o) {
+  const auto n_val = static_cast<int64_t>(static_cast<double>(n) * o.val_fraction);
+  const auto n_test = static_cast<int64_t>(static_cast<double>(n) * o.test_fraction);
+  return split_by_counts(n, n_val, n_test, static_cast<uint64_t>(o.split_seed));
 }
 
 std::string book_of(const std::string& ref) {

@@ -36,6 +36,9 @@ struct VerseCorpus {
 // permutation cut into (1 - val - test), val and test fractions. Portable: the same on every
 // compiler and machine.
 std::map<std::string, std::vector<int64_t>> split_verses(int64_t n, const VerseSplitOptions& options);
+// The same seeded permutation of 0..n-1 cut into n_val validation, n_test test and the rest
+// training examples (each in corpus order); too few examples is an error.
+std::map<std::string, std::vector<int64_t>> split_by_counts(int64_t n, int64_t n_val, int64_t n_test, uint64_t seed);
 
 // `count` of `indices` chosen by a generator seeded with `seed` (the same on every machine),
 // returned in corpus order; all of them when count is 0 or at least their number.

@@ -8,6 +8,8 @@
 #include "models/gpt.h"
 #include "models/masked_lm_task.h"
 #include "models/registry.h"
+#include "models/seq2seq.h"
+#include "models/translation_task.h"
 
 namespace attnlab {
 
@@ -62,9 +64,38 @@ ModelSpec bert_family(ConfigSection& s) {
   }};
 }
 
+// The translator: Seq2seqOptions' keys, plus how it is trained (label_smoothing) and how it
+// decodes in evaluation (eval_bleu, beam, length_penalty, max_output_ratio, max_output_extra).
+ModelSpec seq2seq_family(ConfigSection& s) {
+  Seq2seqOptions o = Seq2seqOptions::read(s);
+  TranslationTaskOptions t;
+  ATTNLAB_READ(s, t, label_smoothing);
+  ATTNLAB_READ(s, t, eval_bleu);
+  SearchOptions& d = t.search;
+  ATTNLAB_READ(s, d, beam);
+  ATTNLAB_READ(s, d, length_penalty);
+  ATTNLAB_READ(s, d, max_output_ratio);
+  ATTNLAB_READ(s, d, max_output_extra);
+  if (t.label_smoothing < 0 || t.label_smoothing >= 1) s.fail("label_smoothing", "must be in [0, 1)");
+  if (d.beam < 1) s.fail("beam", "must be >= 1 (1 = greedy)");
+  if (d.max_output_ratio < 0) s.fail("max_output_ratio", "must be >= 0");
+  if (d.max_output_extra < 1) s.fail("max_output_extra", "must be >= 1");
+  return ModelSpec{"seq2seq", o.max_len, "", "", [o, t](const ModelContext& ctx) mutable {
+    if (ctx.objective != "translation") unsupported("seq2seq", ctx, "translation data (data.type: parallel_text)");
+    o.vocab_size = vocab_for(o.vocab_size, ctx);
+    o.pad_id = ctx.pad_id;
+    t.pad_id = ctx.pad_id;
+    t.search.bos_id = ctx.bos_id, t.search.eos_id = ctx.eos_id;
+    t.detokenize = ctx.detokenize;
+    Seq2seq model(o);
+    return BuiltModel{model.ptr(), std::make_shared<TranslationTask>(model, t)};
+  }};
+}
+
 }  // namespace
 
 void register_builtin_models() {
+  register_model("seq2seq", seq2seq_family);
   register_model("gpt", gpt_family);
   register_model("bert", bert_family);
 }

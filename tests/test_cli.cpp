@@ -178,3 +178,14 @@ TEST_CASE("CLI: a GPT run is evaluated on its splits, bad arguments and bad file
   CHECK(bad_utf8.status == 1);
   CHECK_THAT(bad_utf8.err, Contains("bad.txt: text is not valid UTF-8 (byte offset 2)"));
 }
+
+TEST_CASE("CLI: translate and eval --beam refuse a run that is not a translator") {
+  TempDir dir;
+  REQUIRE(run(tiny_gpt_train(dir) + " trainer.max_iters=2", dir).status == 0);
+  auto translate = run("translate " + (dir / "kjv_char_tiny") + " --input /dev/null", dir);
+  CHECK(translate.status != 0);
+  CHECK_THAT(translate.err, Contains("is a gpt run, not a translator"));
+  auto beam = run("eval " + (dir / "kjv_char_tiny") + " --beam 5", dir);
+  CHECK(beam.status != 0);
+  CHECK_THAT(beam.err, Contains("--beam applies to translators"));
+}

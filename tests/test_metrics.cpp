@@ -16,7 +16,7 @@ namespace {
 // 10 examples with fixed labels; the "model" predicts input % 3.
 class TenExamples : public BatchSource {
  public:
-  Batch sample(const std::string&, int64_t, std::mt19937_64&) const override { return {}; }
+  Batch sample(const std::string&, int64_t, std::mt19937_64&, int64_t) const override { return {}; }
   Batch eval_batch(const std::string&, int64_t, int64_t, int64_t) const override { return {}; }
   int64_t num_examples(const std::string&) const override { return 10; }
   Batch examples(const std::string&, int64_t start, int64_t count) const override {

@@ -96,6 +96,18 @@ TEST_CASE("learning rate: linear warm-up, cosine decay, then min_lr") {
   CHECK(learning_rate_at(150, lr, s, 200) == Approx(lr));
 }
 
+TEST_CASE("learning rate: inverse square root after warm-up, floored at min_lr") {
+  ScheduleOptions s;
+  s.type = "inverse_sqrt", s.warmup_iters = 100, s.min_lr = 1e-5;
+  const double lr = 1e-3;
+  CHECK(learning_rate_at(49, lr, s, 10000) == Approx(lr * 50 / 101));  // the same linear warm-up
+  CHECK(learning_rate_at(100, lr, s, 10000) == Approx(lr));           // the peak
+  CHECK(learning_rate_at(400, lr, s, 10000) == Approx(lr / 2));       // sqrt(100 / 400)
+  CHECK(learning_rate_at(2500, lr, s, 10000) == Approx(lr / 5));
+  s.min_lr = 3e-4;
+  CHECK(learning_rate_at(2500, lr, s, 10000) == Approx(3e-4));
+}
+
 TEST_CASE("AdamW groups: weight decay on rank >= 2 only, options survive a checkpoint") {
   GPT gpt(tiny_gpt(10));
   OptimizerOptions o;

@@ -15,7 +15,7 @@
 namespace attnlab {
 
 EvalReport evaluate_run(const EvalRequest& r) {
-  Experiment exp = Experiment::read_run(r.run_dir);
+  Experiment exp = read_run_with_beam(r.run_dir, r.beam);
   const std::string ckpt = run_checkpoint(r.run_dir, r.checkpoint);
   const torch::Device device = resolve_device(r.device.empty() ? exp.experiment.device : r.device);
   configure_threads(exp.experiment.threads);
@@ -27,8 +27,9 @@ EvalReport evaluate_run(const EvalRequest& r) {
   if (!a.data.context.class_names.empty()) confusion.emplace(a.data.context.class_names);
   const int64_t batch_size = r.batch_size > 0 ? r.batch_size : exp.trainer.batch_size;
   const auto start = std::chrono::steady_clock::now();
+  GeneratedTexts texts;
   const MetricSums sums = evaluate_split(*a.model.module, *a.model.task, *a.data.source, r.split, batch_size,
-                                         /*iters=*/0, device, confusion ? &*confusion : nullptr);
+                                         /*iters=*/0, device, confusion ? &*confusion : nullptr, &texts);
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 
   nlohmann::json j = {{"run_dir", r.run_dir},  {"checkpoint", ckpt},
@@ -36,9 +37,21 @@ EvalReport evaluate_run(const EvalRequest& r) {
                       {"examples", a.data.source->num_examples(r.split)}, {"seconds", seconds}};
   std::string text = fmt::format("{} ({} step {}) on the whole {} split: {} examples\n", r.run_dir, ckpt, state.step,
                                  r.split, a.data.source->num_examples(r.split));
-  for (const auto& [name, m] : sums.sums()) {
-    j[name] = m.value();
-    text += fmt::format("  {:<18} {:.4f}  ({:.0f} counted)\n", name, m.value(), m.count);
+  for (const auto& [name, value] : sums.shown()) {
+    j[name] = value;
+    const double count = sums.sums().at(name).count;  // 1 for a corpus figure (BLEU) the task summarised
+    text += fmt::format("  {:<18} {:.4f}{}\n", name, value, count > 1 ? fmt::format("  ({:.0f} counted)", count) : "");
+  }
+  const std::string stem = r.run_dir + "/eval_" + r.split + (r.beam > 0 ? "_beam" + std::to_string(r.beam) : "");
+  if (!texts.outputs.empty()) {
+    std::string hyp, ref;
+    for (const auto& t : texts.outputs) hyp += t + "\n";
+    for (const auto& t : texts.references) ref += t + "\n";
+    write_file_atomic(stem + ".out.txt", hyp);
+    write_file_atomic(stem + ".ref.txt", ref);
+    j["sentences_per_second"] = static_cast<double>(texts.outputs.size()) / seconds;
+    text += fmt::format("  {:<18} {:.1f}  (loss, decoding and scoring)\n  outputs in {}.out.txt, references in {}.ref.txt\n",
+                        "sentences/s", static_cast<double>(texts.outputs.size()) / seconds, stem, stem);
   }
   if (confusion) {
     j["macro_f1"] = confusion->macro_f1();
@@ -49,7 +62,7 @@ EvalReport evaluate_run(const EvalRequest& r) {
     text += "confusion matrix (rows: true class, columns: predicted):\n" + confusion->to_table();
   }
   EvalReport report;
-  report.json_path = r.run_dir + "/eval_" + r.split + ".json";
+  report.json_path = stem + ".json";
   write_file_atomic(report.json_path, j.dump(2) + "\n");
   report.text = text;
   return report;

@@ -3,7 +3,7 @@
 namespace attnlab {
 
 namespace {
-void accumulate(MetricSums& sums, const TaskOutput& out, ConfusionMatrix* confusion) {
+void accumulate(MetricSums& sums, const TaskOutput& out, ConfusionMatrix* confusion, GeneratedTexts* texts) {
   const double n = out.loss_count > 0 ? static_cast<double>(out.loss_count) : 1.0;
   sums.add("loss", out.loss.item<double>() * n, n);
   sums.add(out.metrics);
@@ -12,11 +12,16 @@ void accumulate(MetricSums& sums, const TaskOutput& out, ConfusionMatrix* confus
     auto label = out.labels.to(torch::kCPU, torch::kLong).contiguous();
     for (int64_t i = 0; i < pred.numel(); ++i) confusion->add(label.data_ptr<int64_t>()[i], pred.data_ptr<int64_t>()[i]);
   }
+  if (texts) {
+    texts->outputs.insert(texts->outputs.end(), out.texts.begin(), out.texts.end());
+    texts->references.insert(texts->references.end(), out.reference_texts.begin(), out.reference_texts.end());
+  }
 }
 }  // namespace
 
 MetricSums evaluate_split(torch::nn::Module& model, Task& task, const BatchSource& data, const std::string& split,
-                          int64_t batch_size, int64_t iters, const torch::Device& device, ConfusionMatrix* confusion) {
+                          int64_t batch_size, int64_t iters, const torch::Device& device, ConfusionMatrix* confusion,
+                          GeneratedTexts* texts) {
   data.check_split(split);
   torch::NoGradGuard no_grad;
   const bool was_training = model.is_training();
@@ -24,12 +29,13 @@ MetricSums evaluate_split(torch::nn::Module& model, Task& task, const BatchSourc
   MetricSums sums;
   if (iters > 0) {
     for (int64_t i = 0; i < iters; ++i)
-      accumulate(sums, task.compute(to_device(data.eval_batch(split, i, iters, batch_size), device)), confusion);
+      accumulate(sums, task.compute(to_device(data.eval_batch(split, i, iters, batch_size), device)), confusion, texts);
   } else {
     const int64_t n = data.num_examples(split);
     for (int64_t start = 0; start < n; start += batch_size)
-      accumulate(sums, task.compute(to_device(data.examples(split, start, batch_size), device)), confusion);
+      accumulate(sums, task.compute(to_device(data.examples(split, start, batch_size), device)), confusion, texts);
   }
+  task.summarize(sums);
   if (was_training) model.train();
   return sums;
 }

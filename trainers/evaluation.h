@@ -6,6 +6,7 @@
 #include <torch/torch.h>
 
 #include <string>
+#include <vector>
 
 #include "core/metrics/confusion_matrix.h"
 #include "core/metrics/metric_sums.h"
@@ -16,10 +17,15 @@ namespace attnlab {
 // `iters` > 0: the dataset's `iters` fixed evaluation batches of `batch_size`;
 // `iters` == 0: every example of the split, in order. Returns "loss" (weighted by each
 // batch's loss_count) and the task's metrics. A task that reports predictions and labels
-// fills `confusion` when given. Runs without gradients and in eval mode; restores train mode.
+// fills `confusion` when given; one that writes texts (translations) appends them, and their
+// references, to `texts` when given. The task's summarize() turns the sums into final metrics
+// (e.g. corpus BLEU). Runs without gradients and in eval mode; restores train mode.
+struct GeneratedTexts {
+  std::vector<std::string> outputs, references;
+};
 MetricSums evaluate_split(torch::nn::Module& model, Task& task, const BatchSource& data, const std::string& split,
                           int64_t batch_size, int64_t iters, const torch::Device& device,
-                          ConfusionMatrix* confusion = nullptr);
+                          ConfusionMatrix* confusion = nullptr, GeneratedTexts* texts = nullptr);
 
 // Whether a larger value of `metric` is better: losses are lower-is-better, accuracies higher.
 bool higher_is_better(const std::string& metric);

@@ -30,6 +30,17 @@ Experiment Experiment::read_run(const std::string& run_dir, const std::vector<st
   return read(load_config(path, overrides));
 }
 
+Experiment read_run_with_beam(const std::string& run_dir, int64_t beam) {
+  Experiment exp = Experiment::read_run(run_dir);
+  if (beam <= 0) return exp;
+  try {  // model.beam is a key of the decoding families only
+    return Experiment::read_run(run_dir, {"model.beam=" + std::to_string(beam)});
+  } catch (const std::exception&) {
+    throw std::runtime_error("--beam applies to translators (model.type seq2seq); " + run_dir + " is a " +
+                             exp.model.type + " run");
+  }
+}
+
 Assembled assemble(const Experiment& exp, const std::string& run_dir, bool saved_tokenizer,
                    const torch::Device& device) {
   DataBuildContext ctx;

@@ -27,6 +27,10 @@ struct Experiment {
   static Experiment read_run(const std::string& run_dir, const std::vector<std::string>& overrides = {});
 };
 
+// A run's experiment with its decoding beam set to `beam` (model.beam; 0 keeps the run's):
+// a run whose model does not decode is refused, naming its type.
+Experiment read_run_with_beam(const std::string& run_dir, int64_t beam);
+
 // The data, and the model built for it (moved to `device`).
 struct Assembled {
   BuiltData data;

@@ -1,5 +1,6 @@
 #include "trainers/options.h"
 
+#include <algorithm>
 #include <cmath>
 
 namespace attnlab {
@@ -44,6 +45,7 @@ OptimizerOptions OptimizerOptions::read(ConfigSection s) {
 
 ScheduleOptions ScheduleOptions::read(ConfigSection s) {
   ScheduleOptions o;
+  o.type = s.choice("type", o.type, {"cosine", "inverse_sqrt"});
   ATTNLAB_READ(s, o, decay_lr);
   ATTNLAB_READ(s, o, warmup_iters);
   ATTNLAB_READ(s, o, lr_decay_iters);
@@ -58,6 +60,10 @@ double learning_rate_at(int64_t step, double base_lr, const ScheduleOptions& s, 
   // nanoGPT's get_lr: linear warm-up, cosine decay to min_lr, then min_lr.
   if (step < s.warmup_iters) return base_lr * static_cast<double>(step + 1) / static_cast<double>(s.warmup_iters + 1);
   if (!s.decay_lr) return base_lr;
+  if (s.type == "inverse_sqrt") {
+    const double warm = static_cast<double>(std::max<int64_t>(s.warmup_iters, 1));
+    return std::max(s.min_lr, base_lr * std::sqrt(warm / static_cast<double>(std::max<int64_t>(step, 1))));
+  }
   const int64_t decay_end = s.lr_decay_iters > 0 ? s.lr_decay_iters : max_iters;
   if (step > decay_end || decay_end <= s.warmup_iters) return s.min_lr;
   const double ratio = static_cast<double>(step - s.warmup_iters) / static_cast<double>(decay_end - s.warmup_iters);

@@ -32,10 +32,14 @@ struct OptimizerOptions {  // AdamW
   static OptimizerOptions read(ConfigSection s);
 };
 
-struct ScheduleOptions {  // linear warm-up, then cosine decay to min_lr
+// Linear warm-up to learning_rate, then a decay: "cosine" (nanoGPT: to min_lr at
+// lr_decay_iters) or "inverse_sqrt" ("Attention Is All You Need": learning_rate *
+// sqrt(warmup_iters / step), never below min_lr).
+struct ScheduleOptions {
+  std::string type = "cosine";  // cosine | inverse_sqrt
   bool decay_lr = true;        // false: constant learning_rate after warm-up
   int64_t warmup_iters = 100;
-  int64_t lr_decay_iters = 0;  // step at which min_lr is reached; 0 = trainer.max_iters
+  int64_t lr_decay_iters = 0;  // cosine: step at which min_lr is reached; 0 = trainer.max_iters
   double min_lr = 6e-5;
 
   static ScheduleOptions read(ConfigSection s);

@@ -46,16 +46,34 @@ struct EvalRequest {
   std::string checkpoint = "best";  // "best" (falls back to "last") or "last"
   std::string device = "";          // "" = the run's experiment.device
   int64_t batch_size = 0;           // 0 = the run's trainer.batch_size
+  int64_t beam = 0;                 // translators: beam size (1 = greedy); 0 = the run's model.beam
 };
 
 struct EvalReport {
-  std::string json_path;  // RUN_DIR/eval_<split>.json
+  std::string json_path;  // RUN_DIR/eval_<split>[_beam<N>].json
   std::string text;       // what `attnlab eval` prints
 };
 
 // Evaluates a run's checkpoint on every example of a split: the loss, the task's metrics and,
-// for classification, the confusion matrix, macro-F1 and the majority-class floor. Writes them
-// as JSON into the run directory.
+// for classification, the confusion matrix, macro-F1 and the majority-class floor; for
+// translation, corpus BLEU and chrF of the decoded split, whose outputs and references are
+// written beside the JSON (one line each, in the same order) for any other scorer.
+// Writes them as JSON into the run directory.
 EvalReport evaluate_run(const EvalRequest& request);
+
+struct TranslateRequest {
+  std::string run_dir;
+  std::string checkpoint = "best";  // "best" (falls back to "last") or "last"
+  std::string device = "";          // "" = the run's experiment.device
+  std::string input = "-";          // a file of sentences, one per line; "-" = standard input
+  int64_t beam = 0;                 // 0 = the run's model.beam; 1 = greedy
+  int64_t batch_size = 32;          // sentences decoded together
+};
+
+// Translates each input line with a translator run (its own tokenizer and checkpoint) and
+// returns the outputs in input order. An empty line gives an empty line; a line longer than
+// the model's max_len is truncated with a warning on stderr; a run that is not a translator
+// is refused.
+std::vector<std::string> translate(const TranslateRequest& request);
 
 }  // namespace attnlab

@@ -107,8 +107,8 @@ void Trainer::run_evaluation() {
   nlohmann::json record = {{"step", state_.step}};
   std::string line = fmt::format("eval step {}: train loss {:.4f}, val loss {:.4f}", state_.step,
                                  train.value("loss"), val.value("loss"));
-  for (const auto& [name, v] : train.values()) record["train_" + name] = v;
-  for (const auto& [name, v] : val.values()) {
+  for (const auto& [name, v] : train.shown()) record["train_" + name] = v;
+  for (const auto& [name, v] : val.shown()) {
     record["val_" + name] = v;
     if (name != "loss") line += fmt::format(", val {} {:.4f}", name, v);
   }
@@ -123,7 +123,9 @@ double Trainer::train_step(int64_t* tokens) {
   double total = 0;
   *tokens = 0;
   for (int64_t micro = 0; micro < accum; ++micro) {
-    auto out = s_.task->compute(to_device(s_.data->sample("train", s_.trainer.batch_size, train_rng_), s_.device));
+    const int64_t draw = state_.step * accum + micro;
+    auto out = s_.task->compute(
+        to_device(s_.data->sample("train", s_.trainer.batch_size, train_rng_, draw), s_.device));
     (out.loss / static_cast<double>(accum)).backward();
     total += out.loss.item<double>();
     *tokens += out.num_tokens;

@@ -15,15 +15,26 @@ struct MultiHeadAttentionOptions {
   TORCH_ARG(bool, causal) = false;   // position t attends to positions <= t only
 };
 
+// Keys and values kept between calls for incremental decoding, one token at a time: a
+// self-attention cache grows by the new positions each call; a cross-attention cache is
+// filled from the memory once and reused. Beam search reorders it with select_rows().
+struct AttentionCache {
+  torch::Tensor k, v;  // [B, nh, S, hd]; undefined until the first call
+  void select_rows(const torch::Tensor& rows) {
+    if (k.defined()) k = k.index_select(0, rows), v = v.index_select(0, rows);
+  }
+};
+
 class MultiHeadAttentionImpl : public torch::nn::Module {
  public:
   explicit MultiHeadAttentionImpl(const MultiHeadAttentionOptions& options);
 
   // x: [B, T, C]. memory: [B, S, C] for cross-attention (keys and values come from it),
   // undefined for self-attention. key_padding_mask: [B, S] bool, true = ignore that key.
-  // Returns [B, T, C].
+  // cache: incremental decoding (see AttentionCache); x then holds only the new positions,
+  // which come after the cached ones. Returns [B, T, C].
   torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& memory = {},
-                        const torch::Tensor& key_padding_mask = {});
+                        const torch::Tensor& key_padding_mask = {}, AttentionCache* cache = nullptr);
 
   MultiHeadAttentionOptions options;
   // q, k and v projections in one matrix [3C, C]: one matmul for self-attention;

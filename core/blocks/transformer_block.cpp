@@ -26,7 +26,7 @@ TransformerBlockImpl::TransformerBlockImpl(const TransformerBlockOptions& o) : o
 
 torch::Tensor TransformerBlockImpl::forward(const torch::Tensor& x_in, const torch::Tensor& memory,
                                             const torch::Tensor& padding_mask,
-                                            const torch::Tensor& memory_padding_mask) {
+                                            const torch::Tensor& memory_padding_mask, BlockCache* cache) {
   TORCH_CHECK(options.cross_attention() == memory.defined(),
               options.cross_attention() ? "a decoder block needs a memory" : "an encoder block takes no memory");
   const bool pre = options.norm_position() == "pre";
@@ -34,9 +34,12 @@ torch::Tensor TransformerBlockImpl::forward(const torch::Tensor& x_in, const tor
   auto sublayer = [pre](const torch::Tensor& x, LayerNorm& norm, const auto& f) {
     return pre ? x + f(norm(x)) : norm(x + f(x));
   };
-  auto x = sublayer(x_in, ln_1, [&](const torch::Tensor& h) { return attn(h, torch::Tensor(), padding_mask); });
+  auto x = sublayer(x_in, ln_1, [&](const torch::Tensor& h) { return attn(h, torch::Tensor(), padding_mask, cache ? &cache->self : nullptr);
+  });
   if (options.cross_attention())
-    x = sublayer(x, ln_cross, [&](const torch::Tensor& h) { return cross_attn(h, memory, memory_padding_mask); });
+    x = sublayer(x, ln_cross, [&](const torch::Tensor& h) {
+      return cross_attn(h, memory, memory_padding_mask, cache ? &cache->cross : nullptr);
+    });
   return sublayer(x, ln_2, [&](const torch::Tensor& h) { return mlp(h); });
 }
 

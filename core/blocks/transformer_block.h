@@ -25,13 +25,21 @@ struct TransformerBlockOptions {
   TORCH_ARG(bool, cross_attention) = false;       // decoder form: attend to an encoder memory
 };
 
+// A decoder block's caches for incremental decoding (see AttentionCache).
+struct BlockCache {
+  AttentionCache self, cross;
+  void select_rows(const torch::Tensor& rows) { self.select_rows(rows), cross.select_rows(rows); }
+};
+
 class TransformerBlockImpl : public torch::nn::Module {
  public:
   explicit TransformerBlockImpl(const TransformerBlockOptions& options);
 
   // x: [B, T, C]; memory: [B, S, C] (decoder form only); masks: [B, T] / [B, S] bool, true = padding.
+  // cache: incremental decoding, x holds only the positions after the cached ones.
   torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& memory = {},
-                        const torch::Tensor& padding_mask = {}, const torch::Tensor& memory_padding_mask = {});
+                        const torch::Tensor& padding_mask = {}, const torch::Tensor& memory_padding_mask = {},
+                        BlockCache* cache = nullptr);
 
   TransformerBlockOptions options;
   LayerNorm ln_1{nullptr}, ln_cross{nullptr}, ln_2{nullptr};

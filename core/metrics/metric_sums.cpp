@@ -26,4 +26,11 @@ std::map<std::string, double> MetricSums::values() const {
   return out;
 }
 
+std::map<std::string, double> MetricSums::shown() const {
+  std::map<std::string, double> out;
+  for (const auto& [name, m] : sums_)
+    if (name.empty() || name[0] != '_') out[name] = m.value();
+  return out;
+}
+
 }  // namespace attnlab

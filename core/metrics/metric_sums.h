@@ -18,9 +18,13 @@ class MetricSums {
  public:
   void add(const std::string& name, double sum, double count);
   void add(const MetricSums& other);
+  // A final value computed from other sums (e.g. BLEU from n-gram counts): stored as (value, 1).
+  void set(const std::string& name, double value) { sums_[name] = {value, 1.0}; }
   double value(const std::string& name) const;  // throws for an unknown name
-  // name -> value, for logging.
+  // name -> value, for logging. Names starting with '_' are raw statistics that a task
+  // turns into a final metric (e.g. "_bleu_p1"); values() includes them, shown() does not.
   std::map<std::string, double> values() const;
+  std::map<std::string, double> shown() const;
   const std::map<std::string, MetricSum>& sums() const { return sums_; }
 
  private:

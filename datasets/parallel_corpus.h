@@ -1,0 +1,30 @@
+// Parallel text: sentence pairs (reference, source, target), such as the King James Bible
+// and the Reina-Valera 1909 aligned verse by verse. Stored as one tab-separated line per pair
+// (`attnlab data prepare bible-en-es` writes data/bible-en-es/bible-en-es.tsv). LibTorch-free.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "datasets/corpora.h"
+
+namespace attnlab {
+
+struct ParallelPair {
+  std::string ref;     // "Genesis 1:1"
+  std::string source;  // e.g. English
+  std::string target;  // e.g. Spanish
+};
+
+// The verses present and non-empty in both Bibles, by reference, in the source's order.
+// `dropped` (when given) receives how many source verses had no usable partner.
+std::vector<ParallelPair> align_verses(const std::vector<Verse>& source, const std::vector<Verse>& target,
+                                       size_t* dropped = nullptr);
+
+// "ref\tsource\ttarget\n" per pair (tabs and newlines inside a text become spaces).
+std::string format_parallel_tsv(const std::vector<ParallelPair>& pairs);
+// Reads what format_parallel_tsv writes; a missing file says what to run, a malformed line
+// names the file and line.
+std::vector<ParallelPair> read_parallel_tsv(const std::string& path);
+
+}  // namespace attnlab

@@ -1,0 +1,86 @@
+#include "models/seq2seq.h"
+
+#include <cmath>
+
+#include "core/blocks/init.h"
+#include "models/transformer_keys.h"
+
+namespace attnlab {
+
+Seq2seqOptions Seq2seqOptions::read(ConfigSection& s) {
+  Seq2seqOptions o;
+  read_transformer_keys(s, o);
+  ATTNLAB_READ(s, o, max_len);
+  ATTNLAB_READ(s, o, n_decoder_layer);
+  ATTNLAB_READ(s, o, share_embeddings);
+  ATTNLAB_READ(s, o, tie_output);
+  if (o.max_len < 2) s.fail("max_len", "must be >= 2");
+  if (o.n_decoder_layer < 0) s.fail("n_decoder_layer", "must be >= 0 (0 = n_layer)");
+  return o;
+}
+
+Seq2seqImpl::Seq2seqImpl(const Seq2seqOptions& o) : options(o) {
+  TORCH_CHECK(o.vocab_size > 0, "seq2seq needs vocab_size > 0");
+  const int64_t C = o.n_embd;
+  src_embed = register_module("src_embed", torch::nn::Embedding(o.vocab_size, C));
+  tgt_embed = o.share_embeddings ? src_embed : register_module("tgt_embed", torch::nn::Embedding(o.vocab_size, C));
+  pos = register_module("pos", PositionalEncoding(PositionalEncodingOptions(o.max_len, C).kind(o.pos_encoding)));
+  drop = register_module("drop", torch::nn::Dropout(o.dropout));
+  encoder = register_module("encoder", torch::nn::ModuleList());
+  decoder = register_module("decoder", torch::nn::ModuleList());
+  for (int64_t i = 0; i < o.n_layer; ++i) {
+    encoder_.emplace_back(block_options(o, /*causal=*/false));
+    encoder->push_back(encoder_.back());
+  }
+  for (int64_t i = 0; i < o.decoder_layers(); ++i) {
+    decoder_.emplace_back(block_options(o, /*causal=*/true).cross_attention(true));
+    decoder->push_back(decoder_.back());
+  }
+  if (o.norm_position == "pre") {
+    enc_ln = register_module("enc_ln", LayerNorm(LayerNormOptions(C).bias(o.bias)));
+    dec_ln = register_module("dec_ln", LayerNorm(LayerNormOptions(C).bias(o.bias)));
+  }
+  if (!o.tie_output) lm_head = register_module("lm_head", torch::nn::Linear(torch::nn::LinearOptions(C, o.vocab_size).bias(false)));
+
+  init_transformer_weights(*this, /*n_layer=*/0);
+  // As in the paper (and fairseq): embeddings N(0, 1/C), multiplied by sqrt(C) on lookup,
+  // so tokens and sinusoids have the same scale and tied logits start near unit scale.
+  torch::NoGradGuard no_grad;
+  src_embed->weight.normal_(0.0, 1.0 / std::sqrt(static_cast<double>(C)));
+  if (!o.share_embeddings) tgt_embed->weight.normal_(0.0, 1.0 / std::sqrt(static_cast<double>(C)));
+  src_embed->weight[o.pad_id].zero_();
+  tgt_embed->weight[o.pad_id].zero_();
+}
+
+torch::Tensor Seq2seqImpl::embed(torch::nn::Embedding& table, const torch::Tensor& ids, int64_t offset) {
+  TORCH_CHECK(ids.dim() == 2, "seq2seq expects token ids of shape [B, T]");
+  TORCH_CHECK(offset + ids.size(1) <= options.max_len, "sequence of length ", offset + ids.size(1),
+              " exceeds max_len ", options.max_len);
+  auto positions = positions_like(ids);
+  if (offset > 0) positions = positions + offset;
+  return drop(table(ids) * std::sqrt(static_cast<double>(options.n_embd)) + pos(positions));
+}
+
+EncoderMemory Seq2seqImpl::encode(const torch::Tensor& source) {
+  EncoderMemory memory{embed(src_embed, source, 0), source.eq(options.pad_id)};
+  for (auto& block : encoder_) memory.states = block(memory.states, torch::Tensor(), memory.mask);
+  if (enc_ln) memory.states = enc_ln(memory.states);
+  return memory;
+}
+
+torch::Tensor Seq2seqImpl::decode(const torch::Tensor& target, const EncoderMemory& memory, DecoderCache* cache) {
+  // Target padding only ever follows the real tokens, so the causal mask already keeps real
+  // positions from seeing it; padded positions are excluded from the loss.
+  auto x = embed(tgt_embed, target, cache ? cache->length : 0);
+  for (size_t i = 0; i < decoder_.size(); ++i)
+    x = decoder_[i](x, memory.states, torch::Tensor(), memory.mask, cache ? &cache->blocks[i] : nullptr);
+  if (cache) cache->length += target.size(1);
+  if (dec_ln) x = dec_ln(x);
+  return lm_head ? lm_head(x) : torch::linear(x, tgt_embed->weight);
+}
+
+torch::Tensor Seq2seqImpl::forward(const torch::Tensor& source, const torch::Tensor& target_in) {
+  return decode(target_in, encode(source));
+}
+
+}  // namespace attnlab

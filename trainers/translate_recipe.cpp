@@ -1,0 +1,105 @@
+// `attnlab translate`: a translator run's checkpoint and tokenizer applied to new sentences.
+// Only the run directory is read (not the training data): the model is built from the
+// run's config and saved tokenizer.
+#include <fmt/format.h>
+
+#include <fstream>
+#include <iostream>
+
+#include "core/util/device.h"
+#include "models/seq2seq.h"
+#include "models/translation_search.h"
+#include "models/translation_task.h"
+#include "trainers/checkpoint.h"
+#include "trainers/experiment.h"
+#include "trainers/recipes.h"
+
+namespace attnlab {
+
+namespace {
+std::vector<std::string> read_lines(const std::string& input) {
+  std::ifstream file;
+  if (input != "-") {
+    file.open(input);
+    if (!file) throw std::runtime_error("cannot read input file " + input);
+  }
+  std::istream& in = input == "-" ? std::cin : file;
+  std::vector<std::string> lines;
+  for (std::string line; std::getline(in, line);) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    lines.push_back(line);
+  }
+  return lines;
+}
+}  // namespace
+
+std::vector<std::string> translate(const TranslateRequest& r) {
+  if (r.batch_size < 1) throw std::invalid_argument("--batch-size must be >= 1");
+  Experiment exp = read_run_with_beam(r.run_dir, r.beam);
+  const std::string ckpt = run_checkpoint(r.run_dir, r.checkpoint);
+  const torch::Device device = resolve_device(r.device.empty() ? exp.experiment.device : r.device);
+  configure_threads(exp.experiment.threads);
+
+  // The context a translation family hands its model, from the saved tokenizer alone.
+  std::shared_ptr<const Tokenizer> tok = load_tokenizer(r.run_dir);
+  const SpecialTokens sp = tok->specials();
+  ModelContext ctx;
+  ctx.objective = "translation";
+  ctx.data_type = exp.data.type;
+  ctx.vocab_size = tok->vocab_size();
+  ctx.pad_id = sp.pad, ctx.bos_id = sp.cls, ctx.eos_id = sp.sep;
+  ctx.seq_len = exp.model.block_size;
+  ctx.tokenizer_fingerprint = tok->fingerprint();
+  BuiltModel built;
+  try {
+    built = exp.model.build(ctx);
+  } catch (const std::exception&) {
+    throw std::runtime_error(r.run_dir + " is a " + exp.model.type + " run, not a translator: `attnlab translate` " +
+                             "needs a model.type seq2seq run trained on parallel_text data");
+  }
+  auto model = std::dynamic_pointer_cast<Seq2seqImpl>(built.module);
+  auto task = std::dynamic_pointer_cast<TranslationTask>(built.task);
+  if (!model || !task) throw std::runtime_error(r.run_dir + " is a " + exp.model.type + " run, not a translator");
+  model->to(device);
+  load_checkpoint(ckpt, *model, nullptr, device);
+  model->eval();
+
+  const SearchOptions& search = task->options().search;  // the run's model.beam and length limits
+
+  const std::vector<std::string> lines = read_lines(r.input);
+  std::vector<std::string> out(lines.size());
+  const int64_t max_tokens = model->options.max_len - 1;  // room for [SEP]
+  std::vector<size_t> pending;  // non-empty lines waiting for a batch
+  auto flush = [&] {
+    if (pending.empty()) return;
+    std::vector<std::vector<int64_t>> sources;
+    size_t longest = 1;
+    for (size_t i : pending) {
+      auto ids = tok->encode(lines[i]);
+      if (static_cast<int64_t>(ids.size()) > max_tokens) {
+        fmt::print(stderr, "warning: line {} has {} tokens; translating its first {} (the model's max_len is {}, "
+                   "[SEP] included)\n", i + 1, ids.size(), max_tokens, model->options.max_len);
+        ids.resize(static_cast<size_t>(max_tokens));
+      }
+      ids.push_back(sp.sep);
+      longest = std::max(longest, ids.size());
+      sources.push_back(std::move(ids));
+    }
+    auto source = torch::full({static_cast<int64_t>(sources.size()), static_cast<int64_t>(longest)}, sp.pad, torch::kLong);
+    for (size_t b = 0; b < sources.size(); ++b)
+      source[static_cast<int64_t>(b)].narrow(0, 0, static_cast<int64_t>(sources[b].size()))
+          .copy_(torch::tensor(sources[b], torch::kLong));
+    const auto outputs = translate_batch(*model, source.to(device), search);
+    for (size_t b = 0; b < pending.size(); ++b) out[pending[b]] = tok->decode(outputs[b]);
+    pending.clear();
+  };
+  for (size_t i = 0; i < lines.size(); ++i) {
+    if (lines[i].find_first_not_of(" \t") == std::string::npos) continue;  // empty in, empty out
+    pending.push_back(i);
+    if (static_cast<int64_t>(pending.size()) == r.batch_size) flush();
+  }
+  flush();
+  return out;
+}
+
+}  // namespace attnlab
