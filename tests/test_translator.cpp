@@ -250,3 +250,43 @@ TEST_CASE("translator end to end: a tiny corpus of 10 pairs is memorised and tra
   CHECK(outputs == attnlab::testing::read_text(summary.run_dir + "/eval_train_beam2.ref.txt"));
   CHECK_THAT(outputs, Contains("la paz sea con vosotros.\n"));
 }
+
+TEST_CASE("translator: resuming mid-epoch replays the same token-count batches (exact resume)") {
+  torch::set_num_threads(1);
+  TempDir dir;
+  std::string tsv;
+  static const char* en[] = {"light", "day", "king", "sea", "word", "peace"};
+  static const char* es[] = {"luz", "día", "rey", "mar", "verbo", "paz"};
+  for (int i = 0; i < 40; ++i) {  // 38 training pairs of 1 to 4 words: a few batches per epoch
+    std::string s, t;
+    for (int k = 0; k <= i % 4; ++k) {
+      s += std::string(k ? " " : "") + en[(i + k) % 6];
+      t += std::string(k ? " " : "") + es[(i + k) % 6];
+    }
+    tsv += "R " + std::to_string(i) + "\t" + s + "\t" + t + "\n";
+  }
+  write_text(dir / "pairs.tsv", tsv);
+  auto request = [&](const std::string& name, int64_t steps) {
+    TrainRequest req;
+    req.config_path = std::string(ATTNLAB_SOURCE_DIR) + "/configs/translator/bible_en_es_tiny.yaml";
+    req.overrides = {"experiment.out_dir=" + dir.path(), "experiment.name=" + name, "data.path=" + (dir / "pairs.tsv"),
+                     "data.tokenizer=char", "data.val_examples=1", "data.test_examples=1", "data.max_tokens=96",
+                     "model.max_len=32", "model.eval_bleu=false", "trainer.log_interval=1",
+                     "trainer.max_iters=" + std::to_string(steps), "trainer.eval_interval=5",
+                     "trainer.checkpoint_interval=5", "trainer.best_metric=val_loss"};
+    return req;
+  };
+  train(request("straight", 16));
+  train(request("resumed", 10));  // 7 batches per epoch: stops in the middle of the second
+  REQUIRE(train({"", dir / "resumed", {"trainer.max_iters=16"}}).step == 16);
+  auto losses = [&](const std::string& name) {
+    std::vector<double> out;
+    for (const auto& r : attnlab::testing::read_metrics(dir / (name + "/metrics.jsonl")))
+      if (r.contains("loss") && !r.contains("val_loss")) out.push_back(r.at("loss").get<double>());
+    return out;
+  };
+  const auto a = losses("straight"), b = losses("resumed");
+  REQUIRE(a.size() == 16);
+  REQUIRE(b.size() == 16);
+  for (size_t i = 0; i < a.size(); ++i) CHECK(a[i] == Approx(b[i]).epsilon(1e-6));
+}
