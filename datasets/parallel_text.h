@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "core/task.h"
+#include "datasets/indexed_source.h"
 #include "datasets/parallel_corpus.h"
 #include "datasets/tokenizer.h"
 
@@ -24,42 +24,47 @@ struct ParallelBatchingOptions {
   uint64_t seed = 1337;      // epoch orders
 };
 
-class ParallelTextDataset : public BatchSource {
+// The pairs tokenised, and the splits after length filtering and sorting.
+struct EncodedPairs {
+  std::map<std::string, std::vector<int64_t>> splits;
+  std::vector<std::vector<int64_t>> source, target;  // by pair: tokens + [SEP], cut to max_len
+  int64_t filtered = 0, truncated = 0;               // training pairs left out; val/test pairs cut
+  double mean_source = 0, mean_target = 0;           // tokens with [SEP], before cutting
+  static EncodedPairs encode(const std::vector<ParallelPair>& pairs, std::map<std::string, std::vector<int64_t>> splits,
+                             const Tokenizer& tokenizer, int64_t max_len);
+};
+
+class ParallelTextDataset : public IndexedBatchSource {
  public:
   // `splits`: pair indices of train / val / test.
   ParallelTextDataset(const std::vector<ParallelPair>& pairs, std::map<std::string, std::vector<int64_t>> splits,
                       const Tokenizer& tokenizer, const ParallelBatchingOptions& options);
 
-  std::vector<std::string> splits() const override;
-  // max_tokens > 0: the next token-count batch of the epoch `draw` falls in (batch_size and
-  // rng unused); else batch_size random pairs.
+  // max_tokens > 0: the token-count batch number `draw` of the epochs walked in order
+  // (batch_size and rng unused); else batch_size random pairs.
   Batch sample(const std::string& split, int64_t batch_size, std::mt19937_64& rng, int64_t draw = 0) const override;
-  Batch eval_batch(const std::string& split, int64_t index, int64_t count, int64_t batch_size) const override;
-  int64_t num_examples(const std::string& split) const override;
-  Batch examples(const std::string& split, int64_t start, int64_t count) const override;
 
   // The token-count batches of training epoch `epoch` (pair indices).
   std::vector<std::vector<int64_t>> epoch_batches(int64_t epoch) const;
-  // {"source", "target_in", "target_out"} [B, *] int64, padded with [PAD].
-  Batch make(const std::vector<int64_t>& pairs) const;
 
-  const std::vector<int64_t>& split_indices(const std::string& split) const;
-  int64_t filtered() const { return filtered_; }            // training pairs left out by max_len
-  int64_t truncated() const { return truncated_; }          // val/test pairs cut to max_len
-  double mean_source_length() const { return mean_src_; }
-  double mean_target_length() const { return mean_tgt_; }
+  int64_t filtered() const { return pairs_.filtered; }    // training pairs left out by max_len
+  int64_t truncated() const { return pairs_.truncated; }  // val/test pairs cut to max_len
+  double mean_source_length() const { return pairs_.mean_source; }
+  double mean_target_length() const { return pairs_.mean_target; }
   // Padding share of the first epoch's training batches, source and target sides.
   std::pair<double, double> padding_fraction() const;
   int64_t batches_per_epoch() const { return static_cast<int64_t>(epoch_batches(0).size()); }
 
+ protected:
+  // {"source", "target_in", "target_out"} [B, *] int64, padded with [PAD].
+  Batch make(const std::vector<int64_t>& pairs, std::mt19937_64* rng) const override;
+
  private:
-  std::map<std::string, std::vector<int64_t>> splits_;
-  std::vector<std::vector<int64_t>> source_, target_;  // by pair: tokens + [SEP]
-  std::vector<int64_t> cost_;                         // by pair: the longer side + 1
+  ParallelTextDataset(EncodedPairs pairs, const SpecialTokens& specials, const ParallelBatchingOptions& options);
+  EncodedPairs pairs_;
+  std::vector<int64_t> cost_;  // by pair: the longer side
   SpecialTokens sp_;
   ParallelBatchingOptions options_;
-  int64_t filtered_ = 0, truncated_ = 0;
-  double mean_src_ = 0, mean_tgt_ = 0;
   // The epoch plans walked so far: first draw of each epoch, and the current epoch's batches.
   mutable std::mutex mutex_;
   mutable std::vector<int64_t> epoch_start_ = {0};

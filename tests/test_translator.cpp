@@ -169,7 +169,7 @@ TEST_CASE("parallel text: epochs of token-count batches cover every training pai
     }
   }
   std::multiset<std::string> expected;
-  for (int64_t i : data.split_indices("train")) expected.insert(pairs[static_cast<size_t>(i)].source);
+  for (int64_t i : data.indices("train")) expected.insert(pairs[static_cast<size_t>(i)].source);
   CHECK(seen == expected);
   // The same draw gives the same batch from a fresh dataset (what resuming relies on); the
   // next epoch is another order.
