@@ -12,6 +12,7 @@
 #include "datasets/verse_corpus.h"
 #include "models/seq2seq.h"
 #include "models/translation_search.h"
+#include "models/translation_task.h"
 #include "test_paths.h"
 #include "test_util.h"
 #include "trainers/recipes.h"
@@ -77,6 +78,29 @@ TEST_CASE("translator: padding on either side changes nothing for the real token
   tgt_batch[1].copy_(random_ids(1, 5)[0]);
   auto batched = model(src_batch, tgt_batch);
   CHECK(close(alone[0], batched[0].narrow(0, 0, 3)));
+}
+
+TEST_CASE("translation task: label-smoothed loss and NLL by hand, [PAD] targets ignored") {
+  auto model = tiny_model();
+  auto src = random_ids(2, 4), tgt_in = random_ids(2, 3), tgt_out = random_ids(2, 3);
+  tgt_out[1][2] = 0;  // one padded target position
+  TranslationTaskOptions o;
+  o.label_smoothing = 0.2, o.eval_bleu = false, o.pad_id = 0;
+  TranslationTask task(model, o);
+  const TaskOutput out = task.compute({{"source", src}, {"target_in", tgt_in}, {"target_out", tgt_out}});
+  CHECK(out.loss_count == 5);
+  // By hand: (1 - e) * -log p(target) + e * mean over the vocabulary of -log p(k).
+  auto logp = torch::log_softmax(model(src, tgt_in), -1);
+  double smoothed = 0, nll = 0;
+  for (int64_t b = 0; b < 2; ++b)
+    for (int64_t t = 0; t < 3; ++t) {
+      if (b == 1 && t == 2) continue;
+      const double target = -logp[b][t][tgt_out[b][t].item<int64_t>()].item<double>();
+      smoothed += 0.8 * target + 0.2 * -logp[b][t].mean().item<double>();
+      nll += target;
+    }
+  CHECK(out.loss.item<double>() == Approx(smoothed / 5).epsilon(1e-5));
+  CHECK(out.metrics.value("nll") == Approx(nll / 5).epsilon(1e-5));
 }
 
 TEST_CASE("translator: decoding one token at a time with the cache equals the full decoder") {
@@ -228,12 +252,13 @@ TEST_CASE("translator end to end: a tiny corpus of 10 pairs is memorised and tra
   for (const auto& p : pairs) input += p.first + "\n";
   input += "\n";                         // an empty line gives an empty line
   input += std::string(100, 'a') + "\n";  // longer than max_len: truncated (with a warning), not a crash
+  input += "G\xE2\x82\xAC\x64 is light\n";     // "G€d": a character outside the vocabulary is [UNK]
   write_text(dir / "in.txt", input);
   for (int64_t beam : {1, 3}) {
     TranslateRequest t;
     t.run_dir = summary.run_dir, t.input = dir / "in.txt", t.beam = beam, t.checkpoint = "last";
     const auto out = translate(t);
-    REQUIRE(out.size() == pairs.size() + 2);
+    REQUIRE(out.size() == pairs.size() + 3);
     for (size_t i = 0; i < pairs.size(); ++i) CHECK(out[i] == pairs[i].second);
     CHECK(out[pairs.size()].empty());
   }
