@@ -86,6 +86,7 @@ Batch ParallelTextDataset::make(const std::vector<int64_t>& pairs, std::mt19937_
 }
 
 std::vector<std::vector<int64_t>> ParallelTextDataset::epoch_batches(int64_t epoch) const {
+  if (options_.max_tokens <= 0) throw std::logic_error("epoch batches need data.max_tokens > 0");
   std::vector<int64_t> order = indices("train");
   std::seed_seq seq{static_cast<uint32_t>(options_.seed), static_cast<uint32_t>(options_.seed >> 32),
                     static_cast<uint32_t>(epoch)};

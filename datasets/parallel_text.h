@@ -44,7 +44,8 @@ class ParallelTextDataset : public IndexedBatchSource {
   // (batch_size and rng unused); else batch_size random pairs.
   Batch sample(const std::string& split, int64_t batch_size, std::mt19937_64& rng, int64_t draw = 0) const override;
 
-  // The token-count batches of training epoch `epoch` (pair indices).
+  // The token-count batches of training epoch `epoch` (pair indices); needs max_tokens > 0,
+  // as do padding_fraction() and batches_per_epoch().
   std::vector<std::vector<int64_t>> epoch_batches(int64_t epoch) const;
 
   int64_t filtered() const { return pairs_.filtered; }    // training pairs left out by max_len
