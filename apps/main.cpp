@@ -94,8 +94,8 @@ void add_eval(CLI::App& app) {
   cmd->add_option("--beam", req->beam, "Translators: beam size, 1 = greedy (default: the run's model.beam)")
       ->check(CLI::PositiveNumber);
   cmd->footer(
-      "Writes RUN_DIR/eval_SPLIT.json (eval_SPLIT_beamN.json with --beam; translators also write the outputs\n"
-      "and references as .out.txt and .ref.txt). Examples:\n  attnlab eval runs/kjv_books_finetune --split test\n"
+      "Writes RUN_DIR/eval_SPLIT.json (eval_SPLIT_beamN.json with --beam; translators also write the sources,\n"
+      "outputs and references beside it as .src.txt, .out.txt and .ref.txt). Examples:\n  attnlab eval runs/kjv_books_finetune --split test\n"
       "  attnlab eval runs/bible_en_es --split test --beam 5");
   cmd->callback([req] {
     auto report = attnlab::evaluate_run(*req);

@@ -48,6 +48,11 @@ class BatchSource {
   void check_split(const std::string& split) const;
 };
 
+// One generated example (a translation): its input, the model's output and the reference.
+struct GeneratedText {
+  std::string source, output, reference;
+};
+
 struct TaskOutput {
   torch::Tensor loss;      // scalar, differentiable: the mean over loss_count terms
   int64_t loss_count = 0;  // terms averaged into `loss` (tokens, masked positions, examples)
@@ -56,8 +61,8 @@ struct TaskOutput {
   // Classification: predicted and true class per example ([N] int64), for whole-split
   // metrics such as the confusion matrix; undefined for other tasks.
   torch::Tensor predictions, labels;
-  // Text generation (translation): the output and its reference per example, in batch order.
-  std::vector<std::string> texts, reference_texts;
+  // Text generation (translation): one entry per example, in batch order.
+  std::vector<GeneratedText> generated;
 };
 
 // Turns a batch into a loss for a given model: the only model-specific part of training.

@@ -6,9 +6,9 @@
 namespace attnlab {
 
 namespace {
-// Row b of a [B, T] target without [PAD] and the final [SEP].
-std::vector<int64_t> reference_ids(const torch::Tensor& target_out, int64_t b, int64_t pad, int64_t eos) {
-  auto row = target_out[b];
+// Row b of a [B, T] source or target without [PAD] and the final [SEP].
+std::vector<int64_t> row_ids(const torch::Tensor& ids_2d, int64_t b, int64_t pad, int64_t eos) {
+  auto row = ids_2d[b];
   std::vector<int64_t> ids(row.data_ptr<int64_t>(), row.data_ptr<int64_t>() + row.numel());
   while (!ids.empty() && (ids.back() == pad || ids.back() == eos)) ids.pop_back();
   return ids;
@@ -36,15 +36,15 @@ TaskOutput TranslationTask::compute(const Batch& batch) {
   }
   if (!model_->is_training() && o_.eval_bleu && o_.detokenize) {
     const auto outputs = translate_batch(*model_, source, o_.search);
-    const auto targets = target_out.to(torch::kCPU).contiguous();
+    const auto targets = target_out.to(torch::kCPU).contiguous(), sources = source.to(torch::kCPU).contiguous();
     BleuStats bleu;
     ChrfStats chrf;
     for (int64_t b = 0; b < source.size(0); ++b) {
-      std::string hyp = o_.detokenize(outputs[static_cast<size_t>(b)]);
-      std::string ref = o_.detokenize(reference_ids(targets, b, o_.pad_id, o_.search.eos_id));
-      bleu.add(hyp, ref), chrf.add(hyp, ref);
-      out.texts.push_back(std::move(hyp));
-      out.reference_texts.push_back(std::move(ref));
+      GeneratedText g{o_.detokenize(row_ids(sources, b, o_.pad_id, o_.search.eos_id)),
+                      o_.detokenize(outputs[static_cast<size_t>(b)]),
+                      o_.detokenize(row_ids(targets, b, o_.pad_id, o_.search.eos_id))};
+      bleu.add(g.output, g.reference), chrf.add(g.output, g.reference);
+      out.generated.push_back(std::move(g));
     }
     bleu.add_to(out.metrics);
     chrf.add_to(out.metrics);

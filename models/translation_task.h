@@ -28,7 +28,7 @@ class TranslationTask : public Task {
 
   // Batch: "source" [B, S], "target_in" [B, T], "target_out" [B, T] int64 ([PAD] ignored).
   // Metrics: "nll", "accuracy"; in eval mode with eval_bleu also "bleu" and "chrf" (see
-  // summarize) and the translations in TaskOutput::texts.
+  // summarize) and the translations in TaskOutput::generated.
   TaskOutput compute(const Batch& batch) override;
   std::vector<std::string> metric_names() const override;
   void summarize(MetricSums& sums) const override;

@@ -274,6 +274,7 @@ TEST_CASE("translator end to end: a tiny corpus of 10 pairs is memorised and tra
   const std::string outputs = attnlab::testing::read_text(summary.run_dir + "/eval_train_beam2.out.txt");
   CHECK(outputs == attnlab::testing::read_text(summary.run_dir + "/eval_train_beam2.ref.txt"));
   CHECK_THAT(outputs, Contains("la paz sea con vosotros.\n"));
+  CHECK_THAT(attnlab::testing::read_text(summary.run_dir + "/eval_train_beam2.src.txt"), Contains("peace be with you.\n"));
 }
 
 TEST_CASE("translator: resuming mid-epoch replays the same token-count batches (exact resume)") {

@@ -27,9 +27,9 @@ EvalReport evaluate_run(const EvalRequest& r) {
   if (!a.data.context.class_names.empty()) confusion.emplace(a.data.context.class_names);
   const int64_t batch_size = r.batch_size > 0 ? r.batch_size : exp.trainer.batch_size;
   const auto start = std::chrono::steady_clock::now();
-  GeneratedTexts texts;
+  std::vector<GeneratedText> generated;
   const MetricSums sums = evaluate_split(*a.model.module, *a.model.task, *a.data.source, r.split, batch_size,
-                                         /*iters=*/0, device, confusion ? &*confusion : nullptr, &texts);
+                                         /*iters=*/0, device, confusion ? &*confusion : nullptr, &generated);
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 
   nlohmann::json j = {{"run_dir", r.run_dir},  {"checkpoint", ckpt},
@@ -43,15 +43,16 @@ EvalReport evaluate_run(const EvalRequest& r) {
     text += fmt::format("  {:<18} {:.4f}{}\n", name, value, count > 1 ? fmt::format("  ({:.0f} counted)", count) : "");
   }
   const std::string stem = r.run_dir + "/eval_" + r.split + (r.beam > 0 ? "_beam" + std::to_string(r.beam) : "");
-  if (!texts.outputs.empty()) {
-    std::string hyp, ref;
-    for (const auto& t : texts.outputs) hyp += t + "\n";
-    for (const auto& t : texts.references) ref += t + "\n";
-    write_file_atomic(stem + ".out.txt", hyp);
+  if (!generated.empty()) {  // one line per example in each file, in the same order
+    std::string src, out, ref;
+    for (const auto& g : generated) src += g.source + "\n", out += g.output + "\n", ref += g.reference + "\n";
+    write_file_atomic(stem + ".src.txt", src);
+    write_file_atomic(stem + ".out.txt", out);
     write_file_atomic(stem + ".ref.txt", ref);
-    j["sentences_per_second"] = static_cast<double>(texts.outputs.size()) / seconds;
-    text += fmt::format("  {:<18} {:.1f}  (loss, decoding and scoring)\n  outputs in {}.out.txt, references in {}.ref.txt\n",
-                        "sentences/s", static_cast<double>(texts.outputs.size()) / seconds, stem, stem);
+    const double per_second = static_cast<double>(generated.size()) / seconds;
+    j["sentences_per_second"] = per_second;
+    text += fmt::format("  {:<18} {:.1f}  (loss, decoding and scoring)\n  sources, outputs and references in {}"
+                        ".src.txt, .out.txt, .ref.txt\n", "sentences/s", per_second, stem);
   }
   if (confusion) {
     j["macro_f1"] = confusion->macro_f1();

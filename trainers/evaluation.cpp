@@ -3,7 +3,7 @@
 namespace attnlab {
 
 namespace {
-void accumulate(MetricSums& sums, const TaskOutput& out, ConfusionMatrix* confusion, GeneratedTexts* texts) {
+void accumulate(MetricSums& sums, const TaskOutput& out, ConfusionMatrix* confusion, std::vector<GeneratedText>* generated) {
   const double n = out.loss_count > 0 ? static_cast<double>(out.loss_count) : 1.0;
   sums.add("loss", out.loss.item<double>() * n, n);
   sums.add(out.metrics);
@@ -12,16 +12,13 @@ void accumulate(MetricSums& sums, const TaskOutput& out, ConfusionMatrix* confus
     auto label = out.labels.to(torch::kCPU, torch::kLong).contiguous();
     for (int64_t i = 0; i < pred.numel(); ++i) confusion->add(label.data_ptr<int64_t>()[i], pred.data_ptr<int64_t>()[i]);
   }
-  if (texts) {
-    texts->outputs.insert(texts->outputs.end(), out.texts.begin(), out.texts.end());
-    texts->references.insert(texts->references.end(), out.reference_texts.begin(), out.reference_texts.end());
-  }
+  if (generated) generated->insert(generated->end(), out.generated.begin(), out.generated.end());
 }
 }  // namespace
 
 MetricSums evaluate_split(torch::nn::Module& model, Task& task, const BatchSource& data, const std::string& split,
                           int64_t batch_size, int64_t iters, const torch::Device& device, ConfusionMatrix* confusion,
-                          GeneratedTexts* texts) {
+                          std::vector<GeneratedText>* generated) {
   data.check_split(split);
   torch::NoGradGuard no_grad;
   const bool was_training = model.is_training();
@@ -29,11 +26,11 @@ MetricSums evaluate_split(torch::nn::Module& model, Task& task, const BatchSourc
   MetricSums sums;
   if (iters > 0) {
     for (int64_t i = 0; i < iters; ++i)
-      accumulate(sums, task.compute(to_device(data.eval_batch(split, i, iters, batch_size), device)), confusion, texts);
+      accumulate(sums, task.compute(to_device(data.eval_batch(split, i, iters, batch_size), device)), confusion, generated);
   } else {
     const int64_t n = data.num_examples(split);
     for (int64_t start = 0; start < n; start += batch_size)
-      accumulate(sums, task.compute(to_device(data.examples(split, start, batch_size), device)), confusion, texts);
+      accumulate(sums, task.compute(to_device(data.examples(split, start, batch_size), device)), confusion, generated);
   }
   task.summarize(sums);
   if (was_training) model.train();

@@ -17,15 +17,12 @@ namespace attnlab {
 // `iters` > 0: the dataset's `iters` fixed evaluation batches of `batch_size`;
 // `iters` == 0: every example of the split, in order. Returns "loss" (weighted by each
 // batch's loss_count) and the task's metrics. A task that reports predictions and labels
-// fills `confusion` when given; one that writes texts (translations) appends them, and their
-// references, to `texts` when given. The task's summarize() turns the sums into final metrics
-// (e.g. corpus BLEU). Runs without gradients and in eval mode; restores train mode.
-struct GeneratedTexts {
-  std::vector<std::string> outputs, references;
-};
+// fills `confusion` when given; one that generates text (translations) appends it to
+// `generated` when given. The task's summarize() turns the sums into final metrics (e.g.
+// corpus BLEU). Runs without gradients and in eval mode; restores train mode.
 MetricSums evaluate_split(torch::nn::Module& model, Task& task, const BatchSource& data, const std::string& split,
                           int64_t batch_size, int64_t iters, const torch::Device& device,
-                          ConfusionMatrix* confusion = nullptr, GeneratedTexts* texts = nullptr);
+                          ConfusionMatrix* confusion = nullptr, std::vector<GeneratedText>* generated = nullptr);
 
 // Whether a larger value of `metric` is better: losses are lower-is-better, accuracies higher.
 bool higher_is_better(const std::string& metric);

@@ -56,8 +56,8 @@ struct EvalReport {
 
 // Evaluates a run's checkpoint on every example of a split: the loss, the task's metrics and,
 // for classification, the confusion matrix, macro-F1 and the majority-class floor; for
-// translation, corpus BLEU and chrF of the decoded split, whose outputs and references are
-// written beside the JSON (one line each, in the same order) for any other scorer.
+// translation, corpus BLEU and chrF of the decoded split, whose sources, outputs and references
+// are written beside the JSON (one line each, in the same order) for any other scorer.
 // Writes them as JSON into the run directory.
 EvalReport evaluate_run(const EvalRequest& request);
 
