@@ -1,5 +1,6 @@
 #include "datasets/corpora.h"
 
+#include <cctype>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -34,6 +35,16 @@ const Corpus& find_corpus(const std::string& name) {
 
 namespace {
 
+// Length of a Strong's number tag at raw[i] ("<H7119>", "<G0846>"), else 0. The Reina-Valera
+// module carries 4,362 of them as literal text in 3,609 verses; they are not Spanish.
+size_t strongs_tag_at(const std::string& raw, size_t i) {
+  if (raw.compare(i, 2, "<H") != 0 && raw.compare(i, 2, "<G") != 0) return 0;
+  size_t j = i + 2;
+  while (j < raw.size() && std::isdigit(static_cast<unsigned char>(raw[j]))) ++j;
+  if (j < raw.size() && std::islower(static_cast<unsigned char>(raw[j]))) ++j;
+  return j > i + 2 && j < raw.size() && raw[j] == '>' ? j + 1 - i : 0;
+}
+
 std::string clean_verse(const std::string& raw) {
   static const std::string pilcrow = "\xC2\xB6";  // ¶ marks paragraph starts in the KJV
   std::string out;
@@ -41,6 +52,12 @@ std::string clean_verse(const std::string& raw) {
   for (size_t i = 0; i < raw.size(); ++i) {
     if (raw.compare(i, pilcrow.size(), pilcrow) == 0) {
       i += pilcrow.size() - 1;
+      continue;
+    }
+    if (const size_t tag = strongs_tag_at(raw, i)) {
+      i += tag - 1;
+      // "palabra <G3056>, y" -> "palabra, y": punctuation after a tag closes up to the word.
+      if (i + 1 < raw.size() && std::ispunct(static_cast<unsigned char>(raw[i + 1]))) space = false;
       continue;
     }
     const char c = raw[i];

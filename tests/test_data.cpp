@@ -87,9 +87,11 @@ TEST_CASE("diatheke output becomes one clean verse per line") {
       " I Corinthians 1:1: Paul, called to be an apostle.\n"
       "1 Samuel 2:3: \xC2\xB6 Talk no more  so exceeding proudly;\n"
       "Revelation of John 22:21: The grace of our Lord Jesus Christ be with you all. Amen.    \n"
+      "Proverbs 17:27: de prudente <H7119> espíritu <G0846>, a<b> <H12\n"
       "(engKJV2006eb)\n";
   auto verses = parse_diatheke_output(out, "engKJV2006eb");
-  REQUIRE(verses.size() == 9);
+  REQUIRE(verses.size() == 10);
+  CHECK(verses[9].text == "de prudente espíritu, a<b> <H12");  // Strong's numbers removed, nothing else
   CHECK(verses[0].ref == "Genesis 1:1");
   CHECK(verses[1].text == "And the earth was without form, and void;");
   CHECK(verses[2].text == "Happy is that people, whose God is the LORD.");
@@ -121,4 +123,19 @@ TEST_CASE("the installed KJV module yields every verse") {
   CHECK(verses[14236].ref == "Psalms 23:1");
   CHECK(verses[14236].text.rfind("A Psalm of David. The LORD is my shepherd", 0) == 0);
   CHECK_THROWS_WITH(find_corpus("kvj"), Contains("known: kjv, sparv"));
+}
+
+TEST_CASE("the installed Reina-Valera module yields every verse, without Strong's numbers") {
+  if (std::system("command -v diatheke >/dev/null 2>&1") != 0) {
+    WARN("diatheke is not installed (scripts/bootstrap.sh installs it); skipping");
+    return;
+  }
+  auto verses = read_sword_bible(find_corpus("sparv"));
+  CHECK(verses.size() == 31102);
+  CHECK(verses.front().text == "EN el principio crió Dios los cielos y la tierra.");
+  size_t tagged = 0, empty = 0;
+  for (const auto& v : verses) tagged += v.text.find("<H") != std::string::npos || v.text.find("<G") != std::string::npos,
+                                empty += v.text.empty();
+  CHECK(tagged == 0);
+  CHECK(empty == 18);  // the verses `data prepare bible-en-es` leaves out
 }
