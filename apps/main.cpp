@@ -93,10 +93,13 @@ void add_eval(CLI::App& app) {
       ->check(CLI::NonNegativeNumber);
   cmd->add_option("--beam", req->beam, "Translators: beam size, 1 = greedy (default: the run's model.beam)")
       ->check(CLI::PositiveNumber);
+  cmd->add_option("--attention-maps", req->attention_maps,
+                  "Image models: draw the first N examples with their attention maps into RUN_DIR/attention_SPLIT.png")
+      ->check(CLI::PositiveNumber);
   cmd->footer(
       "Writes RUN_DIR/eval_SPLIT.json (eval_SPLIT_beamN.json with --beam; translators also write the sources,\n"
       "outputs and references beside it as .src.txt, .out.txt and .ref.txt). Examples:\n  attnlab eval runs/kjv_books_finetune --split test\n"
-      "  attnlab eval runs/bible_en_es --split test --beam 5");
+      "  attnlab eval runs/bible_en_es --split test --beam 5\n  attnlab eval runs/vit_fashion_mnist --split test --attention-maps 16");
   cmd->callback([req] {
     auto report = attnlab::evaluate_run(*req);
     fmt::print("{}wrote {}\n", report.text, report.json_path);

@@ -7,6 +7,8 @@ find_package(fmt REQUIRED)
 find_package(nlohmann_json 3 REQUIRED)
 find_package(CLI11 REQUIRED)
 find_package(Threads REQUIRED)
+find_package(ZLIB REQUIRED)  # gzip'd IDX image files
+find_package(PNG REQUIRED)   # attention-map pictures
 if(ATTNLAB_BUILD_TESTS)
   find_package(Catch2 2 REQUIRED)
 endif()

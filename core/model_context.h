@@ -10,7 +10,9 @@
 namespace attnlab {
 
 struct ModelContext {
-  std::string objective;   // what the data trains: "causal_lm", "masked_lm", "classification", "translation"
+  // What the data trains: "causal_lm", "masked_lm", "classification" (of token sequences),
+  // "translation", "image_classification".
+  std::string objective;
   int64_t vocab_size = 0;  // tokenizer's vocabulary
   int64_t pad_id = -1;     // -1: the data never pads
   int64_t seq_len = 0;     // tokens per example the data produces (at most)
@@ -22,6 +24,8 @@ struct ModelContext {
   // tokenizer's decode, so that a task can score detokenised text (BLEU).
   int64_t bos_id = -1, eos_id = -1;
   std::function<std::string(const std::vector<int64_t>&)> detokenize;
+  // Images (inputs [B, channels, height, width]); 0 for token data.
+  int64_t image_channels = 0, image_height = 0, image_width = 0;
 };
 
 }  // namespace attnlab

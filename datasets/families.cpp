@@ -3,6 +3,7 @@
 // the ModelContext the model is built from.
 #include <fmt/format.h>
 
+#include "datasets/image_classification.h"
 #include "datasets/masked_text.h"
 #include "datasets/parallel_text.h"
 #include "datasets/registry.h"
@@ -14,6 +15,22 @@ namespace attnlab {
 namespace {
 
 std::string percent(double x) { return fmt::format("{:.1f}%", 100.0 * x); }
+
+// The class sizes of each split, and the majority class's share: the accuracy any classifier
+// must beat.
+void report_class_counts(BuiltData& built, const std::vector<std::string>& splits,
+                         const std::function<std::vector<int64_t>(const std::string&)>& class_counts) {
+  for (const auto& split : splits) {
+    const auto counts = class_counts(split);
+    std::string line = fmt::format("classes ({}):", split);
+    int64_t most = 0, total = 0;
+    for (size_t c = 0; c < counts.size(); ++c) {
+      line += fmt::format(" {}={}", c, counts[c]);
+      most = std::max(most, counts[c]), total += counts[c];
+    }
+    built.report.push_back(line + fmt::format(" | majority class {}", percent(static_cast<double>(most) / total)));
+  }
+}
 
 // data.max_len for the verse families: 0 = the model's positions; more than those is an error.
 int64_t resolve_max_len(int64_t max_len, const DataBuildContext& ctx) {
@@ -132,17 +149,7 @@ DataSpec verse_classification_family(ConfigSection& s) {
     BuiltData built = in.built(data, o, "classification");
     built.context.class_names = data->class_names();
     built.context.num_classes = static_cast<int64_t>(data->class_names().size());
-    // The class sizes: the majority class's share is the accuracy any classifier must beat.
-    for (const auto& split : data->splits()) {
-      const auto counts = data->class_counts(split);
-      std::string line = fmt::format("classes ({}):", split);
-      int64_t most = 0, total = 0;
-      for (size_t c = 0; c < counts.size(); ++c) {
-        line += fmt::format(" {}={}", c, counts[c]);
-        most = std::max(most, counts[c]), total += counts[c];
-      }
-      built.report.push_back(line + fmt::format(" | majority class {}", percent(static_cast<double>(most) / total)));
-    }
+    report_class_counts(built, data->splits(), [&](const std::string& split) { return data->class_counts(split); });
     return built;
   }};
 }
@@ -205,9 +212,35 @@ DataSpec parallel_text_family(ConfigSection& s) {
   }};
 }
 
+// Images in IDX files (see datasets/image_classification.h); no tokenizer.
+DataSpec image_classification_family(ConfigSection& s) {
+  const ImageDataOptions o = ImageDataOptions::read(s);
+  return {"image_classification", [o](const DataBuildContext& ctx) {
+    auto data = std::make_shared<ImageClassificationDataset>(read_labelled_images(o.dir, "train"),
+                                                             read_labelled_images(o.dir, "t10k"), o, ctx.seed);
+    BuiltData built{data, nullptr, {}, {}};
+    ModelContext& c = built.context;
+    c.objective = "image_classification";
+    c.class_names = data->class_names();
+    c.num_classes = static_cast<int64_t>(c.class_names.size());
+    c.image_channels = data->channels(), c.image_height = data->height(), c.image_width = data->width();
+    std::string augment = o.augment.any() ? "" : "none";
+    if (o.augment.crop_padding > 0) augment += fmt::format("random crop with {} px padding", o.augment.crop_padding);
+    if (o.augment.hflip) augment += std::string(augment.empty() ? "" : ", ") + "horizontal flip";
+    built.report.push_back(fmt::format(
+        "data: {} | {} train / {} val / {} test images of {}x{}x{}, {} classes | normalised with the training mean "
+        "{:.4f} and std {:.4f} | augmentation: {}",
+        o.dir, data->num_examples("train"), data->num_examples("val"), data->num_examples("test"), data->channels(),
+        data->height(), data->width(), c.num_classes, data->pixel_mean(), data->pixel_std(), augment));
+    report_class_counts(built, data->splits(), [&](const std::string& split) { return data->class_counts(split); });
+    return built;
+  }};
+}
+
 }  // namespace
 
 void register_builtin_data() {
+  register_data("image_classification", image_classification_family);
   register_data("parallel_text", parallel_text_family);
   register_data("text", text_family);
   register_data("masked_text", masked_text_family);

@@ -17,8 +17,36 @@ const std::vector<int64_t>& IndexedBatchSource::indices(const std::string& split
   return splits_.at(split);
 }
 
-Batch IndexedBatchSource::sample(const std::string& split, int64_t batch_size, std::mt19937_64& rng, int64_t) const {
+std::vector<int64_t> IndexedBatchSource::epoch_order(const std::string& split, int64_t epoch) const {
+  std::vector<int64_t> order = indices(split);
+  std::seed_seq seq{static_cast<uint32_t>(epoch_seed_), static_cast<uint32_t>(epoch_seed_ >> 32),
+                    static_cast<uint32_t>(epoch)};
+  std::mt19937_64 rng(seq);
+  // Fisher-Yates on the raw generator: std::shuffle differs between standard libraries.
+  for (size_t i = order.size(); i-- > 1;) std::swap(order[i], order[rng() % (i + 1)]);
+  return order;
+}
+
+Batch IndexedBatchSource::sample(const std::string& split, int64_t batch_size, std::mt19937_64& rng,
+                                 int64_t draw) const {
   const auto& r = indices(split);
+  if (walk_epochs_) {
+    const int64_t per_epoch = static_cast<int64_t>(r.size()) / batch_size;
+    if (per_epoch < 1)
+      throw std::runtime_error("the " + split + " split has " + std::to_string(r.size()) +
+                               " examples, fewer than one batch of " + std::to_string(batch_size));
+    const int64_t epoch = draw / per_epoch, first = (draw % per_epoch) * batch_size;
+    std::vector<int64_t> chosen;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      if (epoch != cached_epoch_ || split != cached_split_) {
+        cached_order_ = epoch_order(split, epoch);
+        cached_epoch_ = epoch, cached_split_ = split;
+      }
+      chosen.assign(cached_order_.begin() + first, cached_order_.begin() + first + batch_size);
+    }
+    return make(chosen, &rng);
+  }
   std::vector<int64_t> chosen(static_cast<size_t>(batch_size));
   for (auto& c : chosen) c = r[rng() % r.size()];
   return make(chosen, &rng);

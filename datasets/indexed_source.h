@@ -5,6 +5,7 @@
 #pragma once
 
 #include <map>
+#include <mutex>
 #include <random>
 #include <string>
 #include <vector>
@@ -19,7 +20,8 @@ class IndexedBatchSource : public BatchSource {
 
   // train, val, test: those that have examples.
   std::vector<std::string> splits() const override;
-  // batch_size examples drawn uniformly (with replacement) by `rng`.
+  // batch_size examples drawn uniformly (with replacement) by `rng`; after walk_epochs(),
+  // training batch number `draw` of the epochs walked in order.
   Batch sample(const std::string& split, int64_t batch_size, std::mt19937_64& rng, int64_t draw = 0) const override;
   // Examples at evenly spaced positions of the split: w * (n - 1) / (W - 1) for W = count * batch_size.
   Batch eval_batch(const std::string& split, int64_t index, int64_t count, int64_t batch_size) const override;
@@ -31,6 +33,14 @@ class IndexedBatchSource : public BatchSource {
   // The example indices of a split, in the split's order; throws for an unknown split.
   const std::vector<int64_t>& indices(const std::string& split) const;
 
+  // Walk whole epochs instead of drawing with replacement: every example once per epoch, in
+  // a seeded shuffle of its own for each epoch (the same on every machine), the last partial
+  // batch of an epoch dropped. The place in the epochs comes from `draw`, so resuming needs
+  // no sampler state of its own.
+  void walk_epochs(uint64_t seed) { epoch_seed_ = seed, walk_epochs_ = true; }
+  // The examples of `split` in the order epoch `epoch` visits them.
+  std::vector<int64_t> epoch_order(const std::string& split, int64_t epoch) const;
+
  protected:
   // Turns the chosen examples into a batch. `rng` is the training generator for sample(),
   // null for evaluation batches (which must then be the same every time).
@@ -38,6 +48,13 @@ class IndexedBatchSource : public BatchSource {
 
  private:
   std::map<std::string, std::vector<int64_t>> splits_;
+  bool walk_epochs_ = false;
+  uint64_t epoch_seed_ = 0;
+  // The epoch order in use (sample() is called once per batch; the shuffle once per epoch).
+  mutable std::mutex mutex_;
+  mutable std::string cached_split_;
+  mutable int64_t cached_epoch_ = -1;
+  mutable std::vector<int64_t> cached_order_;
 };
 
 }  // namespace attnlab

@@ -1,5 +1,6 @@
-// Sequence classification: cross-entropy over one label per example, with the accuracy and
-// the predictions (for whole-split metrics such as the confusion matrix in `attnlab eval`).
+// Classification of token sequences or images: cross-entropy over one label per example
+// (optionally label-smoothed), with the accuracy and the predictions (for whole-split metrics
+// such as the confusion matrix in `attnlab eval`).
 #pragma once
 
 #include <functional>
@@ -8,11 +9,18 @@
 
 namespace attnlab {
 
+struct ClassificationTaskOptions {
+  int64_t pad_id = -1;            // token inputs: [PAD] does not count as a token for throughput
+  int64_t tokens_per_example = 0;  // > 0: tokens the model makes of each input (image patches)
+  double label_smoothing = 0.0;   // training loss: targets (1 - e) one-hot + e / K
+};
+
 class ClassificationTask : public Task {
  public:
   // logits_fn maps inputs [B, ...] to class logits [B, K].
   using LogitsFn = std::function<torch::Tensor(const torch::Tensor&)>;
-  ClassificationTask(LogitsFn logits_fn, int64_t pad_id) : logits_fn_(std::move(logits_fn)), pad_id_(pad_id) {}
+  ClassificationTask(LogitsFn logits_fn, ClassificationTaskOptions options)
+      : logits_fn_(std::move(logits_fn)), options_(options) {}
 
   // Batch: "input" and "label" [B] int64. Metrics: "accuracy".
   TaskOutput compute(const Batch& batch) override;
@@ -20,7 +28,7 @@ class ClassificationTask : public Task {
 
  private:
   LogitsFn logits_fn_;
-  int64_t pad_id_;  // -1: inputs have no padding (all tokens count for throughput)
+  ClassificationTaskOptions options_;
 };
 
 }  // namespace attnlab

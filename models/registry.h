@@ -16,6 +16,9 @@ namespace attnlab {
 struct BuiltModel {
   std::shared_ptr<torch::nn::Module> module;
   std::shared_ptr<Task> task;
+  // Models over image patches: where the model looks in each input image, [B, grid_h,
+  // grid_w] (attention rollout from the token its head reads); empty for other models.
+  std::function<torch::Tensor(const torch::Tensor&)> attention_map = {};
 };
 
 // The outcome of reading a `model:` section: the facts the data pipeline needs, and a

@@ -10,6 +10,7 @@
 #include "models/registry.h"
 #include "models/seq2seq.h"
 #include "models/translation_task.h"
+#include "models/vit.h"
 
 namespace attnlab {
 
@@ -56,7 +57,8 @@ ModelSpec bert_family(ConfigSection& s) {
       o.num_classes = ctx.num_classes;
       Bert bert(o);
       auto task = std::make_shared<ClassificationTask>(
-          [bert](const torch::Tensor& idx) mutable { return bert->classify(idx); }, ctx.pad_id);
+          [bert](const torch::Tensor& idx) mutable { return bert->classify(idx); },
+          ClassificationTaskOptions{ctx.pad_id});
       return BuiltModel{bert.ptr(), task};
     }
     unsupported("bert", ctx, "masked_lm data (data.type: masked_text) or classification data "
@@ -92,9 +94,30 @@ ModelSpec seq2seq_family(ConfigSection& s) {
   }};
 }
 
+// The Vision Transformer: ViTOptions' keys, plus label_smoothing for its training loss.
+ModelSpec vit_family(ConfigSection& s) {
+  ViTOptions o = ViTOptions::read(s);
+  ClassificationTaskOptions t;
+  ATTNLAB_READ(s, t, label_smoothing);
+  if (t.label_smoothing < 0 || t.label_smoothing >= 1) s.fail("label_smoothing", "must be in [0, 1)");
+  return ModelSpec{"vit", 0, "", "", [o, t](const ModelContext& ctx) mutable {
+    if (ctx.objective != "image_classification")
+      unsupported("vit", ctx, "image_classification data (data.type: image_classification)");
+    o.channels = ctx.image_channels, o.image_height = ctx.image_height, o.image_width = ctx.image_width;
+    o.num_classes = ctx.num_classes;
+    ViT vit(o);
+    t.tokens_per_example = 1 + o.num_patches();
+    BuiltModel built{vit.ptr(),
+                     std::make_shared<ClassificationTask>([vit](const torch::Tensor& x) mutable { return vit(x); }, t)};
+    built.attention_map = [vit](const torch::Tensor& x) mutable { return vit->attention_map(x); };
+    return built;
+  }};
+}
+
 }  // namespace
 
 void register_builtin_models() {
+  register_model("vit", vit_family);
   register_model("seq2seq", seq2seq_family);
   register_model("gpt", gpt_family);
   register_model("bert", bert_family);

@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <filesystem>
 
+#include "core/util/rgb_image.h"
 #include "test_paths.h"
 #include "test_util.h"
 
@@ -179,7 +180,7 @@ TEST_CASE("CLI: a GPT run is evaluated on its splits, bad arguments and bad file
   CHECK_THAT(bad_utf8.err, Contains("bad.txt: text is not valid UTF-8 (byte offset 2)"));
 }
 
-TEST_CASE("CLI: translate and eval --beam refuse a run that is not a translator") {
+TEST_CASE("CLI: translate, eval --beam and eval --attention-maps refuse a run of another family") {
   TempDir dir;
   REQUIRE(run(tiny_gpt_train(dir) + " trainer.max_iters=2", dir).status == 0);
   auto translate = run("translate " + (dir / "kjv_char_tiny") + " --input /dev/null", dir);
@@ -188,4 +189,42 @@ TEST_CASE("CLI: translate and eval --beam refuse a run that is not a translator"
   auto beam = run("eval " + (dir / "kjv_char_tiny") + " --beam 5", dir);
   CHECK(beam.status != 0);
   CHECK_THAT(beam.err, Contains("--beam applies to translators"));
+  auto maps = run("eval " + (dir / "kjv_char_tiny") + " --attention-maps 4", dir);
+  CHECK(maps.status != 0);
+  CHECK_THAT(maps.err, Contains("--attention-maps needs a model over image patches") && Contains("is a gpt run"));
+}
+
+TEST_CASE("CLI: train the tiny ViT, evaluate it on the test split and draw its attention maps") {
+  TempDir dir;
+  attnlab::testing::image_fixture(dir / "images", 60, 10);
+  const std::string train = std::string("train ") + ATTNLAB_SOURCE_DIR + "/configs/vit/fashion_mnist_tiny.yaml" +
+                            " experiment.out_dir=" + dir.path() + " data.dir=" + (dir / "images");
+  auto trained = run(train, dir);
+  REQUIRE(trained.status == 0);
+  CHECK_THAT(trained.out, Contains("44 train / 16 val / 10 test images of 1x28x28, 10 classes"));
+  CHECK_THAT(trained.out, Contains("vit with"));
+
+  const std::string run_dir = dir / "vit_tiny";
+  auto eval = run("eval " + run_dir + " --split test --attention-maps 6", dir);
+  REQUIRE(eval.status == 0);
+  CHECK_THAT(eval.out, Contains("accuracy") && Contains("Ankle boot") && Contains(run_dir + "/attention_test.png"));
+  const auto j = nlohmann::json::parse(attnlab::testing::read_text(run_dir + "/eval_test.json"));
+  CHECK(j.at("examples") == 10);
+  CHECK(j.at("confusion").at("class_names").at(0) == "T-shirt/top");
+  CHECK(j.at("confusion").at("classes").size() == 10);
+
+  // Six examples in rows of four: 4 cells of 2 x 112 px panels (+ gap and margins) across,
+  // a title bar and two rows of 112 px panels with captions down.
+  const attnlab::RgbImage png = attnlab::read_png(run_dir + "/attention_test.png");
+  CHECK(png.width == 4 * (2 * 112 + 6 + 16));
+  CHECK(png.height == 24 + 2 * (112 + 26 + 16));
+  // Test image 0 (label 0) is bright in its top-left 7x7 block and dark in the bottom right.
+  const attnlab::Rgb inside = png.at(8 + 10, 24 + 8 + 10), outside = png.at(8 + 100, 24 + 8 + 100);
+  CHECK(inside.r > 200);
+  CHECK(outside.r < 60);
+  CHECK((inside.r == inside.g && inside.g == inside.b));  // a grey image
+
+  auto typo = run(train + " model.pol=mean", dir);
+  CHECK(typo.status != 0);
+  CHECK_THAT(typo.err, Contains("model.pol") && Contains("pool"));
 }

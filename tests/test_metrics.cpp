@@ -34,7 +34,8 @@ TEST_CASE("accuracy over uneven batches equals the accuracy over the whole set")
   TenExamples data;
   torch::nn::Module model;
   ClassificationTask task(
-      [](const torch::Tensor& x) { return torch::one_hot(x.squeeze(1).remainder(3), 3).to(torch::kFloat) * 5.0; }, -1);
+      [](const torch::Tensor& x) { return torch::one_hot(x.squeeze(1).remainder(3), 3).to(torch::kFloat) * 5.0; },
+      ClassificationTaskOptions{});
   // Predictions 0 1 2 0 1 2 0 1 2 0 against 0 1 2 0 0 1 1 2 2 2: correct at 0, 1, 2, 3, 8 = 5 of 10.
   for (int64_t batch : {1, 3, 4, 7, 10}) {  // 4 and 7 leave a short last batch
     ConfusionMatrix cm({"a", "b", "c"});

@@ -9,6 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "datasets/idx_file.h"
 #include "test_paths.h"
 #include "trainers/recipes.h"
 
@@ -103,6 +104,34 @@ inline std::string verse_fixture(const std::string& dir, int per_book = 6) {
   write_text(dir + "/bible.txt", text);
   write_text(dir + "/bible.refs", refs);
   return dir + "/bible.txt";
+}
+
+// Labelled images in the layout of Debian's dataset-fashion-mnist, written into dir:
+// train-/t10k-{images-idx3,labels-idx1}-ubyte.gz with n_train and n_test 28x28 images. Image i
+// has label i % 10 and a bright 7x7 block in grid cell (label / 4, label % 4) over faint
+// seeded noise, so that a small ViT with 7x7 patches can learn the labels.
+inline void image_fixture(const std::string& dir, int64_t n_train = 60, int64_t n_test = 20) {
+  std::filesystem::create_directories(dir);
+  unsigned state = 99;
+  auto write = [&](const std::string& prefix, int64_t n) {
+    IdxArray images{{n, 28, 28}, std::vector<uint8_t>(static_cast<size_t>(n * 28 * 28))};
+    IdxArray labels{{n}, std::vector<uint8_t>(static_cast<size_t>(n))};
+    for (int64_t i = 0; i < n; ++i) {
+      const int64_t label = i % 10;
+      labels.data[static_cast<size_t>(i)] = static_cast<uint8_t>(label);
+      for (int64_t y = 0; y < 28; ++y)
+        for (int64_t x = 0; x < 28; ++x) {
+          state = state * 1103515245u + 12345u;
+          const bool block = y / 7 == label / 4 && x / 7 == label % 4;
+          images.data[static_cast<size_t>((i * 28 + y) * 28 + x)] =
+              static_cast<uint8_t>((block ? 200 : 0) + (state >> 16) % 40);
+        }
+    }
+    write_idx(dir + "/" + prefix + "-images-idx3-ubyte.gz", images);
+    write_idx(dir + "/" + prefix + "-labels-idx1-ubyte.gz", labels);
+  };
+  write("train", n_train);
+  write("t10k", n_test);
 }
 
 }  // namespace attnlab::testing

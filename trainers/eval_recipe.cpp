@@ -7,12 +7,35 @@
 
 #include "core/util/device.h"
 #include "core/util/files.h"
+#include "trainers/attention_maps.h"
 #include "trainers/checkpoint.h"
 #include "trainers/evaluation.h"
 #include "trainers/experiment.h"
 #include "trainers/recipes.h"
 
 namespace attnlab {
+
+namespace {
+
+// The first n examples of the split with their attention maps, true and predicted labels.
+RgbImage attention_picture(const Assembled& a, const std::string& split, int64_t n, const torch::Device& device,
+                           const std::string& title) {
+  torch::NoGradGuard no_grad;
+  a.model.module->eval();
+  const Batch batch = to_device(a.data.source->examples(split, 0, n), device);
+  const TaskOutput out = a.model.task->compute(batch);
+  const auto maps = a.model.attention_map(batch.at("input")).cpu();
+  const auto images = batch.at("input").cpu();
+  const auto pred = out.predictions.cpu(), label = out.labels.cpu();
+  const auto& names = a.data.context.class_names;
+  std::vector<AttentionMapExample> examples;
+  for (int64_t i = 0; i < images.size(0); ++i)
+    examples.push_back({images[i], maps[i], names.at(static_cast<size_t>(label[i].item<int64_t>())),
+                        names.at(static_cast<size_t>(pred[i].item<int64_t>()))});
+  return attention_grid(examples, title);
+}
+
+}  // namespace
 
 EvalReport evaluate_run(const EvalRequest& r) {
   Experiment exp = read_run_with_beam(r.run_dir, r.beam);
@@ -21,6 +44,9 @@ EvalReport evaluate_run(const EvalRequest& r) {
   configure_threads(exp.experiment.threads);
   Assembled a = assemble(exp, r.run_dir, /*saved_tokenizer=*/true, device);
   a.data.source->check_split(r.split);  // before the checkpoint is read
+  if (r.attention_maps > 0 && !a.model.attention_map)
+    throw std::runtime_error("--attention-maps needs a model over image patches (model.type vit); " + r.run_dir +
+                             " is a " + exp.model.type + " run");
   const TrainingState state = load_checkpoint(ckpt, *a.model.module, nullptr, device);
 
   std::optional<ConfusionMatrix> confusion;
@@ -63,6 +89,16 @@ EvalReport evaluate_run(const EvalRequest& r) {
     text += "confusion matrix (rows: true class, columns: predicted):\n" + confusion->to_table();
   }
   EvalReport report;
+  if (r.attention_maps > 0) {
+    const int64_t n = std::min(r.attention_maps, a.data.source->num_examples(r.split));
+    report.picture_path = r.run_dir + "/attention_" + r.split + ".png";
+    write_png(report.picture_path,
+              attention_picture(a, r.split, n, device,
+                                fmt::format("{} ({} step {}): attention rollout, first {} {} images", r.run_dir,
+                                            exp.model.type, state.step, n, r.split)));
+    j["attention_maps"] = report.picture_path;
+    text += fmt::format("\nattention maps of the first {} {} images: {}\n", n, r.split, report.picture_path);
+  }
   report.json_path = stem + ".json";
   write_file_atomic(report.json_path, j.dump(2) + "\n");
   report.text = text;

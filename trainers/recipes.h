@@ -47,10 +47,12 @@ struct EvalRequest {
   std::string device = "";          // "" = the run's experiment.device
   int64_t batch_size = 0;           // 0 = the run's trainer.batch_size
   int64_t beam = 0;                 // translators: beam size (1 = greedy); 0 = the run's model.beam
+  int64_t attention_maps = 0;       // image models: a picture of the first N examples' attention maps
 };
 
 struct EvalReport {
   std::string json_path;  // RUN_DIR/eval_<split>[_beam<N>].json
+  std::string picture_path;  // RUN_DIR/attention_<split>.png with attention_maps > 0
   std::string text;       // what `attnlab eval` prints
 };
 
@@ -58,7 +60,8 @@ struct EvalReport {
 // for classification, the confusion matrix, macro-F1 and the majority-class floor; for
 // translation, corpus BLEU and chrF of the decoded split, whose sources, outputs and references
 // are written beside the JSON (one line each, in the same order) for any other scorer.
-// Writes them as JSON into the run directory.
+// Writes them as JSON into the run directory. With attention_maps > 0 (image models only),
+// also draws the first N examples of the split with their attention maps and labels as a PNG.
 EvalReport evaluate_run(const EvalRequest& request);
 
 struct TranslateRequest {

@@ -118,14 +118,16 @@ void Trainer::run_evaluation() {
   if (best && state_.step > 0) save("best");
 }
 
-double Trainer::train_step(int64_t* tokens) {
+double Trainer::train_step(int64_t* tokens, double* data_ms) {
+  using clock = std::chrono::steady_clock;
   const int64_t accum = s_.trainer.gradient_accumulation_steps;
   double total = 0;
-  *tokens = 0;
   for (int64_t micro = 0; micro < accum; ++micro) {
     const int64_t draw = state_.step * accum + micro;
-    auto out = s_.task->compute(
-        to_device(s_.data->sample("train", s_.trainer.batch_size, train_rng_, draw), s_.device));
+    const auto start = clock::now();
+    Batch batch = to_device(s_.data->sample("train", s_.trainer.batch_size, train_rng_, draw), s_.device);
+    *data_ms += std::chrono::duration<double, std::milli>(clock::now() - start).count();
+    auto out = s_.task->compute(batch);
     (out.loss / static_cast<double>(accum)).backward();
     total += out.loss.item<double>();
     *tokens += out.num_tokens;
@@ -152,7 +154,7 @@ TrainResult Trainer::fit() {
   const auto& t = s_.trainer;
   s_.model->train();
 
-  double window_ms = 0;
+  double window_ms = 0, window_data_ms = 0;
   int64_t window_steps = 0, window_tokens = 0;
   if (state_.step == 0 && state_.evaluated_step != 0) run_evaluation();  // the untrained baseline, as nanoGPT
   while (state_.step < t.max_iters) {
@@ -160,7 +162,7 @@ TrainResult Trainer::fit() {
     set_learning_rate(*optimizer_, lr);
     const auto start = clock::now();
     int64_t tokens = 0;
-    const double loss = train_step(&tokens);
+    const double loss = train_step(&tokens, &window_data_ms);
     const double ms = std::chrono::duration<double, std::milli>(clock::now() - start).count();
     ++state_.step;
     window_ms += ms, window_steps += 1, window_tokens += tokens;
@@ -169,13 +171,14 @@ TrainResult Trainer::fit() {
     if (state_.step % t.log_interval == 0 || final_step) {
       const double ms_per_step = window_ms / static_cast<double>(window_steps);
       const double tokens_per_s = static_cast<double>(window_tokens) / (window_ms / 1000.0);
-      fmt::print("step {}/{} | loss {:.4f} | lr {:.2e} | {:.1f} ms/step | {} tok/s | ETA {}\n", state_.step,
-                 t.max_iters, loss, lr, ms_per_step, format_count(tokens_per_s),
+      const double data_ms = window_data_ms / static_cast<double>(window_steps);
+      fmt::print("step {}/{} | loss {:.4f} | lr {:.2e} | {:.1f} ms/step (data {:.1f}) | {} tok/s | ETA {}\n",
+                 state_.step, t.max_iters, loss, lr, ms_per_step, data_ms, format_count(tokens_per_s),
                  format_duration(ms_per_step * static_cast<double>(t.max_iters - state_.step) / 1000.0));
       std::fflush(stdout);
       metrics_.write({{"step", state_.step}, {"loss", loss}, {"lr", lr}, {"ms_per_step", ms_per_step},
-                      {"tokens_per_s", tokens_per_s}});
-      window_ms = 0, window_steps = 0, window_tokens = 0;
+                      {"data_ms_per_step", data_ms}, {"tokens_per_s", tokens_per_s}});
+      window_ms = 0, window_data_ms = 0, window_steps = 0, window_tokens = 0;
     }
     // Evaluate before checkpointing, so that a checkpoint records its own evaluation.
     if (state_.step % t.eval_interval == 0 || final_step) run_evaluation();

@@ -52,7 +52,9 @@ torch::Tensor MultiHeadAttentionImpl::forward(const torch::Tensor& x, const torc
     att = att.masked_fill(future, neg_inf);
   }
   if (key_padding_mask.defined()) att = att.masked_fill(key_padding_mask.unsqueeze(1).unsqueeze(2), neg_inf);
-  att = attn_dropout(torch::softmax(att, -1));
+  att = torch::softmax(att, -1);
+  if (keep_attention) last_attention = att.detach();
+  att = attn_dropout(att);
   auto y = torch::matmul(att, v).transpose(1, 2).flatten(-2);  // [B, T, C]
   return resid_dropout(c_proj(y));
 }

@@ -42,6 +42,12 @@ class MultiHeadAttentionImpl : public torch::nn::Module {
   torch::nn::Linear c_attn{nullptr};
   torch::nn::Linear c_proj{nullptr};  // output projection
   torch::nn::Dropout attn_dropout{nullptr}, resid_dropout{nullptr};
+
+  // Inspection (attention maps, core/blocks/attention_rollout.h): while keep_attention is set,
+  // each forward leaves its attention weights [B, nh, T, S] (after the softmax, before
+  // dropout) in last_attention. Off by default, so training keeps no extra tensor.
+  bool keep_attention = false;
+  torch::Tensor last_attention;
 };
 TORCH_MODULE(MultiHeadAttention);
 

@@ -82,8 +82,9 @@ nlohmann::json ConfusionMatrix::to_json() const {
   for (int64_t l = 0; l < n_; ++l) {
     std::vector<int64_t> row(counts_.begin() + l * n_, counts_.begin() + (l + 1) * n_);
     rows.push_back(row);
-    classes.push_back({{"name", names_[l]}, {"support", support(l)}, {"precision", precision(l)},
-                       {"recall", recall(l)}, {"f1", f1(l)}});
+    // A class's accuracy (the share of its examples classified right) is its recall.
+    classes.push_back({{"name", names_[l]}, {"support", support(l)}, {"accuracy", recall(l)},
+                       {"precision", precision(l)}, {"recall", recall(l)}, {"f1", f1(l)}});
   }
   return {{"class_names", names_}, {"matrix", rows},          {"classes", classes},
           {"accuracy", accuracy()}, {"macro_f1", macro_f1()}, {"majority_accuracy", majority_accuracy()},
@@ -96,11 +97,11 @@ std::string ConfusionMatrix::to_table() const {
   const size_t label_w = std::max<size_t>(name_w + 3, 16);  // "NN name"
   std::string out = fmt::format("{:<{}}", "true \\ predicted", label_w);
   for (int64_t p = 0; p < n_; ++p) out += fmt::format(" {:>6}", p);
-  out += "\n";
+  out += "  accuracy\n";
   for (int64_t l = 0; l < n_; ++l) {
     out += fmt::format("{:>2} {:<{}}", l, names_[l], label_w - 3);
     for (int64_t p = 0; p < n_; ++p) out += fmt::format(" {:>6}", at(l, p));
-    out += "\n";
+    out += support(l) > 0 ? fmt::format("  {:>7.2f}%\n", 100.0 * recall(l)) : "         -\n";
   }
   return out;
 }

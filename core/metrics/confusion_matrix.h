@@ -30,7 +30,7 @@ class ConfusionMatrix {
   double majority_accuracy() const;
 
   nlohmann::json to_json() const;  // matrix (rows = true class), per-class and summary figures
-  std::string to_table() const;    // the matrix as aligned text, rows = true class
+  std::string to_table() const;    // the matrix as aligned text, rows = true class, with each class's accuracy
 
  private:
   int64_t n_;

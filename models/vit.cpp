@@ -1,0 +1,83 @@
+#include "models/vit.h"
+
+#include <fmt/format.h>
+
+#include "core/blocks/attention_rollout.h"
+#include "core/blocks/init.h"
+#include "models/transformer_keys.h"
+
+namespace attnlab {
+
+ViTOptions ViTOptions::read(ConfigSection s) {
+  ViTOptions o;
+  read_block_keys(s, o);
+  ATTNLAB_READ(s, o, patch_size);
+  o.pool = s.choice("pool", o.pool, {"cls", "mean"});
+  if (o.patch_size < 1) s.fail("patch_size", "must be >= 1");
+  return o;
+}
+
+torch::Tensor patchify(const torch::Tensor& images, int64_t p) {
+  TORCH_CHECK(images.dim() == 4, "patchify expects images [B, C, H, W], got ", images.sizes());
+  // [B, C, H/p, p, W/p, p] -> [B, H/p, W/p, C, p, p] -> [B, (H/p)(W/p), C*p*p]
+  return images.unflatten(2, {-1, p}).unflatten(4, {-1, p}).permute({0, 2, 4, 1, 3, 5}).flatten(3).flatten(1, 2);
+}
+
+ViTImpl::ViTImpl(const ViTOptions& o) : options(o) {
+  if (o.image_height % o.patch_size != 0 || o.image_width % o.patch_size != 0)
+    throw std::runtime_error(fmt::format("model.patch_size ({}) must divide the image size ({}x{}): try one of its "
+                                         "divisors",
+                                         o.patch_size, o.image_height, o.image_width));
+  TORCH_CHECK(o.num_classes > 1, "a ViT classifier needs at least 2 classes");
+  patch_embed = register_module("patch_embed", torch::nn::Linear(o.channels * o.patch_size * o.patch_size, o.n_embd));
+  cls_token = register_parameter("cls_token", torch::zeros({o.n_embd}));
+  wpe = register_module("wpe", PositionalEncoding(PositionalEncodingOptions(1 + o.num_patches(), o.n_embd)));
+  drop = register_module("drop", torch::nn::Dropout(o.dropout));
+  h = register_module("h", torch::nn::ModuleList());
+  for (int64_t i = 0; i < o.n_layer; ++i) {
+    blocks_.emplace_back(block_options(o, /*causal=*/false));
+    h->push_back(blocks_.back());
+  }
+  ln_f = register_module("ln_f", LayerNorm(LayerNormOptions(o.n_embd).bias(o.bias)));
+  head = register_module("head", torch::nn::Linear(o.n_embd, o.num_classes));
+  init_transformer_weights(*this, o.n_layer);
+  torch::NoGradGuard no_grad;
+  cls_token.normal_(0.0, 0.02);  // a vector: left alone by the matrix initialisation
+}
+
+torch::Tensor ViTImpl::features(const torch::Tensor& images) {
+  TORCH_CHECK(images.dim() == 4 && images.size(1) == options.channels && images.size(2) == options.image_height &&
+                  images.size(3) == options.image_width,
+              "ViT expects images [B, ", options.channels, ", ", options.image_height, ", ", options.image_width,
+              "], got ", images.sizes());
+  auto tokens = patch_embed(patchify(images, options.patch_size));           // [B, N, C]
+  auto cls = cls_token.view({1, 1, -1}).expand({tokens.size(0), 1, -1});   // [B, 1, C]
+  auto x = torch::cat({cls, tokens}, 1);
+  x = drop(x + wpe(positions_like(x)));
+  for (auto& block : blocks_) x = block(x);
+  return ln_f(x);
+}
+
+torch::Tensor ViTImpl::forward(const torch::Tensor& images) {
+  auto x = features(images);
+  // The [CLS] token, or the mean of the patch tokens ([CLS] is still there to attend to).
+  auto pooled = options.pool == "cls" ? x.select(1, 0) : x.narrow(1, 1, x.size(1) - 1).mean(1);
+  return head(pooled);
+}
+
+torch::Tensor ViTImpl::attention_map(const torch::Tensor& images) {
+  torch::NoGradGuard no_grad;
+  for (auto& block : blocks_) block->attn->keep_attention = true;
+  features(images);
+  std::vector<torch::Tensor> layers;
+  for (auto& block : blocks_) {
+    layers.push_back(block->attn->last_attention);
+    block->attn->keep_attention = false, block->attn->last_attention = torch::Tensor();
+  }
+  auto rollout = attention_rollout(layers);  // [B, T, T]
+  const int64_t n = options.num_patches();
+  auto from = options.pool == "cls" ? rollout.select(1, 0) : rollout.narrow(1, 1, n).mean(1);  // [B, T]
+  return from.narrow(1, 1, n).reshape({-1, options.grid_height(), options.grid_width()});
+}
+
+}  // namespace attnlab
