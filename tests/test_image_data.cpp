@@ -10,11 +10,13 @@
 #include "datasets/image_augment.h"
 #include "datasets/image_classification.h"
 #include "test_util.h"
+#include "trainers/recipes.h"
 
 using namespace attnlab;
 using attnlab::testing::image_fixture;
 using attnlab::testing::TempDir;
 using attnlab::testing::write_text;
+using attnlab::TrainRequest;
 using Catch::Matchers::Contains;
 
 namespace {
@@ -176,4 +178,30 @@ TEST_CASE("augmentation: a seeded crop-and-flip that keeps the label and moves t
   CHECK_FALSE(torch::equal(x.at("input"), z.at("input")));
   CHECK(torch::equal(x.at("label"), p.at("label")));
   CHECK_FALSE(torch::equal(x.at("input"), p.at("input")));
+}
+
+TEST_CASE("image_classification: resuming mid-epoch replays the same images and augmentations (exact resume)") {
+  TempDir dir;
+  image_fixture(dir / "images", 60, 10);
+  auto request = [&](const std::string& name, int64_t steps) {
+    TrainRequest req;
+    req.config_path = std::string(ATTNLAB_SOURCE_DIR) + "/configs/vit/fashion_mnist_tiny.yaml";
+    req.overrides = {"experiment.out_dir=" + dir.path(), "experiment.name=" + name, "data.dir=" + (dir / "images"),
+                     "trainer.log_interval=1", "trainer.max_iters=" + std::to_string(steps),
+                     "trainer.eval_interval=5", "trainer.checkpoint_interval=5"};
+    return req;
+  };
+  train(request("straight", 10));
+  train(request("resumed", 5));  // 44 training images, batches of 16: 2 per epoch, stops inside the third
+  REQUIRE(train({"", dir / "resumed", {"trainer.max_iters=10"}}).step == 10);
+  auto losses = [&](const std::string& name) {
+    std::vector<double> out;
+    for (const auto& r : attnlab::testing::read_metrics(dir / (name + "/metrics.jsonl")))
+      if (r.contains("loss") && !r.contains("val_loss")) out.push_back(r.at("loss").get<double>());
+    return out;
+  };
+  const auto a = losses("straight"), b = losses("resumed");
+  REQUIRE(a.size() == 10);
+  REQUIRE(b.size() == 10);
+  for (size_t i = 0; i < a.size(); ++i) CHECK(a[i] == Approx(b[i]).epsilon(1e-6));
 }

@@ -58,11 +58,14 @@ EvalReport evaluate_run(const EvalRequest& r) {
                                          /*iters=*/0, device, confusion ? &*confusion : nullptr, &generated);
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 
-  nlohmann::json j = {{"run_dir", r.run_dir},  {"checkpoint", ckpt},
-                      {"step", state.step},    {"split", r.split},
-                      {"examples", a.data.source->num_examples(r.split)}, {"seconds", seconds}};
+  const int64_t examples = a.data.source->num_examples(r.split);
+  nlohmann::json j = {{"run_dir", r.run_dir},   {"checkpoint", ckpt},
+                      {"step", state.step},     {"split", r.split},
+                      {"examples", examples},   {"seconds", seconds},
+                      {"examples_per_second", static_cast<double>(examples) / seconds}};
+  // Timings go to the JSON only: what eval prints is the same on every run of it.
   std::string text = fmt::format("{} ({} step {}) on the whole {} split: {} examples\n", r.run_dir, ckpt, state.step,
-                                 r.split, a.data.source->num_examples(r.split));
+                                 r.split, examples);
   for (const auto& [name, value] : sums.shown()) {
     j[name] = value;
     const double count = sums.sums().at(name).count;  // 1 for a corpus figure (BLEU) the task summarised

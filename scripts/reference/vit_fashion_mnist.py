@@ -1,0 +1,150 @@
+#!/usr/bin/env python3
+"""Cross-check of attnlab's ViT against PyTorch's own layers.
+
+Rebuilds a finished `vit` run on `image_classification` data in PyTorch -- its own IDX reader
+(gzip + struct), the normalisation recomputed from the training images, patches cut with
+Tensor.unfold, torch.nn.TransformerEncoderLayer for the blocks, the weights read from the
+run's checkpoint -- classifies every image of a split, and compares the confusion matrix with
+the one `attnlab eval` wrote (RUN_DIR/eval_SPLIT.json).
+
+    attnlab eval runs/vit_fashion_mnist --split test
+    /usr/bin/python3 scripts/reference/vit_fashion_mnist.py runs/vit_fashion_mnist --split test
+
+Needs Debian's python3-torch and python3-yaml (not installed by the bootstrap).
+"""
+import argparse
+import gzip
+import io
+import json
+import os
+import struct
+import sys
+
+import torch
+import yaml
+
+
+def read_idx(path):
+    """An IDX file of unsigned bytes (gzip'd or not) as a uint8 tensor."""
+    raw = open(path, "rb").read()
+    if raw[:2] == b"\x1f\x8b":
+        raw = gzip.decompress(raw)
+    zero, kind, ndim = struct.unpack(">HBB", raw[:4])
+    assert zero == 0 and kind == 8, f"{path}: not an IDX file of unsigned bytes"
+    dims = struct.unpack(f">{ndim}I", raw[4:4 + 4 * ndim])
+    return torch.frombuffer(bytearray(raw[4 + 4 * ndim:]), dtype=torch.uint8).reshape(dims)
+
+
+def find(directory, name):
+    for path in (os.path.join(directory, name + ".gz"), os.path.join(directory, name)):
+        if os.path.exists(path):
+            return path
+    sys.exit(f"{directory} has no {name}[.gz]")
+
+
+def load_state(checkpoint):
+    """An attnlab checkpoint: a 24-byte header, then a LibTorch archive with a 'model' dict."""
+    with open(checkpoint, "rb") as f:
+        data = f.read()[24:]
+    return dict(torch.jit.load(io.BytesIO(data)).model)
+
+
+class ReferenceViT(torch.nn.Module):
+    """The same network from PyTorch's layers (eval mode only)."""
+
+    def __init__(self, m, state):
+        super().__init__()
+        self.m, self.s = m, state
+        layers = []
+        for i in range(m["n_layer"]):
+            layer = torch.nn.TransformerEncoderLayer(
+                m["n_embd"], m["n_head"], dim_feedforward=m["mlp_ratio"] * m["n_embd"], dropout=0.0,
+                activation=m["activation"], batch_first=True, norm_first=m["norm_position"] == "pre",
+                layer_norm_eps=1e-5)
+            p = f"h.{i}."
+            with torch.no_grad():
+                layer.self_attn.in_proj_weight.copy_(state[p + "attn.c_attn.weight"])
+                layer.self_attn.in_proj_bias.copy_(state[p + "attn.c_attn.bias"])
+                layer.self_attn.out_proj.weight.copy_(state[p + "attn.c_proj.weight"])
+                layer.self_attn.out_proj.bias.copy_(state[p + "attn.c_proj.bias"])
+                layer.linear1.weight.copy_(state[p + "mlp.c_fc.weight"])
+                layer.linear1.bias.copy_(state[p + "mlp.c_fc.bias"])
+                layer.linear2.weight.copy_(state[p + "mlp.c_proj.weight"])
+                layer.linear2.bias.copy_(state[p + "mlp.c_proj.bias"])
+                for ours, theirs in (("ln_1", layer.norm1), ("ln_2", layer.norm2)):
+                    theirs.weight.copy_(state[p + ours + ".weight"])
+                    theirs.bias.copy_(state[p + ours + ".bias"])
+            layers.append(layer.eval())
+        self.layers = torch.nn.ModuleList(layers)
+
+    def forward(self, images):
+        s, p = self.s, self.m["patch_size"]
+        b, c = images.shape[:2]
+        # [B, C, H, W] -> [B, H/p, W/p, C, p, p] -> [B, patches, C*p*p]: row-major patches
+        patches = images.unfold(2, p, p).unfold(3, p, p).permute(0, 2, 3, 1, 4, 5).reshape(b, -1, c * p * p)
+        tokens = torch.nn.functional.linear(patches, s["patch_embed.weight"], s["patch_embed.bias"])
+        x = torch.cat([s["cls_token"].expand(b, 1, -1), tokens], 1) + s["wpe.weight"][: tokens.shape[1] + 1]
+        for layer in self.layers:
+            x = layer(x)
+        x = torch.nn.functional.layer_norm(x, x.shape[-1:], s["ln_f.weight"], s["ln_f.bias"], 1e-5)
+        pooled = x[:, 0] if self.m["pool"] == "cls" else x[:, 1:].mean(1)
+        return torch.nn.functional.linear(pooled, s["head.weight"], s["head.bias"])
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("run_dir")
+    ap.add_argument("--split", default="test")
+    ap.add_argument("--checkpoint", default="best")
+    ap.add_argument("--batch-size", type=int, default=500)
+    args = ap.parse_args()
+
+    cfg = yaml.safe_load(open(os.path.join(args.run_dir, "config.yaml")))
+    d, m = cfg["data"], cfg["model"]
+    if d["type"] != "image_classification" or m["type"] != "vit":
+        sys.exit("needs a vit run on image_classification data")
+    checkpoint = os.path.join(args.run_dir, args.checkpoint + ".pt")
+    if not os.path.exists(checkpoint):
+        checkpoint = os.path.join(args.run_dir, "last.pt")
+    state = load_state(checkpoint)
+
+    train_images = read_idx(find(d["dir"], "train-images-idx3-ubyte"))
+    train_labels = read_idx(find(d["dir"], "train-labels-idx1-ubyte"))
+    n_train = train_images.shape[0] - d["val_examples"]
+    pixels = train_images[:n_train].double() / 255
+    mean, std = pixels.mean().item(), pixels.std(unbiased=False).item()
+    if args.split == "test":
+        images = read_idx(find(d["dir"], "t10k-images-idx3-ubyte"))
+        labels = read_idx(find(d["dir"], "t10k-labels-idx1-ubyte"))
+    else:
+        rows = slice(0, n_train) if args.split == "train" else slice(n_train, None)
+        images, labels = train_images[rows], train_labels[rows]
+    images = ((images.float() / 255 - mean) / std).unsqueeze(1)
+
+    torch.set_grad_enabled(False)
+    model = ReferenceViT(m, state)
+    k = len(state["head.bias"])
+    confusion = [[0] * k for _ in range(k)]
+    for start in range(0, images.shape[0], args.batch_size):
+        predictions = model(images[start:start + args.batch_size]).argmax(-1).tolist()
+        for label, p in zip(labels[start:start + args.batch_size].tolist(), predictions):
+            confusion[label][p] += 1
+
+    total = sum(map(sum, confusion))
+    accuracy = sum(confusion[c][c] for c in range(k)) / total
+    print(f"PyTorch reference on {args.run_dir} ({checkpoint}), {args.split}: {total} images, "
+          f"normalised with mean {mean:.4f} std {std:.4f}, accuracy {accuracy:.4f}")
+    report = os.path.join(args.run_dir, f"eval_{args.split}.json")
+    if not os.path.exists(report):
+        print(f"(no {report}: run `attnlab eval {args.run_dir} --split {args.split}` to compare)")
+        return
+    ours = json.load(open(report))
+    same = ours["confusion"]["matrix"] == confusion
+    differing = sum(abs(a - b) for ra, rb in zip(ours["confusion"]["matrix"], confusion) for a, b in zip(ra, rb)) // 2
+    print(f"attnlab eval: accuracy {ours['accuracy']:.4f}; confusion matrices "
+          f"{'identical' if same else f'differ in {differing} image(s)'}")
+    sys.exit(0 if same else 1)
+
+
+if __name__ == "__main__":
+    main()
