@@ -194,13 +194,8 @@ TEST_CASE("image_classification: resuming mid-epoch replays the same images and 
   train(request("straight", 10));
   train(request("resumed", 5));  // 44 training images, batches of 16: 2 per epoch, stops inside the third
   REQUIRE(train({"", dir / "resumed", {"trainer.max_iters=10"}}).step == 10);
-  auto losses = [&](const std::string& name) {
-    std::vector<double> out;
-    for (const auto& r : attnlab::testing::read_metrics(dir / (name + "/metrics.jsonl")))
-      if (r.contains("loss") && !r.contains("val_loss")) out.push_back(r.at("loss").get<double>());
-    return out;
-  };
-  const auto a = losses("straight"), b = losses("resumed");
+  const auto a = attnlab::testing::training_losses(dir / "straight");
+  const auto b = attnlab::testing::training_losses(dir / "resumed");
   REQUIRE(a.size() == 10);
   REQUIRE(b.size() == 10);
   for (size_t i = 0; i < a.size(); ++i) CHECK(a[i] == Approx(b[i]).epsilon(1e-6));

@@ -305,13 +305,8 @@ TEST_CASE("translator: resuming mid-epoch replays the same token-count batches (
   train(request("straight", 16));
   train(request("resumed", 10));  // 7 batches per epoch: stops in the middle of the second
   REQUIRE(train({"", dir / "resumed", {"trainer.max_iters=16"}}).step == 16);
-  auto losses = [&](const std::string& name) {
-    std::vector<double> out;
-    for (const auto& r : attnlab::testing::read_metrics(dir / (name + "/metrics.jsonl")))
-      if (r.contains("loss") && !r.contains("val_loss")) out.push_back(r.at("loss").get<double>());
-    return out;
-  };
-  const auto a = losses("straight"), b = losses("resumed");
+  const auto a = attnlab::testing::training_losses(dir / "straight");
+  const auto b = attnlab::testing::training_losses(dir / "resumed");
   REQUIRE(a.size() == 16);
   REQUIRE(b.size() == 16);
   for (size_t i = 0; i < a.size(); ++i) CHECK(a[i] == Approx(b[i]).epsilon(1e-6));

@@ -66,6 +66,14 @@ inline std::vector<nlohmann::json> read_metrics(const std::string& path) {
   return out;
 }
 
+// The training loss of every logged step of a run, in order (evaluation records left out).
+inline std::vector<double> training_losses(const std::string& run_dir) {
+  std::vector<double> out;
+  for (const auto& r : read_metrics(run_dir + "/metrics.jsonl"))
+    if (r.contains("loss") && !r.contains("val_loss")) out.push_back(r.at("loss").get<double>());
+  return out;
+}
+
 // `attnlab train configs/gpt/kjv_char_tiny.yaml` on small_corpus() written to dir/text.txt,
 // with the run directory under dir.
 inline TrainSummary train_tiny_gpt(const TempDir& dir, std::vector<std::string> overrides = {}) {

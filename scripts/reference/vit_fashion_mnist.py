@@ -14,7 +14,6 @@ Needs Debian's python3-torch and python3-yaml (not installed by the bootstrap).
 """
 import argparse
 import gzip
-import io
 import json
 import os
 import struct
@@ -22,6 +21,8 @@ import sys
 
 import torch
 import yaml
+
+from attnlab_checkpoint import encoder_layer, load_state
 
 
 def read_idx(path):
@@ -42,39 +43,13 @@ def find(directory, name):
     sys.exit(f"{directory} has no {name}[.gz]")
 
 
-def load_state(checkpoint):
-    """An attnlab checkpoint: a 24-byte header, then a LibTorch archive with a 'model' dict."""
-    with open(checkpoint, "rb") as f:
-        data = f.read()[24:]
-    return dict(torch.jit.load(io.BytesIO(data)).model)
-
-
 class ReferenceViT(torch.nn.Module):
     """The same network from PyTorch's layers (eval mode only)."""
 
     def __init__(self, m, state):
         super().__init__()
         self.m, self.s = m, state
-        layers = []
-        for i in range(m["n_layer"]):
-            layer = torch.nn.TransformerEncoderLayer(
-                m["n_embd"], m["n_head"], dim_feedforward=m["mlp_ratio"] * m["n_embd"], dropout=0.0,
-                activation=m["activation"], batch_first=True, norm_first=m["norm_position"] == "pre",
-                layer_norm_eps=1e-5)
-            p = f"h.{i}."
-            with torch.no_grad():
-                layer.self_attn.in_proj_weight.copy_(state[p + "attn.c_attn.weight"])
-                layer.self_attn.in_proj_bias.copy_(state[p + "attn.c_attn.bias"])
-                layer.self_attn.out_proj.weight.copy_(state[p + "attn.c_proj.weight"])
-                layer.self_attn.out_proj.bias.copy_(state[p + "attn.c_proj.bias"])
-                layer.linear1.weight.copy_(state[p + "mlp.c_fc.weight"])
-                layer.linear1.bias.copy_(state[p + "mlp.c_fc.bias"])
-                layer.linear2.weight.copy_(state[p + "mlp.c_proj.weight"])
-                layer.linear2.bias.copy_(state[p + "mlp.c_proj.bias"])
-                for ours, theirs in (("ln_1", layer.norm1), ("ln_2", layer.norm2)):
-                    theirs.weight.copy_(state[p + ours + ".weight"])
-                    theirs.bias.copy_(state[p + ours + ".bias"])
-            layers.append(layer.eval())
+        layers = [encoder_layer(m, state, f"h.{i}.") for i in range(m["n_layer"])]
         self.layers = torch.nn.ModuleList(layers)
 
     def forward(self, images):
