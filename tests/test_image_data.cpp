@@ -186,9 +186,10 @@ TEST_CASE("image_classification: resuming mid-epoch replays the same images and 
   auto request = [&](const std::string& name, int64_t steps) {
     TrainRequest req;
     req.config_path = std::string(ATTNLAB_SOURCE_DIR) + "/configs/vit/fashion_mnist_tiny.yaml";
-    req.overrides = {"experiment.out_dir=" + dir.path(), "experiment.name=" + name, "data.dir=" + (dir / "images"),
-                     "trainer.log_interval=1", "trainer.max_iters=" + std::to_string(steps),
-                     "trainer.eval_interval=5", "trainer.checkpoint_interval=5"};
+    req.overrides = {"experiment.out_dir=" + dir.path(), "experiment.name=" + name,
+                     "data.dir=" + (dir / "images"),  "data.crop_padding=2",  // augmentation drawn from the checkpointed generator
+                     "trainer.log_interval=1",         "trainer.max_iters=" + std::to_string(steps),
+                     "trainer.eval_interval=5",        "trainer.checkpoint_interval=5"};
     return req;
   };
   train(request("straight", 10));

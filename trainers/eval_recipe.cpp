@@ -97,8 +97,9 @@ EvalReport evaluate_run(const EvalRequest& r) {
     report.picture_path = r.run_dir + "/attention_" + r.split + ".png";
     write_png(report.picture_path,
               attention_picture(a, r.split, n, device,
-                                fmt::format("{} ({} step {}): attention rollout, first {} {} images", r.run_dir,
-                                            exp.model.type, state.step, n, r.split)));
+                                fmt::format("{} ({} step {}): first {} {} images | attention rollout, brighter = "
+                                            "more attention",
+                                            r.run_dir, exp.model.type, state.step, n, r.split)));
     j["attention_maps"] = report.picture_path;
     text += fmt::format("\nattention maps of the first {} {} images: {}\n", n, r.split, report.picture_path);
   }
