@@ -39,6 +39,14 @@ TEST_CASE("bitmap font: glyphs land where drawn, letters are drawn upper case") 
   CHECK(a.at(1, 7).r == 255);
   draw_text(b, 1, 1, "t1", {0, 0, 0});
   CHECK(a.pixels == b.pixels);
+  // Every printable character of the captions has a glyph of its own: none falls back to '?'.
+  RgbImage question(6, 7), glyph(6, 7);
+  draw_text(question, 0, 0, "?", {0, 0, 0});
+  for (char c : std::string("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 /-:.,%()[]_+=&'|")) {
+    glyph.fill(0, 0, 6, 7, {255, 255, 255});
+    draw_text(glyph, 0, 0, std::string(1, c), {0, 0, 0});
+    CHECK(glyph.pixels != question.pixels);
+  }
   RgbImage big(40, 20);
   CHECK(draw_text(big, 0, 0, "T", {0, 0, 0}, 2) == 10);
   CHECK(big.at(9, 1).r == 0);  // the top row's last pixel, 2x2
