@@ -51,7 +51,8 @@ torch::Tensor ViTImpl::features(const torch::Tensor& images) {
               "ViT expects images [B, ", options.channels, ", ", options.image_height, ", ", options.image_width,
               "], got ", images.sizes());
   auto tokens = patch_embed(patchify(images, options.patch_size));           // [B, N, C]
-  auto cls = cls_token.view({1, 1, -1}).expand({tokens.size(0), 1, -1});   // [B, 1, C]
+  // [B, 1, C]; expand_as (not a size read into C++) keeps a traced model batch-generic.
+  auto cls = cls_token.view({1, 1, -1}).expand_as(tokens.narrow(1, 0, 1));
   auto x = torch::cat({cls, tokens}, 1);
   x = drop(x + wpe(positions_like(x)));
   for (auto& block : blocks_) x = block(x);
@@ -61,7 +62,7 @@ torch::Tensor ViTImpl::features(const torch::Tensor& images) {
 torch::Tensor ViTImpl::forward(const torch::Tensor& images) {
   auto x = features(images);
   // The [CLS] token, or the mean of the patch tokens ([CLS] is still there to attend to).
-  auto pooled = options.pool == "cls" ? x.select(1, 0) : x.narrow(1, 1, x.size(1) - 1).mean(1);
+  auto pooled = options.pool == "cls" ? x.select(1, 0) : x.slice(1, 1).mean(1);
   return head(pooled);
 }
 
