@@ -1,6 +1,10 @@
-"""What the PyTorch cross-checks share: reading an attnlab checkpoint's weights, and loading a
-shared TransformerBlock's weights into torch.nn.TransformerEncoderLayer."""
+"""What the PyTorch cross-checks share: reading an attnlab checkpoint's weights, loading a
+shared TransformerBlock's weights into torch.nn.TransformerEncoderLayer, and comparing a
+confusion matrix with the one `attnlab eval` wrote."""
 import io
+import json
+import os
+import sys
 
 import torch
 
@@ -31,3 +35,18 @@ def encoder_layer(m, state, prefix):
             theirs.weight.copy_(state[prefix + ours + ".weight"])
             theirs.bias.copy_(state[prefix + ours + ".bias"])
     return layer.eval()
+
+
+def compare_with_eval(run_dir, split, confusion, what):
+    """Compares a confusion matrix (rows: true class) with the one `attnlab eval` wrote to
+    RUN_DIR/eval_SPLIT.json, prints the verdict and exits 0 when they are identical."""
+    report = os.path.join(run_dir, f"eval_{split}.json")
+    if not os.path.exists(report):
+        print(f"(no {report}: run `attnlab eval {run_dir} --split {split}` to compare)")
+        sys.exit(0)
+    ours = json.load(open(report))
+    same = ours["confusion"]["matrix"] == confusion
+    differing = sum(abs(a - b) for ra, rb in zip(ours["confusion"]["matrix"], confusion) for a, b in zip(ra, rb)) // 2
+    print(f"attnlab eval: accuracy {ours['accuracy']:.4f}; confusion matrices "
+          f"{'identical' if same else f'differ in {differing} {what}(s)'}")
+    sys.exit(0 if same else 1)

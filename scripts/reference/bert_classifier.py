@@ -12,7 +12,6 @@ and compares the confusion matrix with the one `attnlab eval` wrote (RUN_DIR/eva
 Needs Debian's python3-torch and python3-sentencepiece (not installed by the bootstrap).
 """
 import argparse
-import json
 import os
 import sys
 
@@ -20,7 +19,7 @@ import sentencepiece as spm
 import torch
 import yaml
 
-from attnlab_checkpoint import encoder_layer, load_state
+from attnlab_checkpoint import compare_with_eval, encoder_layer, load_state
 
 MASK64 = (1 << 64) - 1
 
@@ -152,16 +151,7 @@ def main():
     total = sum(map(sum, confusion))
     accuracy = sum(confusion[c][c] for c in range(len(confusion))) / total
     print(f"PyTorch reference on {args.run_dir} ({checkpoint}), {args.split}: {total} verses, accuracy {accuracy:.4f}")
-    report = os.path.join(args.run_dir, f"eval_{args.split}.json")
-    if not os.path.exists(report):
-        print(f"(no {report}: run `attnlab eval {args.run_dir} --split {args.split}` to compare)")
-        return
-    ours = json.load(open(report))
-    same = ours["confusion"]["matrix"] == confusion
-    differing = sum(abs(a - b) for ra, rb in zip(ours["confusion"]["matrix"], confusion) for a, b in zip(ra, rb)) // 2
-    print(f"attnlab eval: accuracy {ours['accuracy']:.4f}; confusion matrices "
-          f"{'identical' if same else f'differ in {differing} verse(s)'}")
-    sys.exit(0 if same else 1)
+    compare_with_eval(args.run_dir, args.split, confusion, "verse")
 
 
 if __name__ == "__main__":

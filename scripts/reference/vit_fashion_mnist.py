@@ -14,7 +14,6 @@ Needs Debian's python3-torch and python3-yaml (not installed by the bootstrap).
 """
 import argparse
 import gzip
-import json
 import os
 import struct
 import sys
@@ -22,7 +21,7 @@ import sys
 import torch
 import yaml
 
-from attnlab_checkpoint import encoder_layer, load_state
+from attnlab_checkpoint import compare_with_eval, encoder_layer, load_state
 
 
 def read_idx(path):
@@ -109,16 +108,7 @@ def main():
     accuracy = sum(confusion[c][c] for c in range(k)) / total
     print(f"PyTorch reference on {args.run_dir} ({checkpoint}), {args.split}: {total} images, "
           f"normalised with mean {mean:.4f} std {std:.4f}, accuracy {accuracy:.4f}")
-    report = os.path.join(args.run_dir, f"eval_{args.split}.json")
-    if not os.path.exists(report):
-        print(f"(no {report}: run `attnlab eval {args.run_dir} --split {args.split}` to compare)")
-        return
-    ours = json.load(open(report))
-    same = ours["confusion"]["matrix"] == confusion
-    differing = sum(abs(a - b) for ra, rb in zip(ours["confusion"]["matrix"], confusion) for a, b in zip(ra, rb)) // 2
-    print(f"attnlab eval: accuracy {ours['accuracy']:.4f}; confusion matrices "
-          f"{'identical' if same else f'differ in {differing} image(s)'}")
-    sys.exit(0 if same else 1)
+    compare_with_eval(args.run_dir, args.split, confusion, "image")
 
 
 if __name__ == "__main__":
