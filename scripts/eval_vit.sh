@@ -12,7 +12,7 @@ build/apps/attnlab eval "$RUN" --split val | grep -E "examples|accuracy" | head 
 build/apps/attnlab eval "$RUN" --split test --attention-maps 16
 field() { sed -n "s/.*\"$1\": *\([-0-9.e+]*\).*/\1/p"; }
 echo "inference: $(tr -d '\n' < "$RUN/eval_test.json" | field examples_per_second | cut -d. -f1) images/s" \
-  "(the whole test split in $(tr -d '\n' < "$RUN/eval_test.json" | field seconds) s, batches of the run's batch_size)"
+  "(the whole test split in $(tr -d '\n' < "$RUN/eval_test.json" | field seconds | cut -c1-5) s, batches of the run's batch_size)"
 if /usr/bin/python3 -c "import torch, yaml" 2>/dev/null; then
   /usr/bin/python3 scripts/reference/vit_fashion_mnist.py "$RUN" --split test | sed 's/^/python: /'
 else
@@ -26,8 +26,7 @@ skip=$((n / 10))
 batch=$(sed -n 's/^  batch_size: *\([0-9]*\).*/\1/p' "$RUN/config.yaml" | head -1)
 ms=$(grep '"ms_per_step"' "$M" | tail -n +$((skip + 1)) | field ms_per_step | median)
 data=$(grep '"ms_per_step"' "$M" | tail -n +$((skip + 1)) | field data_ms_per_step | median)
-echo "median ms/step: $ms (batch $batch: $(awk -v b="$batch" -v m="$ms" 'BEGIN { printf "%.0f", b * 1000 / m }') images/s)"
-echo "median data ms/step: $data"
+awk -v b="$batch" -v m="$ms" -v d="$data" 'BEGIN { printf "median %.1f ms/step (batch %d: %.0f images/s), of which %.2f ms assembling batches\n", m, b, b * 1000 / m, d }'
 echo "== learning curve (step, val loss, val accuracy)"
 grep '"val_accuracy"' "$M" | while read -r line; do
   printf "  %6s  %.4f  %.4f\n" "$(echo "$line" | field step)" "$(echo "$line" | field val_loss)" \
