@@ -1,12 +1,14 @@
-"""What the PyTorch cross-checks share: reading an attnlab checkpoint's weights, loading a
+"""What the PyTorch cross-checks share: opening a run (command line, config, checkpoint weights), loading a
 shared TransformerBlock's weights into torch.nn.TransformerEncoderLayer, and comparing a
 confusion matrix with the one `attnlab eval` wrote."""
+import argparse
 import io
 import json
 import os
 import sys
 
 import torch
+import yaml
 
 
 def load_state(checkpoint):
@@ -50,3 +52,20 @@ def compare_with_eval(run_dir, split, confusion, what):
     print(f"attnlab eval: accuracy {ours['accuracy']:.4f}; confusion matrices "
           f"{'identical' if same else f'differ in {differing} {what}(s)'}")
     sys.exit(0 if same else 1)
+
+
+def open_run(description, batch_size):
+    """The command line every cross-check takes (RUN_DIR, --split, --checkpoint, --batch-size),
+    the run's config.yaml, and the weights of its checkpoint (best.pt, falling back to last.pt
+    as `attnlab eval` does). Returns (args, config, checkpoint path, state)."""
+    ap = argparse.ArgumentParser(description=description)
+    ap.add_argument("run_dir")
+    ap.add_argument("--split", default="test")
+    ap.add_argument("--checkpoint", default="best")
+    ap.add_argument("--batch-size", type=int, default=batch_size)
+    args = ap.parse_args()
+    config = yaml.safe_load(open(os.path.join(args.run_dir, "config.yaml")))
+    checkpoint = os.path.join(args.run_dir, args.checkpoint + ".pt")
+    if not os.path.exists(checkpoint):
+        checkpoint = os.path.join(args.run_dir, "last.pt")
+    return args, config, checkpoint, load_state(checkpoint)

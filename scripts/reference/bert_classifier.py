@@ -11,15 +11,13 @@ and compares the confusion matrix with the one `attnlab eval` wrote (RUN_DIR/eva
 
 Needs Debian's python3-torch and python3-sentencepiece (not installed by the bootstrap).
 """
-import argparse
 import os
 import sys
 
 import sentencepiece as spm
 import torch
-import yaml
 
-from attnlab_checkpoint import compare_with_eval, encoder_layer, load_state
+from attnlab_checkpoint import compare_with_eval, encoder_layer, open_run
 
 MASK64 = (1 << 64) - 1
 
@@ -112,21 +110,10 @@ class ReferenceBert(torch.nn.Module):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("run_dir")
-    ap.add_argument("--split", default="test")
-    ap.add_argument("--checkpoint", default="best")
-    ap.add_argument("--batch-size", type=int, default=64)
-    args = ap.parse_args()
-
-    cfg = yaml.safe_load(open(os.path.join(args.run_dir, "config.yaml")))
+    args, cfg, checkpoint, state = open_run(__doc__.split("\n\n")[0], batch_size=64)
     d, m = cfg["data"], cfg["model"]
     if d["type"] != "verse_classification" or m["type"] != "bert" or d["tokenizer"] != "sentencepiece":
         sys.exit("needs a bert run on verse_classification data with the sentencepiece tokenizer")
-    checkpoint = os.path.join(args.run_dir, args.checkpoint + ".pt")
-    if not os.path.exists(checkpoint):
-        checkpoint = os.path.join(args.run_dir, "last.pt")
-    state = load_state(checkpoint)
 
     verses = open(d["path"], encoding="utf-8").read().split("\n")[:-1]
     refs_path = d["refs"] or os.path.splitext(d["path"])[0] + ".refs"

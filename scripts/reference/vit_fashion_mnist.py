@@ -12,16 +12,14 @@ the one `attnlab eval` wrote (RUN_DIR/eval_SPLIT.json).
 
 Needs Debian's python3-torch and python3-yaml (not installed by the bootstrap).
 """
-import argparse
 import gzip
 import os
 import struct
 import sys
 
 import torch
-import yaml
 
-from attnlab_checkpoint import compare_with_eval, encoder_layer, load_state
+from attnlab_checkpoint import compare_with_eval, encoder_layer, open_run
 
 
 def read_idx(path):
@@ -66,21 +64,10 @@ class ReferenceViT(torch.nn.Module):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("run_dir")
-    ap.add_argument("--split", default="test")
-    ap.add_argument("--checkpoint", default="best")
-    ap.add_argument("--batch-size", type=int, default=500)
-    args = ap.parse_args()
-
-    cfg = yaml.safe_load(open(os.path.join(args.run_dir, "config.yaml")))
+    args, cfg, checkpoint, state = open_run(__doc__.split("\n\n")[0], batch_size=500)
     d, m = cfg["data"], cfg["model"]
     if d["type"] != "image_classification" or m["type"] != "vit":
         sys.exit("needs a vit run on image_classification data")
-    checkpoint = os.path.join(args.run_dir, args.checkpoint + ".pt")
-    if not os.path.exists(checkpoint):
-        checkpoint = os.path.join(args.run_dir, "last.pt")
-    state = load_state(checkpoint)
 
     train_images = read_idx(find(d["dir"], "train-images-idx3-ubyte"))
     train_labels = read_idx(find(d["dir"], "train-labels-idx1-ubyte"))
