@@ -1,4 +1,4 @@
-// The `attnlab` command line: train, resume, evaluate, generate, translate, prepare data.
+// The `attnlab` command line: train, resume, evaluate, generate, translate, export, prepare data.
 // Every error goes to stderr with a non-zero exit code.
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
@@ -125,6 +125,26 @@ void add_translate(CLI::App& app) {
   });
 }
 
+void add_export(CLI::App& app, int& status) {
+  auto* cmd = app.add_subcommand("export", "Write a run's model as TorchScript (Python torch.jit.load, C++ torch::jit::load)");
+  auto req = std::make_shared<attnlab::ExportRequest>();
+  cmd->add_option("run_dir", req->run_dir, "Run directory written by `attnlab train`")->required();
+  cmd->add_option("--checkpoint", req->checkpoint, "best or last")
+      ->check(CLI::IsMember({"best", "last"}))
+      ->capture_default_str();
+  cmd->add_option("--out", req->out, "Output file (default: RUN_DIR/torchscript.pt)");
+  cmd->footer(
+      "The file holds the model's methods (see its attnlab.json) and, as extra files, attnlab.json, config.json\n"
+      "and the tokenizer (tokenizer.json, tokenizer.model). It is reloaded and compared with the model at several\n"
+      "shapes before it is kept. Examples:\n  attnlab export runs/kjv_char\n"
+      "  attnlab export runs/bible_en_es --out bible_en_es.pt\n  python3 examples/python/generate.py runs/kjv_char/torchscript.pt");
+  cmd->callback([req, &status] {
+    auto summary = attnlab::export_run(*req, [](const std::string& stage) { fmt::print("  {}\n", stage); });
+    fmt::print("{}", summary.text);
+    if (!summary.passed) status = 1;
+  });
+}
+
 void add_data(CLI::App& app) {
   auto* data = app.add_subcommand("data", "Prepare datasets from installed packages");
   data->require_subcommand(1);
@@ -154,6 +174,7 @@ int main(int argc, char** argv) {
   add_generate(app);
   add_eval(app);
   add_translate(app);
+  add_export(app, status);
   add_data(app);
   try {
     app.parse(argc, argv);

@@ -26,6 +26,8 @@ struct ModelContext {
   std::function<std::string(const std::vector<int64_t>&)> detokenize;
   // Images (inputs [B, channels, height, width]); 0 for token data.
   int64_t image_channels = 0, image_height = 0, image_width = 0;
+  // How pixels in [0, 1] were normalised for the model: (x - image_mean) / image_std.
+  double image_mean = 0, image_std = 1;
 };
 
 }  // namespace attnlab

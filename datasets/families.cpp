@@ -224,6 +224,7 @@ DataSpec image_classification_family(ConfigSection& s) {
     c.class_names = data->class_names();
     c.num_classes = static_cast<int64_t>(c.class_names.size());
     c.image_channels = data->channels(), c.image_height = data->height(), c.image_width = data->width();
+    c.image_mean = data->pixel_mean(), c.image_std = data->pixel_std();
     std::string augment = o.augment.any() ? "" : "none";
     if (o.augment.crop_padding > 0) augment += fmt::format("random crop with {} px padding", o.augment.crop_padding);
     if (o.augment.hflip) augment += std::string(augment.empty() ? "" : ", ") + "horizontal flip";

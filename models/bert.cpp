@@ -91,4 +91,21 @@ torch::Tensor BertImpl::classify(const torch::Tensor& idx) {
   return classifier(cls_drop(pooled));
 }
 
+Exportable BertImpl::exportable() {
+  const int64_t V = options.vocab_size, pad = options.pad_id;
+  // Examples: ids after the special tokens (0..4), padded at the end of all but the first row.
+  auto example = [V, pad](int64_t B, int64_t T, uint64_t seed) {
+    return Tensors{example_tokens(B, T, seed, V, std::min<int64_t>(5, V - 1), pad)};
+  };
+  ExportMethod fwd{"forward", {"idx"}, "", nullptr, example};
+  if (mlm_head) {
+    fwd.signature = "forward(idx: int64 [B, T], T <= max_len) -> masked-LM logits: float32 [B, T, vocab_size]";
+    fwd.run = [this](const Tensors& in) { return Tensors{mlm_head(forward(in[0]), encoder->wte->weight)}; };
+  } else {
+    fwd.signature = "forward(idx: int64 [B, T], T <= max_len) -> class logits: float32 [B, num_classes]";
+    fwd.run = [this](const Tensors& in) { return Tensors{classify(in[0])}; };
+  }
+  return {{fwd}, options.max_len};
+}
+
 }  // namespace attnlab

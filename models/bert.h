@@ -14,6 +14,7 @@
 #include "core/blocks/positional.h"
 #include "core/blocks/transformer_block.h"
 #include "core/config/section.h"
+#include "core/export/exportable.h"
 
 namespace attnlab {
 
@@ -84,6 +85,9 @@ class BertImpl : public torch::nn::Module {
   torch::Tensor mlm_logits(const torch::Tensor& idx, const torch::Tensor& selected);
   // Class logits [B, num_classes].
   torch::Tensor classify(const torch::Tensor& idx);
+  // TorchScript: forward(idx) -> masked-LM logits [B, T, V] at every position (head "mlm") or
+  // class logits [B, num_classes] (head "classifier"); [PAD] ids are masked out as keys.
+  Exportable exportable();
 
   BertOptions options;
   BertEncoder encoder{nullptr};

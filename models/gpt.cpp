@@ -73,6 +73,14 @@ torch::Tensor GPTImpl::generate(torch::Tensor idx, int64_t max_new_tokens, doubl
   return idx;
 }
 
+Exportable GPTImpl::exportable() {
+  const int64_t V = options.vocab_size;
+  ExportMethod fwd{"forward", {"idx"}, "forward(idx: int64 [B, T], T <= block_size) -> logits: float32 [B, T, vocab_size]",
+                   [this](const Tensors& in) { return Tensors{forward(in[0])}; },
+                   [V](int64_t B, int64_t T, uint64_t seed) { return Tensors{example_tokens(B, T, seed, V)}; }};
+  return {{fwd}, options.block_size};
+}
+
 int64_t GPTImpl::num_params(bool non_embedding) const {
   int64_t n = 0;
   for (const auto& p : parameters()) n += p.numel();

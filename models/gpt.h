@@ -11,6 +11,7 @@
 #include "core/blocks/positional.h"
 #include "core/blocks/transformer_block.h"
 #include "core/config/section.h"
+#include "core/export/exportable.h"
 
 namespace attnlab {
 
@@ -42,6 +43,9 @@ class GPTImpl : public torch::nn::Module {
   // top_k <= 0 means no top-k filter. The context is cropped to the last block_size tokens.
   torch::Tensor generate(torch::Tensor idx, int64_t max_new_tokens, double temperature, int64_t top_k,
                          uint64_t seed);
+
+  // TorchScript: forward(idx) -> logits, for any batch and any length up to block_size.
+  Exportable exportable();
 
   // Parameter count; nanoGPT subtracts the position table ("non-embedding" count).
   int64_t num_params(bool non_embedding = true) const;

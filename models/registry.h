@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "core/config/section.h"
+#include "core/export/exportable.h"
 #include "core/model_context.h"
 #include "core/task.h"
 
@@ -19,6 +20,8 @@ struct BuiltModel {
   // Models over image patches: where the model looks in each input image, [B, grid_h,
   // grid_w] (attention rollout from the token its head reads); empty for other models.
   std::function<torch::Tensor(const torch::Tensor&)> attention_map = {};
+  // The TorchScript interface (`attnlab export`); empty for a family that has none.
+  std::function<Exportable()> exportable = {};
 };
 
 // The outcome of reading a `model:` section: the facts the data pipeline needs, and a

@@ -83,4 +83,40 @@ torch::Tensor Seq2seqImpl::forward(const torch::Tensor& source, const torch::Ten
   return decode(target_in, encode(source));
 }
 
+Exportable Seq2seqImpl::exportable() {
+  const int64_t V = options.vocab_size, pad = options.pad_id;
+  // Sources padded at the end of all but the first row; targets start after the specials.
+  auto source = [V, pad](int64_t B, int64_t S, uint64_t seed) {
+    return example_tokens(B, S, seed, V, std::min<int64_t>(5, V - 1), pad);
+  };
+  auto target = [V](int64_t B, int64_t T, uint64_t seed) {
+    return example_tokens(B, T, seed + 1, V, std::min<int64_t>(5, V - 1));
+  };
+  ExportMethod enc{"encode", {"source"},
+                   "encode(source: int64 [B, S], S <= max_len) -> (memory: float32 [B, S, n_embd], source_mask: bool "
+                   "[B, S], true at [PAD])",
+                   [this](const Tensors& in) {
+                     EncoderMemory m = encode(in[0]);
+                     return Tensors{m.states, m.mask};
+                   },
+                   [source](int64_t B, int64_t S, uint64_t seed) { return Tensors{source(B, S, seed)}; }};
+  ExportMethod dec{"decode", {"target", "memory", "source_mask"},
+                   "decode(target: int64 [B, T], memory, source_mask) -> logits: float32 [B, T, vocab_size] (target: "
+                   "[CLS] then the output so far, T <= max_len)",
+                   [this](const Tensors& in) { return Tensors{decode(in[0], EncoderMemory{in[1], in[2]})}; },
+                   [this, source, target](int64_t B, int64_t T, uint64_t seed) {
+                     torch::NoGradGuard no_grad;
+                     EncoderMemory m = encode(source(B, T, seed));
+                     return Tensors{target(B, T, seed), m.states, m.mask};
+                   }};
+  ExportMethod fwd{"forward", {"source", "target_in"},
+                   "forward(source: int64 [B, S], target_in: int64 [B, T]) -> logits: float32 [B, T, vocab_size] "
+                   "(teacher forcing)",
+                   [this](const Tensors& in) { return Tensors{forward(in[0], in[1])}; },
+                   [source, target](int64_t B, int64_t T, uint64_t seed) {
+                     return Tensors{source(B, T, seed), target(B, T, seed)};
+                   }};
+  return {{enc, dec, fwd}, options.max_len};
+}
+
 }  // namespace attnlab

@@ -15,6 +15,7 @@
 #include "core/blocks/positional.h"
 #include "core/blocks/transformer_block.h"
 #include "core/config/section.h"
+#include "core/export/exportable.h"
 
 namespace attnlab {
 
@@ -72,6 +73,10 @@ class Seq2seqImpl : public torch::nn::Module {
   // Logits [B, T, V] for target ids [B, T]. With a cache, `target` holds only the positions
   // after the cached ones (usually one) and the cache is extended.
   torch::Tensor decode(const torch::Tensor& target, const EncoderMemory& memory, DecoderCache* cache = nullptr);
+  // TorchScript, for decoding loops outside attnlab: encode(source) -> (memory [B, S, C],
+  // source_mask [B, S] bool), decode(target, memory, source_mask) -> logits [B, T, V] (the whole
+  // target prefix, no cache), and forward(source, target_in) -> logits.
+  Exportable exportable();
   DecoderCache new_cache() const { return DecoderCache{std::vector<BlockCache>(decoder_.size()), 0}; }
 
   Seq2seqOptions options;

@@ -1,5 +1,6 @@
 #include "models/vit.h"
 
+#include <ATen/CPUGeneratorImpl.h>
 #include <fmt/format.h>
 
 #include "core/blocks/attention_rollout.h"
@@ -79,6 +80,19 @@ torch::Tensor ViTImpl::attention_map(const torch::Tensor& images) {
   const int64_t n = options.num_patches();
   auto from = options.pool == "cls" ? rollout.select(1, 0) : rollout.narrow(1, 1, n).mean(1);  // [B, T]
   return from.narrow(1, 1, n).reshape({-1, options.grid_height(), options.grid_width()});
+}
+
+Exportable ViTImpl::exportable() {
+  const ViTOptions& o = options;
+  ExportMethod fwd{"forward", {"images"},
+                   "forward(images: float32 [B, channels, height, width], normalised) -> class logits: float32 "
+                   "[B, num_classes]",
+                   [this](const Tensors& in) { return Tensors{forward(in[0])}; },
+                   [o](int64_t B, int64_t, uint64_t seed) {
+                     auto gen = at::detail::createCPUGenerator(seed);
+                     return Tensors{torch::randn({B, o.channels, o.image_height, o.image_width}, gen)};
+                   }};
+  return {{fwd}, /*max_length=*/0};
 }
 
 }  // namespace attnlab

@@ -14,6 +14,7 @@
 #include "core/blocks/positional.h"
 #include "core/blocks/transformer_block.h"
 #include "core/config/section.h"
+#include "core/export/exportable.h"
 
 namespace attnlab {
 
@@ -56,6 +57,8 @@ class ViTImpl : public torch::nn::Module {
   // token(s) the head reads to each patch, [B, H/p, W/p]; each map sums to at most 1 (the rest
   // stays on [CLS]). Evaluation only: runs without gradients.
   torch::Tensor attention_map(const torch::Tensor& images);
+  // TorchScript: forward(images) -> class logits, for any batch of images of the trained size.
+  Exportable exportable();
 
   ViTOptions options;
   torch::nn::Linear patch_embed{nullptr};  // C*p*p -> n_embd

@@ -35,7 +35,7 @@ ModelSpec gpt_family(ConfigSection& s) {
     o.vocab_size = vocab_for(o.vocab_size, ctx);
     GPT gpt(o);
     auto task = std::make_shared<CausalLMTask>([gpt](const torch::Tensor& idx) mutable { return gpt(idx); });
-    return BuiltModel{gpt.ptr(), task};
+    return BuiltModel{gpt.ptr(), task, {}, [gpt]() mutable { return gpt->exportable(); }};
   }};
 }
 
@@ -50,7 +50,7 @@ ModelSpec bert_family(ConfigSection& s) {
       auto task = std::make_shared<MaskedLMTask>(
           [bert](const torch::Tensor& idx, const torch::Tensor& sel) mutable { return bert->mlm_logits(idx, sel); },
           ctx.pad_id);
-      return BuiltModel{bert.ptr(), task};
+      return BuiltModel{bert.ptr(), task, {}, [bert]() mutable { return bert->exportable(); }};
     }
     if (ctx.objective == "classification") {
       o.head = "classifier";
@@ -59,7 +59,7 @@ ModelSpec bert_family(ConfigSection& s) {
       auto task = std::make_shared<ClassificationTask>(
           [bert](const torch::Tensor& idx) mutable { return bert->classify(idx); },
           ClassificationTaskOptions{ctx.pad_id});
-      return BuiltModel{bert.ptr(), task};
+      return BuiltModel{bert.ptr(), task, {}, [bert]() mutable { return bert->exportable(); }};
     }
     unsupported("bert", ctx, "masked_lm data (data.type: masked_text) or classification data "
                              "(data.type: verse_classification)");
@@ -90,7 +90,8 @@ ModelSpec seq2seq_family(ConfigSection& s) {
     t.search.bos_id = ctx.bos_id, t.search.eos_id = ctx.eos_id;
     t.detokenize = ctx.detokenize;
     Seq2seq model(o);
-    return BuiltModel{model.ptr(), std::make_shared<TranslationTask>(model, t)};
+    return BuiltModel{model.ptr(), std::make_shared<TranslationTask>(model, t), {},
+                      [model]() mutable { return model->exportable(); }};
   }};
 }
 
@@ -110,6 +111,7 @@ ModelSpec vit_family(ConfigSection& s) {
     BuiltModel built{vit.ptr(),
                      std::make_shared<ClassificationTask>([vit](const torch::Tensor& x) mutable { return vit(x); }, t)};
     built.attention_map = [vit](const torch::Tensor& x) mutable { return vit->attention_map(x); };
+    built.exportable = [vit]() mutable { return vit->exportable(); };
     return built;
   }};
 }

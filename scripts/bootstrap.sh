@@ -12,6 +12,7 @@ PACKAGES=(
   diatheke sword-text-kjv sword-text-sparv   # King James Bible + Reina-Valera 1909 (SWORD modules)
   zlib1g-dev libpng-dev   # gzip'd IDX image files; PNG pictures (attention maps)
   dataset-fashion-mnist   # Fashion-MNIST IDX files in /usr/share/datasets/fashion-mnist (ViT)
+  python3-torch python3-sentencepiece  # examples/python (run by the tests) and scripts/reference
 )
 
 missing=()

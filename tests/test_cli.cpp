@@ -1,10 +1,6 @@
 // The attnlab command line end to end: train, refuse to clobber, resume, generate, errors.
 #include <catch2/catch.hpp>
 
-#include <sys/wait.h>
-
-#include <array>
-#include <cstdio>
 #include <filesystem>
 
 #include "core/util/rgb_image.h"
@@ -18,23 +14,9 @@ namespace fs = std::filesystem;
 
 namespace {
 
-struct Result {
-  int status;
-  std::string out;  // stdout and stderr
-  std::string err;  // stderr alone
-};
-
-Result run(const std::string& args, const TempDir& dir) {
-  const std::string err_file = dir / "stderr.txt";
-  const std::string cmd = std::string(ATTNLAB_BIN) + " " + args + " 2>" + err_file;
-  FILE* pipe = popen(cmd.c_str(), "r");
-  std::string out;
-  std::array<char, 4096> buf{};
-  size_t n;
-  while ((n = fread(buf.data(), 1, buf.size(), pipe)) > 0) out.append(buf.data(), n);
-  int status = pclose(pipe);
-  std::string err = attnlab::testing::read_text(err_file);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out + err, err};
+// `attnlab ARGS`.
+attnlab::testing::CommandResult run(const std::string& args, const TempDir& dir) {
+  return attnlab::testing::run_command(std::string(ATTNLAB_BIN) + " " + args, dir);
 }
 
 // "train configs/gpt/kjv_char_tiny.yaml ..." on small_corpus() written to dir/text.txt.

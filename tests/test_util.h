@@ -1,6 +1,10 @@
 // Helpers shared by the tests: temporary directories and small files.
 #pragma once
 
+#include <sys/wait.h>
+
+#include <array>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -56,6 +60,25 @@ inline std::string small_corpus(int lines = 300) {
     }
   }
   return text;
+}
+
+struct CommandResult {
+  int status;       // the exit status; -1 when killed by a signal
+  std::string out;  // stdout, then stderr
+  std::string err;  // stderr alone
+};
+
+// Runs a shell command line, keeping its stderr in dir/stderr.txt on the way.
+inline CommandResult run_command(const std::string& command, const TempDir& dir) {
+  const std::string err_file = dir / "stderr.txt";
+  FILE* pipe = popen((command + " 2>" + err_file).c_str(), "r");
+  std::string out;
+  std::array<char, 4096> buf{};
+  size_t n;
+  while ((n = fread(buf.data(), 1, buf.size(), pipe)) > 0) out.append(buf.data(), n);
+  const int status = pclose(pipe);
+  std::string err = read_text(err_file);
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out + err, err};
 }
 
 // metrics.jsonl as JSON records, one per line.

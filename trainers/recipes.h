@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -78,5 +79,26 @@ struct TranslateRequest {
 // the model's max_len is truncated with a warning on stderr; a run that is not a translator
 // is refused.
 std::vector<std::string> translate(const TranslateRequest& request);
+
+struct ExportRequest {
+  std::string run_dir;
+  std::string checkpoint = "best";  // "best" (falls back to "last") or "last"
+  std::string out;                  // "" = RUN_DIR/torchscript.pt
+};
+
+struct ExportSummary {
+  std::string path;
+  bool passed = false;
+  std::string text;  // what `attnlab export` prints: the checks, the counts, the verdict
+};
+
+// Writes a run's model (on the CPU) as a TorchScript file that runs without attnlab, with the
+// run's resolved config, its tokenizer and a description of the methods inside (extra files
+// attnlab.json, config.json, tokenizer.json and the tokenizer's own files, e.g.
+// tokenizer.model). The file is reloaded and compared with the model at several shapes;
+// a file that differs by more than 1e-5 or holds baked-in tensors is refused and removed.
+// `on_stage` hears each step ("traced", "written", "checked").
+ExportSummary export_run(const ExportRequest& request,
+                         const std::function<void(const std::string&)>& on_stage = {});
 
 }  // namespace attnlab

@@ -3,12 +3,11 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <atomic>
 #include <chrono>
-#include <csignal>
 #include <sstream>
 
 #include "core/util/checkpoint_file.h"
+#include "core/util/stop_signals.h"
 #include "trainers/evaluation.h"
 #include "trainers/optimizer.h"
 
@@ -16,38 +15,11 @@ namespace attnlab {
 
 namespace {
 
-std::atomic<int> g_stop_signal{0};
-extern "C" void on_stop_signal(int sig) { g_stop_signal.store(sig); }
-
-// Installs SIGINT/SIGTERM handlers for the duration of fit(): the signal only raises a
-// flag, and the loop saves a checkpoint at the end of the current step.
-class StopSignals {
- public:
-  StopSignals() {
-    g_stop_signal.store(0);
-    struct sigaction sa {};
-    sa.sa_handler = on_stop_signal;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, &old_int_);
-    sigaction(SIGTERM, &sa, &old_term_);
-  }
-  ~StopSignals() {
-    sigaction(SIGINT, &old_int_, nullptr);
-    sigaction(SIGTERM, &old_term_, nullptr);
-  }
-  int raised() const { return g_stop_signal.load(); }
-
- private:
-  struct sigaction old_int_ {}, old_term_ {};
-};
-
 std::string rng_to_string(const std::mt19937_64& rng) {
   std::ostringstream out;
   out << rng;
   return out.str();
 }
-
-const char* signal_name(int sig) { return sig == SIGINT ? "SIGINT" : sig == SIGTERM ? "SIGTERM" : "a signal"; }
 
 }  // namespace
 
