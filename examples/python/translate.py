@@ -1,5 +1,6 @@
 """Translate with an exported translator, greedy decoding over its encode/decode methods:
 python3 translate.py runs/bible_en_es/torchscript.pt "And God said, Let there be light: and there was light."
+python3 translate.py runs/bible_en_es/torchscript.pt --input sentences.txt   (one per line)
 
 Follows `attnlab translate --beam 1`: the source is its tokens (cut to max_len - 1) and [SEP];
 the output starts from [CLS] and ends at [SEP] or at floor(max_output_ratio * source tokens) +
@@ -39,14 +40,23 @@ def translate(exp, sentence):
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("file")
-    p.add_argument("sentence")
+    p.add_argument("sentence", nargs="?")
+    p.add_argument("--input", help="a file of sentences, one per line (an empty line gives an empty line)")
     p.add_argument("--json", action="store_true", help="print the output ids and text as JSON")
     a = p.parse_args()
+    if (a.sentence is None) == (a.input is None):
+        p.error("give a sentence or --input FILE")
     exp = Export(a.file)
     exp.require("seq2seq")
-    ids = translate(exp, a.sentence)
-    text = exp.tokenizer.decode(ids)
-    print(json.dumps({"ids": ids, "text": text}) if a.json else text)
+    if a.input:
+        with open(a.input, encoding="utf-8") as f:
+            sentences = f.read().splitlines()
+    else:
+        sentences = [a.sentence]
+    for sentence in sentences:
+        ids = translate(exp, sentence) if sentence.strip() else []
+        text = exp.tokenizer.decode(ids)
+        print(json.dumps({"ids": ids, "text": text}) if a.json else text, flush=True)
 
 
 if __name__ == "__main__":
