@@ -12,6 +12,7 @@ BertOptions BertOptions::read(ConfigSection s) {
   o.pooling = s.choice("pooling", o.pooling, {"cls", "mean"});
   ATTNLAB_READ(s, o, init_from);
   ATTNLAB_READ(s, o, freeze_encoder);
+  ATTNLAB_READ(s, o, tie_embeddings);
   if (o.max_len < 3) s.fail("max_len", "must be >= 3");
   if (o.freeze_encoder && o.init_from.empty())
     s.fail("freeze_encoder", "needs model.init_from (a frozen random encoder learns nothing)");
@@ -23,41 +24,43 @@ BertEncoderImpl::BertEncoderImpl(const BertOptions& o) : options(o) {
   const bool post = o.norm_position == "post";
   wte = register_module("wte", torch::nn::Embedding(o.vocab_size, o.n_embd));
   wpe = register_module("wpe", PositionalEncoding(PositionalEncodingOptions(o.max_len, o.n_embd).kind(o.pos_encoding)));
-  if (post) ln_emb = register_module("ln_emb", LayerNorm(LayerNormOptions(o.n_embd).bias(o.bias)));
+  if (post) ln_emb = register_module("ln_emb", LayerNorm(norm_options(o)));
   drop = register_module("drop", torch::nn::Dropout(o.dropout));
   h = register_module("h", torch::nn::ModuleList());
   for (int64_t i = 0; i < o.n_layer; ++i) {
     blocks_.emplace_back(block_options(o, /*causal=*/false));
     h->push_back(blocks_.back());
   }
-  if (!post) ln_f = register_module("ln_f", LayerNorm(LayerNormOptions(o.n_embd).bias(o.bias)));
+  if (!post) ln_f = register_module("ln_f", LayerNorm(norm_options(o)));
 }
 
 torch::Tensor BertEncoderImpl::forward(const torch::Tensor& idx, const torch::Tensor& padding_mask) {
   TORCH_CHECK(idx.dim() == 2, "BERT expects token ids of shape [B, T]");
   TORCH_CHECK(idx.size(1) <= options.max_len, "sequence of length ", idx.size(1), " exceeds max_len ", options.max_len);
-  auto x = wte(idx) + wpe(positions_like(idx));
+  auto x = wpe->apply(wte(idx), positions_like(idx));
   if (ln_emb) x = ln_emb(x);
   x = drop(x);
   for (auto& block : blocks_) x = block(x, torch::Tensor(), padding_mask);
   return ln_f ? ln_f(x) : x;
 }
 
-MaskedLMHeadImpl::MaskedLMHeadImpl(int64_t n_embd, int64_t vocab_size, bool bias_) {
-  dense = register_module("dense", torch::nn::Linear(n_embd, n_embd));
-  ln = register_module("ln", LayerNorm(LayerNormOptions(n_embd).bias(bias_)));
+MaskedLMHeadImpl::MaskedLMHeadImpl(const LayerNormOptions& norm, int64_t vocab_size, bool tied) {
+  const int64_t C = norm.n_embd();
+  dense = register_module("dense", torch::nn::Linear(C, C));
+  ln = register_module("ln", LayerNorm(norm));
+  if (!tied) weight = register_parameter("weight", torch::empty({vocab_size, C}).normal_(0.0, 0.02));
   bias = register_parameter("bias", torch::zeros({vocab_size}));
 }
 
 torch::Tensor MaskedLMHeadImpl::forward(const torch::Tensor& hidden, const torch::Tensor& embedding) {
-  return torch::linear(ln(torch::gelu(dense(hidden))), embedding, bias);
+  return torch::linear(ln(torch::gelu(dense(hidden))), weight.defined() ? weight : embedding, bias);
 }
 
 BertImpl::BertImpl(const BertOptions& o) : options(o) {
   TORCH_CHECK(o.head == "mlm" || o.head == "classifier", "BERT head must be 'mlm' or 'classifier'");
   encoder = register_module("encoder", BertEncoder(o));
   if (o.head == "mlm") {
-    mlm_head = register_module("mlm_head", MaskedLMHead(o.n_embd, o.vocab_size, o.bias));
+    mlm_head = register_module("mlm_head", MaskedLMHead(norm_options(o), o.vocab_size, o.tie_embeddings));
   } else {
     TORCH_CHECK(o.num_classes > 1, "a classifier needs at least 2 classes");
     cls_drop = register_module("cls_drop", torch::nn::Dropout(o.dropout));

@@ -31,6 +31,10 @@ struct BertOptions {
   std::string activation = "gelu";
   std::string norm_position = "post";
   std::string pos_encoding = "learned";
+  std::string norm = "layernorm";  // or "rmsnorm"
+  int64_t n_kv_head = 0;           // key/value heads (grouped-query attention); 0 = n_head
+  bool qk_norm = false;
+  bool tie_embeddings = true;  // masked-LM projection = the token embedding
   std::string pooling = "cls";   // classification: "cls" (the [CLS] position) or "mean" (over real tokens)
   std::string init_from = "";    // a pretrained bert run directory or checkpoint file (its encoder is loaded)
   bool freeze_encoder = false;   // train the head only
@@ -63,15 +67,17 @@ class BertEncoderImpl : public torch::nn::Module {
 };
 TORCH_MODULE(BertEncoder);
 
-// BERT's masked-LM head: dense + GELU + LayerNorm, then logits against the (tied) embedding.
+// BERT's masked-LM head: dense + GELU + norm, then logits against the token embedding (tied)
+// or a projection of its own.
 class MaskedLMHeadImpl : public torch::nn::Module {
  public:
-  MaskedLMHeadImpl(int64_t n_embd, int64_t vocab_size, bool bias);
+  MaskedLMHeadImpl(const LayerNormOptions& norm, int64_t vocab_size, bool tied);
   torch::Tensor forward(const torch::Tensor& hidden, const torch::Tensor& embedding);  // [N, C] -> [N, V]
 
   torch::nn::Linear dense{nullptr};
   LayerNorm ln{nullptr};
-  torch::Tensor bias;  // [V]
+  torch::Tensor weight;  // [V, C], untied only
+  torch::Tensor bias;    // [V]
 };
 TORCH_MODULE(MaskedLMHead);
 

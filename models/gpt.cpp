@@ -14,6 +14,7 @@ GPTOptions GPTOptions::read(ConfigSection s) {
   GPTOptions o;
   read_transformer_keys(s, o);
   ATTNLAB_READ(s, o, block_size);
+  ATTNLAB_READ(s, o, tie_embeddings);
   if (o.block_size < 1) s.fail("block_size", "must be >= 1");
   return o;
 }
@@ -28,7 +29,9 @@ GPTImpl::GPTImpl(const GPTOptions& o) : options(o) {
     blocks_.emplace_back(block_options(o, /*causal=*/true));
     h->push_back(blocks_.back());
   }
-  ln_f = register_module("ln_f", LayerNorm(LayerNormOptions(o.n_embd).bias(o.bias)));
+  ln_f = register_module("ln_f", LayerNorm(norm_options(o)));
+  if (!o.tie_embeddings)
+    lm_head = register_module("lm_head", torch::nn::Linear(torch::nn::LinearOptions(o.n_embd, o.vocab_size).bias(false)));
 
   // nanoGPT's initialisation: N(0, 0.02) for every matrix, zero biases, and the projections
   // that write into the residual stream scaled by 1/sqrt(2 * n_layer) (GPT-2 paper).
@@ -39,10 +42,11 @@ torch::Tensor GPTImpl::forward(const torch::Tensor& idx) {
   TORCH_CHECK(idx.dim() == 2, "GPT expects token ids of shape [B, T]");
   TORCH_CHECK(idx.size(1) <= options.block_size, "sequence of length ", idx.size(1),
               " exceeds block_size ", options.block_size);
-  auto x = drop(wte(idx) + wpe(positions_like(idx)));
+  auto x = drop(wpe->apply(wte(idx), positions_like(idx)));
   for (auto& block : blocks_) x = block(x);
-  // Weight tying: the output head is the token embedding matrix (nanoGPT, Press & Wolf 2017).
-  return torch::linear(ln_f(x), wte->weight);
+  // Weight tying (by default): the output head is the token embedding matrix (nanoGPT,
+  // Press & Wolf 2017).
+  return lm_head ? lm_head(ln_f(x)) : torch::linear(ln_f(x), wte->weight);
 }
 
 torch::Tensor GPTImpl::generate(torch::Tensor idx, int64_t max_new_tokens, double temperature, int64_t top_k,

@@ -28,6 +28,10 @@ struct GPTOptions {
   std::string activation = "gelu";
   std::string norm_position = "pre";
   std::string pos_encoding = "learned";
+  std::string norm = "layernorm";  // or "rmsnorm"
+  int64_t n_kv_head = 0;           // key/value heads (grouped-query attention); 0 = n_head
+  bool qk_norm = false;
+  bool tie_embeddings = true;  // output head = the token embedding
 
   static GPTOptions read(ConfigSection s);
 };
@@ -56,6 +60,7 @@ class GPTImpl : public torch::nn::Module {
   torch::nn::Dropout drop{nullptr};
   torch::nn::ModuleList h{nullptr};
   LayerNorm ln_f{nullptr};
+  torch::nn::Linear lm_head{nullptr};  // untied embeddings only
 
  private:
   std::vector<TransformerBlock> blocks_;  // typed views of h

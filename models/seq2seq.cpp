@@ -37,8 +37,8 @@ Seq2seqImpl::Seq2seqImpl(const Seq2seqOptions& o) : options(o) {
     decoder->push_back(decoder_.back());
   }
   if (o.norm_position == "pre") {
-    enc_ln = register_module("enc_ln", LayerNorm(LayerNormOptions(C).bias(o.bias)));
-    dec_ln = register_module("dec_ln", LayerNorm(LayerNormOptions(C).bias(o.bias)));
+    enc_ln = register_module("enc_ln", LayerNorm(norm_options(o)));
+    dec_ln = register_module("dec_ln", LayerNorm(norm_options(o)));
   }
   if (!o.tie_output) lm_head = register_module("lm_head", torch::nn::Linear(torch::nn::LinearOptions(C, o.vocab_size).bias(false)));
 
@@ -58,7 +58,7 @@ torch::Tensor Seq2seqImpl::embed(torch::nn::Embedding& table, const torch::Tenso
               " exceeds max_len ", options.max_len);
   auto positions = positions_like(ids);
   if (offset > 0) positions = positions + offset;
-  return drop(table(ids) * std::sqrt(static_cast<double>(options.n_embd)) + pos(positions));
+  return drop(pos->apply(table(ids) * std::sqrt(static_cast<double>(options.n_embd)), positions));
 }
 
 EncoderMemory Seq2seqImpl::encode(const torch::Tensor& source) {

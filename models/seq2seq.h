@@ -33,6 +33,9 @@ struct Seq2seqOptions {
   std::string activation = "relu";
   std::string norm_position = "pre";  // pre-norm trains without the paper's long warm-up
   std::string pos_encoding = "sinusoidal";
+  std::string norm = "layernorm";  // or "rmsnorm"
+  int64_t n_kv_head = 0;           // key/value heads (grouped-query attention); 0 = n_head
+  bool qk_norm = false;
   bool share_embeddings = true;  // one embedding for source and target (a joint vocabulary)
   bool tie_output = true;        // output projection = the target embedding
 

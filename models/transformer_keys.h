@@ -1,15 +1,23 @@
 // The `model:` keys every transformer family shares: the block keys (n_layer, n_head, n_embd,
-// dropout, bias, mlp_ratio, activation, norm_position) and, for token models, vocab_size and
-// pos_encoding. Each family's options struct has fields of these names, read and validated
-// here once, and turned into the options of its TransformerBlocks.
+// dropout, bias, mlp_ratio, activation, norm, norm_position, n_kv_head, qk_norm, pos_encoding)
+// and, for token models, vocab_size. Each family's options struct has fields of these names,
+// read and validated here once, and turned into the options of its TransformerBlocks and norms.
 #pragma once
 
 #include <string>
 
+#include "core/blocks/layer_norm.h"
 #include "core/blocks/transformer_block.h"
 #include "core/config/section.h"
 
 namespace attnlab {
+
+// Position encodings: "learned" and "sinusoidal" are added to the embeddings; "rope" and
+// "alibi" live in self-attention; "none" has no position signal at all.
+inline const std::vector<std::string>& pos_encoding_kinds() {
+  static const std::vector<std::string> kinds = {"learned", "sinusoidal", "rope", "alibi", "none"};
+  return kinds;
+}
 
 template <class Options>
 void read_block_keys(ConfigSection& s, Options& o) {
@@ -19,14 +27,23 @@ void read_block_keys(ConfigSection& s, Options& o) {
   ATTNLAB_READ(s, o, dropout);
   ATTNLAB_READ(s, o, bias);
   ATTNLAB_READ(s, o, mlp_ratio);
-  o.activation = s.choice("activation", o.activation, {"gelu", "relu"});
+  ATTNLAB_READ(s, o, n_kv_head);
+  ATTNLAB_READ(s, o, qk_norm);
+  o.activation = s.choice("activation", o.activation, {"gelu", "relu", "swiglu"});
+  o.norm = s.choice("norm", o.norm, {"layernorm", "rmsnorm"});
   o.norm_position = s.choice("norm_position", o.norm_position, {"pre", "post"});
+  o.pos_encoding = s.choice("pos_encoding", o.pos_encoding, pos_encoding_kinds());
   if (o.n_layer < 1) s.fail("n_layer", "must be >= 1");
   if (o.n_head < 1) s.fail("n_head", "must be >= 1");
   if (o.n_embd < 1) s.fail("n_embd", "must be >= 1");
   if (o.n_embd % o.n_head != 0)
     s.fail("n_embd", "must be divisible by n_head (" + std::to_string(o.n_embd) + " % " +
                          std::to_string(o.n_head) + " != 0)");
+  if (o.n_kv_head < 0 || (o.n_kv_head > 0 && o.n_head % o.n_kv_head != 0))
+    s.fail("n_kv_head", "must divide n_head (" + std::to_string(o.n_head) + "); 0 = n_head");
+  if (o.pos_encoding == "rope" && (o.n_embd / o.n_head) % 2 != 0)
+    s.fail("pos_encoding", "rope needs an even head size (n_embd / n_head = " + std::to_string(o.n_embd / o.n_head) +
+                               ")");
   if (o.dropout < 0.0 || o.dropout >= 1.0) s.fail("dropout", "must be in [0, 1)");
   if (o.mlp_ratio < 1) s.fail("mlp_ratio", "must be >= 1");
 }
@@ -35,8 +52,12 @@ template <class Options>
 void read_transformer_keys(ConfigSection& s, Options& o) {
   ATTNLAB_READ(s, o, vocab_size);
   read_block_keys(s, o);
-  o.pos_encoding = s.choice("pos_encoding", o.pos_encoding, {"learned", "sinusoidal"});
   if (o.vocab_size < 0) s.fail("vocab_size", "must be >= 0 (0 = from the dataset)");
+}
+
+// What attention does with positions for a pos_encoding (the additive kinds: nothing).
+inline std::string attention_positions(const std::string& pos_encoding) {
+  return pos_encoding == "rope" || pos_encoding == "alibi" ? pos_encoding : "none";
 }
 
 template <class Options>
@@ -46,8 +67,18 @@ TransformerBlockOptions block_options(const Options& o, bool causal) {
       .activation(o.activation)
       .dropout(o.dropout)
       .bias(o.bias)
+      .norm(o.norm)
       .norm_position(o.norm_position)
+      .n_kv_head(o.n_kv_head)
+      .qk_norm(o.qk_norm)
+      .positions(attention_positions(o.pos_encoding))
       .causal(causal);
+}
+
+// The options of a model-level norm (final, embedding): the blocks' kind and bias.
+template <class Options>
+LayerNormOptions norm_options(const Options& o) {
+  return LayerNormOptions(o.n_embd).bias(o.bias).kind(o.norm);
 }
 
 }  // namespace attnlab

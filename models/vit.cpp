@@ -32,14 +32,14 @@ ViTImpl::ViTImpl(const ViTOptions& o) : options(o) {
   TORCH_CHECK(o.num_classes > 1, "a ViT classifier needs at least 2 classes");
   patch_embed = register_module("patch_embed", torch::nn::Linear(o.channels * o.patch_size * o.patch_size, o.n_embd));
   cls_token = register_parameter("cls_token", torch::zeros({o.n_embd}));
-  wpe = register_module("wpe", PositionalEncoding(PositionalEncodingOptions(1 + o.num_patches(), o.n_embd)));
+  wpe = register_module("wpe", PositionalEncoding(PositionalEncodingOptions(1 + o.num_patches(), o.n_embd).kind(o.pos_encoding)));
   drop = register_module("drop", torch::nn::Dropout(o.dropout));
   h = register_module("h", torch::nn::ModuleList());
   for (int64_t i = 0; i < o.n_layer; ++i) {
     blocks_.emplace_back(block_options(o, /*causal=*/false));
     h->push_back(blocks_.back());
   }
-  ln_f = register_module("ln_f", LayerNorm(LayerNormOptions(o.n_embd).bias(o.bias)));
+  ln_f = register_module("ln_f", LayerNorm(norm_options(o)));
   head = register_module("head", torch::nn::Linear(o.n_embd, o.num_classes));
   init_transformer_weights(*this, o.n_layer);
   torch::NoGradGuard no_grad;
@@ -55,7 +55,7 @@ torch::Tensor ViTImpl::features(const torch::Tensor& images) {
   // [B, 1, C]; expand_as (not a size read into C++) keeps a traced model batch-generic.
   auto cls = cls_token.view({1, 1, -1}).expand_as(tokens.narrow(1, 0, 1));
   auto x = torch::cat({cls, tokens}, 1);
-  x = drop(x + wpe(positions_like(x)));
+  x = drop(wpe->apply(x, positions_like(x)));
   for (auto& block : blocks_) x = block(x);
   return ln_f(x);
 }

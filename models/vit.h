@@ -29,6 +29,10 @@ struct ViTOptions {
   int64_t mlp_ratio = 4;
   std::string activation = "gelu";
   std::string norm_position = "pre";
+  std::string pos_encoding = "learned";  // over the token index ([CLS] then patches, row by row)
+  std::string norm = "layernorm";  // or "rmsnorm"
+  int64_t n_kv_head = 0;           // key/value heads (grouped-query attention); 0 = n_head
+  bool qk_norm = false;
   std::string pool = "cls";  // what the head reads: "cls" (the [CLS] token) or "mean" (of the patch tokens)
 
   // From the data (ModelContext), not the config:

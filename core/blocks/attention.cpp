@@ -3,27 +3,56 @@
 #include <cmath>
 #include <limits>
 
+#include "core/blocks/alibi.h"
+#include "core/blocks/positional.h"
+#include "core/blocks/rope.h"
+
 namespace attnlab {
 
 MultiHeadAttentionImpl::MultiHeadAttentionImpl(const MultiHeadAttentionOptions& options_) : options(options_) {
-  TORCH_CHECK(options.n_embd() % options.n_head() == 0, "n_embd (", options.n_embd(),
-              ") must be divisible by n_head (", options.n_head(), ")");
-  const int64_t C = options.n_embd();
-  c_attn = register_module("c_attn", torch::nn::Linear(torch::nn::LinearOptions(C, 3 * C).bias(options.bias())));
+  const int64_t C = options.n_embd(), nh = options.n_head(), kvh = options.kv_heads();
+  TORCH_CHECK(C % nh == 0, "n_embd (", C, ") must be divisible by n_head (", nh, ")");
+  TORCH_CHECK(kvh >= 1 && nh % kvh == 0, "n_head (", nh, ") must be divisible by n_kv_head (", kvh, ")");
+  const std::string& pos = options.positions();
+  TORCH_CHECK(pos == "none" || pos == "rope" || pos == "alibi", "attention positions must be 'none', 'rope' or "
+              "'alibi', got '", pos, "'");
+  const int64_t hd = C / nh;
+  c_attn = register_module("c_attn",
+                           torch::nn::Linear(torch::nn::LinearOptions(C, C + 2 * kvh * hd).bias(options.bias())));
   c_proj = register_module("c_proj", torch::nn::Linear(torch::nn::LinearOptions(C, C).bias(options.bias())));
   attn_dropout = register_module("attn_dropout", torch::nn::Dropout(options.dropout()));
   resid_dropout = register_module("resid_dropout", torch::nn::Dropout(options.dropout()));
+  if (options.qk_norm()) {
+    auto norm = [&] { return LayerNorm(LayerNormOptions(hd).bias(options.bias()).kind(options.norm())); };
+    q_norm = register_module("q_norm", norm());
+    k_norm = register_module("k_norm", norm());
+  }
+  if (pos == "rope") rope_inv_freq = register_buffer("rope_inv_freq", rope_inverse_frequencies(hd));
+  if (pos == "alibi") {
+    const auto slopes = attnlab::alibi_slopes(nh);
+    alibi_slopes = register_buffer("alibi_slopes", torch::tensor(slopes, torch::kDouble).to(torch::kFloat));
+  }
 }
 
 torch::Tensor MultiHeadAttentionImpl::forward(const torch::Tensor& x, const torch::Tensor& memory,
                                               const torch::Tensor& key_padding_mask, AttentionCache* cache) {
-  const int64_t C = options.n_embd(), nh = options.n_head();
-  // [B, T, C] -> [B, nh, T, hd]; sizes come from the tensors, never from C++ ints.
-  auto split_heads = [nh](const torch::Tensor& t) { return t.unflatten(-1, {nh, -1}).transpose(1, 2); };
+  const int64_t C = options.n_embd(), nh = options.n_head(), kvh = options.kv_heads();
+  const int64_t kvd = kvh * (C / nh);  // width of the key (and of the value) projection
+  // [B, T, n * hd] -> [B, n, T, hd]; sizes come from the tensors, never from C++ ints.
+  auto split_heads = [](const torch::Tensor& t, int64_t n) { return t.unflatten(-1, {n, -1}).transpose(1, 2); };
+  const bool self = !memory.defined();
+  // Cached decoding: x holds the positions after the cached ones (self-attention).
+  const int64_t offset = self && cache && cache->k.defined() ? cache->k.size(2) : 0;
+  auto query_positions = [&] { return offset > 0 ? positions_like(x) + offset : positions_like(x); };
   torch::Tensor q, k, v;
-  if (!memory.defined()) {
-    auto qkv = c_attn(x).chunk(3, -1);
-    q = split_heads(qkv[0]), k = split_heads(qkv[1]), v = split_heads(qkv[2]);
+  if (self) {
+    auto qkv = c_attn(x).split({C, kvd, kvd}, -1);
+    q = split_heads(qkv[0], nh), k = split_heads(qkv[1], kvh), v = split_heads(qkv[2], kvh);
+    if (q_norm) q = q_norm(q), k = k_norm(k);
+    if (rope_inv_freq.defined()) {
+      const auto pos = query_positions();
+      q = apply_rope(q, pos, rope_inv_freq), k = apply_rope(k, pos, rope_inv_freq);
+    }
     if (cache && cache->k.defined()) {  // the new positions attend to the cached ones too
       k = torch::cat({cache->k, k}, 2), v = torch::cat({cache->v, v}, 2);
     }
@@ -32,18 +61,25 @@ torch::Tensor MultiHeadAttentionImpl::forward(const torch::Tensor& x, const torc
     // Slicing the weight by the (constant) model width keeps the trace shape-generic.
     const auto& w = c_attn->weight;
     const auto& b = c_attn->bias;
-    q = split_heads(torch::linear(x, w.narrow(0, 0, C), b.defined() ? b.narrow(0, 0, C) : b));
+    q = split_heads(torch::linear(x, w.narrow(0, 0, C), b.defined() ? b.narrow(0, 0, C) : b), nh);
+    if (q_norm) q = q_norm(q);
     if (cache && cache->k.defined()) {  // the memory does not change while decoding
       k = cache->k, v = cache->v;
     } else {
-      auto kv = torch::linear(memory, w.narrow(0, C, 2 * C), b.defined() ? b.narrow(0, C, 2 * C) : b).chunk(2, -1);
-      k = split_heads(kv[0]), v = split_heads(kv[1]);
+      auto kv = torch::linear(memory, w.narrow(0, C, 2 * kvd), b.defined() ? b.narrow(0, C, 2 * kvd) : b).chunk(2, -1);
+      k = split_heads(kv[0], kvh), v = split_heads(kv[1], kvh);
+      if (k_norm) k = k_norm(k);
       if (cache) cache->k = k, cache->v = v;
     }
+  }
+  if (kvh < nh) {  // each key/value head serves nh / kvh consecutive query heads
+    k = k.repeat_interleave(nh / kvh, 1), v = v.repeat_interleave(nh / kvh, 1);
   }
 
   const double scale = 1.0 / std::sqrt(static_cast<double>(C / nh));
   auto att = torch::matmul(q, k.transpose(-2, -1)) * scale;  // [B, nh, T, S]
+  if (self && alibi_slopes.defined())
+    att = att + alibi_bias(alibi_slopes, query_positions(), positions_like(k.transpose(1, 2))).to(att.dtype());
   const double neg_inf = -std::numeric_limits<double>::infinity();
   if (options.causal()) {
     // Mask built from the scores themselves: [T, S], true where a key is in the query's

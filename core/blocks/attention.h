@@ -1,8 +1,15 @@
 // Multi-head scaled dot-product attention: causal self-attention (GPT), bidirectional
 // self-attention with a key-padding mask (BERT, ViT, encoders) and cross-attention (decoders).
+// Variants: grouped-query / multi-query attention (n_kv_head < n_head key/value heads, each
+// shared by n_head / n_kv_head query heads), QK-norm (queries and keys normalised per head),
+// and positions inside self-attention: RoPE (rotated q, k) or ALiBi (a distance bias).
 #pragma once
 
 #include <torch/torch.h>
+
+#include <string>
+
+#include "core/blocks/layer_norm.h"
 
 namespace attnlab {
 
@@ -13,13 +20,22 @@ struct MultiHeadAttentionOptions {
   TORCH_ARG(bool, bias) = true;      // biases on the input and output projections
   TORCH_ARG(double, dropout) = 0.0;  // on attention weights and on the output (residual) projection
   TORCH_ARG(bool, causal) = false;   // position t attends to positions <= t only
+  TORCH_ARG(int64_t, n_kv_head) = 0;  // key/value heads; 0 = n_head (plain multi-head), 1 = multi-query
+  TORCH_ARG(bool, qk_norm) = false;   // normalise queries and keys per head (norm: its kind)
+  TORCH_ARG(std::string, norm) = "layernorm";
+  // Self-attention only (cross-attention has no positions to relate): "rope", "alibi" or "none".
+  TORCH_ARG(std::string, positions) = "none";
+
+
+ public:
+  int64_t kv_heads() const { return n_kv_head_ > 0 ? n_kv_head_ : n_head_; }
 };
 
 // Keys and values kept between calls for incremental decoding, one token at a time: a
 // self-attention cache grows by the new positions each call; a cross-attention cache is
 // filled from the memory once and reused. Beam search reorders it with select_rows().
 struct AttentionCache {
-  torch::Tensor k, v;  // [B, nh, S, hd]; undefined until the first call
+  torch::Tensor k, v;  // [B, n_kv_head, S, hd] (RoPE already applied); undefined until the first call
   void select_rows(const torch::Tensor& rows) {
     if (k.defined()) k = k.index_select(0, rows), v = v.index_select(0, rows);
   }
@@ -37,11 +53,14 @@ class MultiHeadAttentionImpl : public torch::nn::Module {
                         const torch::Tensor& key_padding_mask = {}, AttentionCache* cache = nullptr);
 
   MultiHeadAttentionOptions options;
-  // q, k and v projections in one matrix [3C, C]: one matmul for self-attention;
-  // cross-attention applies its q rows to x and its k, v rows to memory.
+  // q, k and v projections in one matrix [C + 2 * n_kv_head * hd, C] (rows: q, k, v): one
+  // matmul for self-attention; cross-attention applies its q rows to x, its k, v rows to memory.
   torch::nn::Linear c_attn{nullptr};
   torch::nn::Linear c_proj{nullptr};  // output projection
   torch::nn::Dropout attn_dropout{nullptr}, resid_dropout{nullptr};
+  LayerNorm q_norm{nullptr}, k_norm{nullptr};  // qk_norm only, over the head size
+  torch::Tensor rope_inv_freq;                 // positions "rope": buffer [hd / 2]
+  torch::Tensor alibi_slopes;                  // positions "alibi": buffer [n_head]
 
   // Inspection (attention maps, core/blocks/attention_rollout.h): while keep_attention is set,
   // each forward leaves its attention weights [B, nh, T, S] (after the softmax, before

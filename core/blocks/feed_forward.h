@@ -1,4 +1,7 @@
-// Position-wise feed-forward network: Linear(C, ratio*C) -> activation -> Linear(ratio*C, C) -> dropout.
+// Position-wise feed-forward network: Linear(C, H) -> activation -> Linear(H, C) -> dropout,
+// H = mlp_ratio * C. With activation "swiglu" (Shazeer 2020, as in LLaMA) the first Linear
+// gives two halves, silu(gate) * value, and H is 2/3 of mlp_ratio * C rounded up to a
+// multiple of 8, so that the parameter count stays that of the two-matrix network.
 #pragma once
 
 #include <torch/torch.h>
@@ -10,10 +13,14 @@ namespace attnlab {
 struct FeedForwardOptions {
   explicit FeedForwardOptions(int64_t n_embd) : n_embd_(n_embd) {}
   TORCH_ARG(int64_t, n_embd);
-  TORCH_ARG(int64_t, mlp_ratio) = 4;            // hidden width = mlp_ratio * n_embd
-  TORCH_ARG(std::string, activation) = "gelu";  // "gelu" (exact, as nanoGPT) or "relu"
+  TORCH_ARG(int64_t, mlp_ratio) = 4;            // hidden width = mlp_ratio * n_embd (2/3 of it for swiglu)
+  TORCH_ARG(std::string, activation) = "gelu";  // "gelu" (exact, as nanoGPT), "relu" or "swiglu"
   TORCH_ARG(bool, bias) = true;
   TORCH_ARG(double, dropout) = 0.0;
+
+
+ public:
+  int64_t hidden() const;  // H
 };
 
 class FeedForwardImpl : public torch::nn::Module {
@@ -22,7 +29,8 @@ class FeedForwardImpl : public torch::nn::Module {
   torch::Tensor forward(const torch::Tensor& x);
 
   FeedForwardOptions options;
-  torch::nn::Linear c_fc{nullptr}, c_proj{nullptr};
+  torch::nn::Linear c_fc{nullptr};    // C -> H (swiglu: C -> 2H, gate rows first)
+  torch::nn::Linear c_proj{nullptr};  // H -> C
   torch::nn::Dropout dropout{nullptr};
 };
 TORCH_MODULE(FeedForward);

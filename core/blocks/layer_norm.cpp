@@ -3,11 +3,14 @@
 namespace attnlab {
 
 LayerNormImpl::LayerNormImpl(const LayerNormOptions& options_) : options(options_) {
+  TORCH_CHECK(options.kind() == "layernorm" || options.kind() == "rmsnorm",
+              "norm must be 'layernorm' or 'rmsnorm', got '", options.kind(), "'");
   weight = register_parameter("weight", torch::ones({options.n_embd()}));
-  if (options.bias()) bias = register_parameter("bias", torch::zeros({options.n_embd()}));
+  if (options.bias() && options.kind() == "layernorm") bias = register_parameter("bias", torch::zeros({options.n_embd()}));
 }
 
 torch::Tensor LayerNormImpl::forward(const torch::Tensor& x) {
+  if (options.kind() == "rmsnorm") return x * torch::rsqrt(x.pow(2).mean(-1, /*keepdim=*/true) + options.eps()) * weight;
   return torch::layer_norm(x, {options.n_embd()}, weight, bias, options.eps());
 }
 

@@ -28,12 +28,19 @@ PositionalEncodingImpl::PositionalEncodingImpl(const PositionalEncodingOptions& 
   } else if (options.kind() == "sinusoidal") {
     weight = register_buffer("pe", sinusoidal_table(options.max_len(), options.n_embd()));
   } else {
-    TORCH_CHECK(false, "positional encoding must be 'learned' or 'sinusoidal', got '", options.kind(), "'");
+    TORCH_CHECK(options.kind() == "rope" || options.kind() == "alibi" || options.kind() == "none",
+                "positional encoding must be 'learned', 'sinusoidal', 'rope', 'alibi' or 'none', got '",
+                options.kind(), "'");
   }
 }
 
 torch::Tensor PositionalEncodingImpl::forward(const torch::Tensor& positions) {
+  TORCH_CHECK(additive(), "positional encoding '", options.kind(), "' has no table to look up");
   return weight.index_select(0, positions);
+}
+
+torch::Tensor PositionalEncodingImpl::apply(const torch::Tensor& x, const torch::Tensor& positions) {
+  return additive() ? x + forward(positions) : x;
 }
 
 }  // namespace attnlab

@@ -1,5 +1,6 @@
-// Positional encodings: a learned table (GPT-2, BERT, ViT) or the fixed sinusoids of
-// "Attention Is All You Need". Both are looked up by a positions tensor, never by arange(T).
+// Positional encodings added to the embeddings: a learned table (GPT-2, BERT, ViT) or the
+// fixed sinusoids of "Attention Is All You Need", looked up by a positions tensor, never by
+// arange(T). The kinds that live inside attention ("rope", "alibi") and "none" add nothing.
 #pragma once
 
 #include <torch/torch.h>
@@ -16,17 +17,20 @@ struct PositionalEncodingOptions {
   PositionalEncodingOptions(int64_t max_len, int64_t n_embd) : max_len_(max_len), n_embd_(n_embd) {}
   TORCH_ARG(int64_t, max_len);
   TORCH_ARG(int64_t, n_embd);
-  TORCH_ARG(std::string, kind) = "learned";  // "learned" | "sinusoidal"
+  TORCH_ARG(std::string, kind) = "learned";  // "learned" | "sinusoidal" | "rope" | "alibi" | "none"
 };
 
 class PositionalEncodingImpl : public torch::nn::Module {
  public:
   explicit PositionalEncodingImpl(const PositionalEncodingOptions& options);
-  // positions: [T] int64 -> [T, n_embd]
+  // positions: [T] int64 -> [T, n_embd] (additive kinds only)
   torch::Tensor forward(const torch::Tensor& positions);
+  // x [B, T, n_embd] with the encoding of `positions` added; x itself for the other kinds.
+  torch::Tensor apply(const torch::Tensor& x, const torch::Tensor& positions);
+  bool additive() const { return weight.defined(); }
 
   PositionalEncodingOptions options;
-  torch::Tensor weight;  // learned: a parameter; sinusoidal: the buffer "pe"
+  torch::Tensor weight;  // learned: a parameter; sinusoidal: the buffer "pe"; else undefined
 };
 TORCH_MODULE(PositionalEncoding);
 

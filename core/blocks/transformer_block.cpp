@@ -5,16 +5,22 @@ namespace attnlab {
 TransformerBlockImpl::TransformerBlockImpl(const TransformerBlockOptions& o) : options(o) {
   TORCH_CHECK(o.norm_position() == "pre" || o.norm_position() == "post",
               "norm_position must be 'pre' or 'post', got '", o.norm_position(), "'");
-  auto ln = [&] { return LayerNorm(LayerNormOptions(o.n_embd()).bias(o.bias())); };
-  auto mha = [&](bool causal) {
-    return MultiHeadAttention(
-        MultiHeadAttentionOptions(o.n_embd(), o.n_head()).bias(o.bias()).dropout(o.dropout()).causal(causal));
+  auto ln = [&] { return LayerNorm(LayerNormOptions(o.n_embd()).bias(o.bias()).kind(o.norm())); };
+  auto mha = [&](bool causal, const std::string& positions) {
+    return MultiHeadAttention(MultiHeadAttentionOptions(o.n_embd(), o.n_head())
+                                  .bias(o.bias())
+                                  .dropout(o.dropout())
+                                  .causal(causal)
+                                  .n_kv_head(o.n_kv_head())
+                                  .qk_norm(o.qk_norm())
+                                  .norm(o.norm())
+                                  .positions(positions));
   };
   ln_1 = register_module("ln_1", ln());
-  attn = register_module("attn", mha(o.causal()));
+  attn = register_module("attn", mha(o.causal(), o.positions()));
   if (o.cross_attention()) {
     ln_cross = register_module("ln_cross", ln());
-    cross_attn = register_module("cross_attn", mha(false));
+    cross_attn = register_module("cross_attn", mha(false, "none"));
   }
   ln_2 = register_module("ln_2", ln());
   mlp = register_module("mlp", FeedForward(FeedForwardOptions(o.n_embd())

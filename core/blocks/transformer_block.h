@@ -23,6 +23,10 @@ struct TransformerBlockOptions {
   TORCH_ARG(std::string, norm_position) = "pre";  // "pre" (GPT-2) or "post" (original Transformer, BERT)
   TORCH_ARG(bool, causal) = false;                // self-attention sees only the past
   TORCH_ARG(bool, cross_attention) = false;       // decoder form: attend to an encoder memory
+  TORCH_ARG(std::string, norm) = "layernorm";     // "layernorm" | "rmsnorm" (every norm of the block)
+  TORCH_ARG(int64_t, n_kv_head) = 0;              // grouped-query attention; 0 = n_head
+  TORCH_ARG(bool, qk_norm) = false;
+  TORCH_ARG(std::string, positions) = "none";     // in self-attention: "rope" | "alibi" | "none"
 };
 
 // A decoder block's caches for incremental decoding (see AttentionCache).

@@ -1,0 +1,18 @@
+#include "core/blocks/rope.h"
+
+namespace attnlab {
+
+torch::Tensor rope_inverse_frequencies(int64_t head_dim, double base) {
+  TORCH_CHECK(head_dim % 2 == 0, "rope needs an even head size (n_embd / n_head), got ", head_dim);
+  auto i = torch::arange(0, head_dim, 2, torch::kDouble);
+  return torch::pow(base, -i / static_cast<double>(head_dim)).to(torch::kFloat);
+}
+
+torch::Tensor apply_rope(const torch::Tensor& x, const torch::Tensor& positions, const torch::Tensor& inv_freq) {
+  auto angle = positions.to(inv_freq.dtype()).unsqueeze(-1) * inv_freq;  // [T, d/2]
+  auto cos = torch::cos(angle).to(x.dtype()), sin = torch::sin(angle).to(x.dtype());
+  auto halves = x.chunk(2, -1);  // x1 = [..., :d/2], x2 = [..., d/2:]
+  return torch::cat({halves[0] * cos - halves[1] * sin, halves[1] * cos + halves[0] * sin}, -1);
+}
+
+}  // namespace attnlab
