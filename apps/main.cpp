@@ -1,4 +1,5 @@
-// The `attnlab` command line: train, resume, evaluate, generate, translate, export, prepare data.
+// The `attnlab` command line: train, resume, evaluate, generate, translate, export, compare
+// variants, prepare data.
 // Every error goes to stderr with a non-zero exit code.
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
@@ -145,6 +146,30 @@ void add_export(CLI::App& app, int& status) {
   });
 }
 
+void add_compare(CLI::App& app, int& status) {
+  auto* cmd = app.add_subcommand("compare", "Run a sweep of architecture variants and seeds, then report which is better");
+  auto req = std::make_shared<attnlab::CompareRequest>();
+  cmd->add_option("sweep", req->sweep_path, "Sweep file (configs/sweeps/*.yaml)");
+  cmd->add_option("--report", req->report_dir, "Rebuild the table and plots of a sweep's OUT directory, without training")
+      ->type_name("OUT");
+  cmd->footer(
+      "Runs every variant x seed into OUT/<variant>/seed<k>/ (finished runs are skipped, interrupted ones resumed),\n"
+      "then writes OUT/results.md, results.csv, results.json, curves_{step,time}.{png,svg} and index.html. Examples:\n"
+      "  attnlab compare configs/sweeps/gpt_kjv_blocks.yaml\n  attnlab compare --report runs/sweeps/gpt_kjv_blocks");
+  cmd->callback([req, &status] {
+    if (req->sweep_path.empty() == req->report_dir.empty())
+      throw CLI::ValidationError("compare", "give a SWEEP file or --report OUT (one of them)");
+    const auto summary = attnlab::compare(*req);
+    if (summary.signal != 0) {
+      fmt::print(stderr, "sweep stopped; run the same command again to continue\n");
+      status = 128 + summary.signal;
+      return;
+    }
+    fmt::print("\n{}\n{} runs trained, {} resumed, {} skipped; report: {}/index.html\n", summary.markdown, summary.trained,
+               summary.resumed, summary.skipped, summary.out_dir);
+  });
+}
+
 void add_data(CLI::App& app) {
   auto* data = app.add_subcommand("data", "Prepare datasets from installed packages");
   data->require_subcommand(1);
@@ -175,6 +200,7 @@ int main(int argc, char** argv) {
   add_eval(app);
   add_translate(app);
   add_export(app, status);
+  add_compare(app, status);
   add_data(app);
   try {
     app.parse(argc, argv);

@@ -13,6 +13,7 @@ PACKAGES=(
   zlib1g-dev libpng-dev   # gzip'd IDX image files; PNG pictures (attention maps)
   dataset-fashion-mnist   # Fashion-MNIST IDX files in /usr/share/datasets/fashion-mnist (ViT)
   python3-torch python3-sentencepiece  # examples/python (run by the tests) and scripts/reference
+  gnuplot-nox             # attnlab compare: validation curves as PNG and SVG
 )
 
 missing=()

@@ -164,6 +164,14 @@ TEST_CASE("exact resume: 10 steps + resume + 10 steps equals 20 straight steps")
   CHECK(la == lb);  // bit-identical, not approximately equal
   CHECK(va == vb);
   CHECK(la.front() != la.back());
+  // The run's wall time carries over the resume: elapsed_s never goes back.
+  double previous = 0;
+  for (auto& r : b)
+    if (r.contains("elapsed_s")) {
+      CHECK(r["elapsed_s"].get<double>() >= previous);
+      previous = r["elapsed_s"].get<double>();
+    }
+  CHECK(previous > 0);
 }
 
 TEST_CASE("gradient accumulation: 2 micro-batches of 2 make the same step as one batch of 4") {

@@ -87,6 +87,7 @@ void save_checkpoint(const std::string& path, const torch::nn::Module& model,
   archive.write("best_metric", c10::IValue(state.best_metric));
   archive.write("evaluated_step", c10::IValue(state.evaluated_step));
   archive.write("sampler_state", c10::IValue(state.sampler_state));
+  archive.write("elapsed_seconds", c10::IValue(state.elapsed_seconds));
   archive.write("config_yaml", c10::IValue(state.config_yaml));
   archive.write("rng_cpu", rng_state(torch::kCPU), /*is_buffer=*/true);
   if (torch::cuda::is_available()) archive.write("rng_cuda", rng_state(torch::Device(torch::kCUDA, 0)), true);
@@ -127,6 +128,7 @@ TrainingState load_checkpoint(const std::string& path, torch::nn::Module& model,
   state.evaluated_step = read("evaluated_step").toInt();
   state.sampler_state = read("sampler_state").toStringRef();
   state.config_yaml = read("config_yaml").toStringRef();
+  if (c10::IValue v; archive.try_read("elapsed_seconds", v)) state.elapsed_seconds = v.toDouble();  // older: 0
 
   {  // Everything checked: now copy.
     torch::NoGradGuard no_grad;

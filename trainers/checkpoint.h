@@ -15,6 +15,7 @@ struct TrainingState {
   int64_t evaluated_step = -1;  // step of the last evaluation (not repeated on resume)
   std::string sampler_state;    // the training data generator (std::mt19937_64, as text)
   std::string config_yaml;      // the resolved config the run was started with
+  double elapsed_seconds = 0;   // wall time spent training so far (all sessions of the run)
 };
 
 // Writes atomically; the RNG state of LibTorch's generators (for dropout) is included.

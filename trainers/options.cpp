@@ -8,6 +8,7 @@ namespace attnlab {
 TrainerOptions TrainerOptions::read(ConfigSection s) {
   TrainerOptions o;
   ATTNLAB_READ(s, o, max_iters);
+  ATTNLAB_READ(s, o, max_minutes);
   ATTNLAB_READ(s, o, batch_size);
   ATTNLAB_READ(s, o, gradient_accumulation_steps);
   ATTNLAB_READ(s, o, eval_interval);
@@ -16,6 +17,7 @@ TrainerOptions TrainerOptions::read(ConfigSection s) {
   ATTNLAB_READ(s, o, checkpoint_interval);
   ATTNLAB_READ(s, o, best_metric);
   if (o.max_iters < 0) s.fail("max_iters", "must be >= 0");
+  if (o.max_minutes < 0) s.fail("max_minutes", "must be >= 0 (0 = no limit)");
   if (o.batch_size < 1) s.fail("batch_size", "must be >= 1");
   if (o.gradient_accumulation_steps < 1) s.fail("gradient_accumulation_steps", "must be >= 1");
   if (o.eval_interval < 1) s.fail("eval_interval", "must be >= 1");

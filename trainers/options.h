@@ -10,6 +10,7 @@ namespace attnlab {
 
 struct TrainerOptions {
   int64_t max_iters = 5000;                 // optimizer steps
+  double max_minutes = 0;                   // also stop (as finished) after this much training wall time; 0 = no limit
   int64_t batch_size = 12;                  // examples per micro-batch
   int64_t gradient_accumulation_steps = 1;  // micro-batches per optimizer step
   int64_t eval_interval = 250;              // evaluate every N steps (and at the end)

@@ -101,4 +101,22 @@ struct ExportSummary {
 ExportSummary export_run(const ExportRequest& request,
                          const std::function<void(const std::string&)>& on_stage = {});
 
+struct CompareRequest {
+  std::string sweep_path;  // a sweep file (configs/sweeps/*.yaml): run it, then report; or
+  std::string report_dir;  // a sweep's OUT directory: rebuild the report from its runs, no training
+};
+
+struct CompareSummary {
+  std::string out_dir;
+  int64_t trained = 0, resumed = 0, skipped = 0;  // runs started, continued, already finished
+  int signal = 0;             // SIGINT/SIGTERM stopped the sweep (the run in progress saved last.pt)
+  std::string markdown;       // OUT/results.md
+  std::vector<std::string> written;
+};
+
+// `attnlab compare`: validates every variant of the sweep before training anything, runs each
+// variant x seed into OUT/<variant>/seed<k>/ one after another (skipping finished runs and
+// resuming interrupted ones), then writes the report (trainers/sweep_report.h).
+CompareSummary compare(const CompareRequest& request);
+
 }  // namespace attnlab

@@ -53,8 +53,13 @@ void Trainer::resume(const std::string& path) {
   metrics_.drop_after(state_.step);
 }
 
+double Trainer::elapsed_seconds() const {
+  return elapsed_before_ + std::chrono::duration<double>(std::chrono::steady_clock::now() - session_start_).count();
+}
+
 void Trainer::save(const std::string& name) {
   state_.sampler_state = rng_to_string(train_rng_);
+  state_.elapsed_seconds = elapsed_seconds();
   save_checkpoint(checkpoint_path(name), *s_.model, optimizer_.get(), state_);
   if (name == "last") last_saved_step_ = state_.step;
 }
@@ -76,7 +81,7 @@ void Trainer::run_evaluation() {
   const bool best = std::isnan(state_.best_metric) ||
                     (higher_is_better(key) ? value > state_.best_metric : value < state_.best_metric);
   if (best) state_.best_metric = value;
-  nlohmann::json record = {{"step", state_.step}};
+  nlohmann::json record = {{"step", state_.step}, {"elapsed_s", elapsed_seconds()}};
   std::string line = fmt::format("eval step {}: train loss {:.4f}, val loss {:.4f}", state_.step,
                                  train.value("loss"), val.value("loss"));
   for (const auto& [name, v] : train.shown()) record["train_" + name] = v;
@@ -125,6 +130,8 @@ TrainResult Trainer::fit() {
   StopSignals signals;
   const auto& t = s_.trainer;
   s_.model->train();
+  session_start_ = clock::now();
+  elapsed_before_ = state_.elapsed_seconds;
 
   double window_ms = 0, window_data_ms = 0;
   int64_t window_steps = 0, window_tokens = 0;
@@ -139,7 +146,9 @@ TrainResult Trainer::fit() {
     ++state_.step;
     window_ms += ms, window_steps += 1, window_tokens += tokens;
 
-    const bool final_step = state_.step == t.max_iters;
+    // A wall-clock budget ends the run like its last step: evaluated and checkpointed.
+    const bool out_of_time = t.max_minutes > 0 && elapsed_seconds() >= t.max_minutes * 60.0;
+    const bool final_step = state_.step == t.max_iters || out_of_time;
     if (state_.step % t.log_interval == 0 || final_step) {
       const double ms_per_step = window_ms / static_cast<double>(window_steps);
       const double tokens_per_s = static_cast<double>(window_tokens) / (window_ms / 1000.0);
@@ -149,7 +158,7 @@ TrainResult Trainer::fit() {
                  format_duration(ms_per_step * static_cast<double>(t.max_iters - state_.step) / 1000.0));
       std::fflush(stdout);
       metrics_.write({{"step", state_.step}, {"loss", loss}, {"lr", lr}, {"ms_per_step", ms_per_step},
-                      {"data_ms_per_step", data_ms}, {"tokens_per_s", tokens_per_s}});
+                      {"data_ms_per_step", data_ms}, {"tokens_per_s", tokens_per_s}, {"elapsed_s", elapsed_seconds()}});
       window_ms = 0, window_data_ms = 0, window_steps = 0, window_tokens = 0;
     }
     // Evaluate before checkpointing, so that a checkpoint records its own evaluation.
@@ -161,6 +170,7 @@ TrainResult Trainer::fit() {
                  signal_name(sig), state_.step, checkpoint_path("last"), s_.run_dir);
       return {state_.step, t.best_metric, state_.best_metric, sig};
     }
+    if (out_of_time) break;
   }
   return {state_.step, t.best_metric, state_.best_metric, 0};
 }

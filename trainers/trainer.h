@@ -5,6 +5,7 @@
 
 #include <torch/torch.h>
 
+#include <chrono>
 #include <memory>
 #include <random>
 #include <stdexcept>
@@ -68,12 +69,15 @@ class Trainer {
   double train_step(int64_t* tokens, double* data_ms);
   void run_evaluation();
   void save(const std::string& name);
+  double elapsed_seconds() const;  // the run's training wall time, over every session of it
 
   TrainerSetup s_;
   std::unique_ptr<torch::optim::AdamW> optimizer_;
   std::mt19937_64 train_rng_;
   TrainingState state_;
   int64_t last_saved_step_ = -1;
+  std::chrono::steady_clock::time_point session_start_ = std::chrono::steady_clock::now();
+  double elapsed_before_ = 0;  // from the checkpoint this session resumed
   MetricsLog metrics_;
 };
 

@@ -1,0 +1,150 @@
+// `attnlab compare`: a sweep's runs trained one after another into ordinary run directories,
+// then the table and curves that answer which variant is better, by how much, at what cost.
+#include <fmt/format.h>
+
+#include <chrono>
+#include <filesystem>
+
+#include "core/config/loader.h"
+#include "core/util/flop_counter.h"
+#include "core/util/files.h"
+#include "trainers/evaluation.h"
+#include "trainers/experiment.h"
+#include "trainers/metrics_log.h"
+#include "trainers/recipes.h"
+#include "trainers/sweep.h"
+#include "trainers/sweep_report.h"
+
+namespace attnlab {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+// Reads every variant's experiment (base + overrides) before anything trains, so that a typo
+// in the tenth variant is found now. Returns the metric the sweep compares.
+std::string validate(const Sweep& sweep) {
+  std::string metric = sweep.metric;
+  for (const auto& run : sweep.runs()) {
+    Experiment exp;
+    try {
+      exp = Experiment::read(load_config(sweep.base, run.overrides));
+    } catch (const std::exception& e) {
+      const auto& v = *std::find_if(sweep.variants.begin(), sweep.variants.end(),
+                                    [&](const SweepVariant& x) { return x.name == run.variant; });
+      throw ConfigError(fmt::format("{}: variant '{}' (on {}): {}", v.loc.str(), run.variant, sweep.base, e.what()));
+    }
+    if (metric.empty()) metric = exp.trainer.best_metric;
+  }
+  if (metric.rfind("val_", 0) != 0)
+    throw ConfigError(fmt::format("{}: metric must name a validation metric (val_loss, val_accuracy, ...), got '{}'",
+                                  sweep.path, metric));
+  return metric;
+}
+
+// Parameters and training FLOPs of each variant, measured on the model of its first finished run.
+std::map<std::string, VariantCost> measure_costs(const SweepLayout& layout) {
+  std::map<std::string, VariantCost> costs;
+  for (const auto& name : layout.variants)
+    for (int64_t seed : layout.seeds) {
+      const std::string dir = layout.run_dir(name, seed);
+      if (!fs::exists(dir + "/" + kFinishedMarker)) continue;
+      const Experiment exp = Experiment::read_run(dir);
+      Assembled a = assemble(exp, dir, /*saved_tokenizer=*/true, torch::kCPU);
+      VariantCost c;
+      for (const auto& p : a.model.module->parameters()) c.parameters += p.numel();
+      if (a.model.exportable) {
+        const Exportable what = a.model.exportable();
+        const int64_t length = what.max_length;
+        // Training: the forward, and a backward of twice its cost.
+        const ExportMethod& forward = what.methods.back();
+        const Tensors example = forward.example(1, length, 1);
+        torch::NoGradGuard no_grad;
+        a.model.module->eval();
+        FlopCounter counter;
+        forward.run(example);
+        c.train_flops = 3 * counter.flops() / static_cast<double>(std::max<int64_t>(length, 1));
+        c.unit = length > 0 ? "token" : "image";
+      }
+      costs[name] = c;
+      break;
+    }
+  return costs;
+}
+
+CompareSummary report(const SweepLayout& layout, CompareSummary summary) {
+  const SweepReport r = write_sweep_report(layout, measure_costs(layout));
+  summary.markdown = r.markdown;
+  summary.written = r.written;
+  return summary;
+}
+
+}  // namespace
+
+CompareSummary compare(const CompareRequest& request) {
+  if (!request.report_dir.empty()) {
+    const std::string path = request.report_dir + "/sweep.json";
+    if (!fs::exists(path))
+      throw std::runtime_error(request.report_dir + " is not a sweep directory (no sweep.json); run `attnlab compare SWEEP.yaml`");
+    CompareSummary s;
+    s.out_dir = request.report_dir;
+    SweepLayout layout = SweepLayout::from_json(nlohmann::json::parse(read_file(path)));
+    layout.out_dir = request.report_dir;  // wherever the folder is now
+    return report(layout, s);
+  }
+
+  const Sweep sweep = Sweep::read(request.sweep_path);
+  SweepLayout layout;
+  layout.name = fs::path(sweep.path).stem().string();
+  layout.out_dir = sweep.out_dir;
+  for (const auto& v : sweep.variants) layout.variants.push_back(v.name);
+  layout.seeds = sweep.seeds;
+  layout.metric = validate(sweep);
+  layout.higher_is_better = higher_is_better(layout.metric);
+  fs::create_directories(sweep.out_dir);
+  write_file_atomic(sweep.out_dir + "/sweep.json", layout.to_json().dump(1) + "\n");
+  write_file_atomic(sweep.out_dir + "/sweep.yaml", read_file(sweep.path));
+
+  std::vector<std::string> budget;  // what a resumed run must still be told
+  if (sweep.steps > 0) budget.push_back(fmt::format("trainer.max_iters={}", sweep.steps));
+  if (sweep.minutes > 0) budget.push_back(fmt::format("trainer.max_minutes={}", sweep.minutes));
+
+  CompareSummary summary;
+  summary.out_dir = sweep.out_dir;
+  const auto runs = sweep.runs();
+  double trained_seconds = 0;
+  int64_t trained_runs = 0;
+  for (size_t i = 0; i < runs.size(); ++i) {
+    const SweepRun& run = runs[i];
+    const std::string marker = run.run_dir + "/" + kFinishedMarker;
+    if (fs::exists(marker)) {
+      fmt::print("[compare {}/{}] {} seed {}: finished earlier, skipped\n", i + 1, runs.size(), run.variant, run.seed);
+      ++summary.skipped;
+      continue;
+    }
+    const size_t left = static_cast<size_t>(std::count_if(runs.begin() + static_cast<long>(i), runs.end(), [](const SweepRun& r) {
+      return !fs::exists(r.run_dir + "/" + kFinishedMarker);
+    }));
+    const std::string eta = trained_runs > 0 ? ", sweep ETA " + format_duration(trained_seconds / static_cast<double>(trained_runs) *
+                                                                                static_cast<double>(left))
+                                             : "";
+    const bool resume = fs::exists(run.run_dir + "/last.pt");
+    fmt::print("[compare {}/{}] {} seed {} -> {}{}{}\n", i + 1, runs.size(), run.variant, run.seed, run.run_dir,
+               resume ? " (resuming)" : "", eta);
+    std::fflush(stdout);
+    if (!resume && fs::exists(run.run_dir)) fs::remove_all(run.run_dir);  // started, but nothing saved yet
+    const auto start = std::chrono::steady_clock::now();
+    const TrainSummary t = resume ? train({"", run.run_dir, budget}) : train({sweep.base, "", run.overrides});
+    trained_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    ++trained_runs;
+    if (t.signal != 0) {
+      summary.signal = t.signal;
+      return summary;
+    }
+    ++(resume ? summary.resumed : summary.trained);
+    write_file_atomic(marker, nlohmann::json{{"variant", run.variant}, {"seed", run.seed}, {"step", t.step}}.dump() + "\n");
+  }
+  return report(layout, summary);
+}
+
+}  // namespace attnlab

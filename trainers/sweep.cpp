@@ -1,0 +1,162 @@
+#include "trainers/sweep.h"
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <set>
+
+#include "core/config/section.h"
+
+namespace attnlab {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+[[noreturn]] void fail(const SourceLocation& loc, const std::string& message) {
+  throw ConfigError(fmt::format("{}: {}", loc.str(), message));
+}
+
+const std::vector<std::string>& top_keys() {
+  static const std::vector<std::string> keys = {"base",      "out_dir",  "seeds", "budget",
+                                                "overrides", "variants", "grid",  "metric"};
+  return keys;
+}
+
+const std::string& scalar(const ConfigNode::Entry& e, const std::string& what) {
+  if (e.value->kind != ConfigNode::Kind::Scalar) fail(e.key_loc, fmt::format("{} '{}' must be a single value", what, e.key));
+  return e.value->scalar;
+}
+
+int64_t integer(const ConfigNode& n, const std::string& what) {
+  try {
+    size_t used = 0;
+    const int64_t v = std::stoll(n.scalar, &used);
+    if (used == n.scalar.size()) return v;
+  } catch (const std::exception&) {
+  }
+  fail(n.loc, fmt::format("{} must be an integer, got '{}'", what, n.scalar));
+}
+
+// "section.key: value" entries of a map -> "section.key=value" overrides.
+std::vector<std::string> read_overrides(const ConfigNode& map, const std::string& where) {
+  if (map.kind == ConfigNode::Kind::Null) return {};
+  if (!map.is_map()) fail(map.loc, where + " must be a map of section.key: value");
+  std::vector<std::string> out;
+  for (const auto& e : map.entries) {
+    if (e.key.find('.') == std::string::npos)
+      fail(e.key_loc, fmt::format("'{}' in {} must name section.key (e.g. model.n_layer)", e.key, where));
+    out.push_back(e.key + "=" + scalar(e, "override"));
+  }
+  return out;
+}
+
+// The last part of a dotted key: "model.n_layer" -> "n_layer".
+std::string short_key(const std::string& key) { return key.substr(key.rfind('.') + 1); }
+
+}  // namespace
+
+Sweep Sweep::read(const std::string& path) {
+  const NodePtr root = parse_yaml_file(path);
+  if (!root->is_map()) fail(root->loc, "a sweep file is a map with base, seeds, variants and/or grid");
+  Sweep s;
+  s.path = path;
+  for (const auto& e : root->entries) {
+    const auto& keys = top_keys();
+    if (std::find(keys.begin(), keys.end(), e.key) == keys.end()) {
+      const std::string near = nearest(e.key, keys);
+      fail(e.key_loc, fmt::format("unknown sweep key '{}'{}", e.key,
+                                  near.empty() ? fmt::format("; valid keys: {}", fmt::join(keys, ", "))
+                                               : fmt::format("; did you mean '{}'?", near)));
+    }
+  }
+  const auto* base = root->find("base");
+  if (!base) fail(root->loc, "a sweep needs `base:` (the experiment file it varies)");
+  s.base = (fs::path(path).parent_path() / scalar(*base, "base")).lexically_normal().string();
+  if (!fs::exists(s.base)) fail(base->key_loc, fmt::format("base experiment {} does not exist", s.base));
+  s.out_dir = "runs/sweeps/" + fs::path(path).stem().string();
+  if (const auto* e = root->find("out_dir")) s.out_dir = scalar(*e, "out_dir");
+  if (const auto* e = root->find("metric")) s.metric = scalar(*e, "metric");
+
+  if (const auto* e = root->find("seeds")) {
+    if (e->value->kind != ConfigNode::Kind::List || e->value->items.empty())
+      fail(e->key_loc, "seeds must be a non-empty list, e.g. [1337, 1338, 1339]");
+    s.seeds.clear();
+    std::set<int64_t> seen;
+    for (const auto& item : e->value->items) {
+      const int64_t seed = integer(*item, "a seed");
+      if (!seen.insert(seed).second) fail(item->loc, fmt::format("seed {} is listed twice", seed));
+      s.seeds.push_back(seed);
+    }
+  }
+  if (const auto* e = root->find("budget")) {
+    if (!e->value->is_map()) fail(e->key_loc, "budget must be a map: {steps: N} or {minutes: M}");
+    for (const auto& b : e->value->entries) {
+      if (b.key == "steps") s.steps = integer(*b.value, "budget.steps");
+      else if (b.key == "minutes") s.minutes = std::stod(scalar(b, "budget.minutes"));
+      else fail(b.key_loc, fmt::format("unknown budget key '{}'; use steps or minutes", b.key));
+    }
+    if (s.steps < 0 || s.minutes < 0) fail(e->key_loc, "budget values must be positive");
+  }
+  if (const auto* e = root->find("overrides")) s.overrides = read_overrides(*e->value, "overrides");
+
+  // Named variants, then the grid's product; with both, every variant at every grid point.
+  std::vector<SweepVariant> named;
+  if (const auto* e = root->find("variants")) {
+    if (!e->value->is_map() || e->value->entries.empty()) fail(e->key_loc, "variants must be a map of name: {overrides}");
+    for (const auto& v : e->value->entries)
+      named.push_back({v.key, read_overrides(*v.value, "variant '" + v.key + "'"), v.key_loc});
+  }
+  std::vector<SweepVariant> grid = {{"", {}, {}}};
+  if (const auto* e = root->find("grid")) {
+    if (!e->value->is_map() || e->value->entries.empty()) fail(e->key_loc, "grid must be a map of section.key: [values]");
+    for (const auto& g : e->value->entries) {
+      if (g.key.find('.') == std::string::npos) fail(g.key_loc, fmt::format("grid key '{}' must name section.key", g.key));
+      if (g.value->kind != ConfigNode::Kind::List || g.value->items.empty())
+        fail(g.key_loc, fmt::format("grid key '{}' needs a non-empty list of values", g.key));
+      std::vector<SweepVariant> next;
+      for (const auto& point : grid)
+        for (const auto& item : g.value->items) {
+          if (item->kind != ConfigNode::Kind::Scalar) fail(item->loc, "grid values must be single values");
+          SweepVariant v = point;
+          v.name += (v.name.empty() ? "" : "+") + short_key(g.key) + "=" + item->scalar;
+          v.overrides.push_back(g.key + "=" + item->scalar);
+          v.loc = g.key_loc;
+          next.push_back(v);
+        }
+      grid = next;
+    }
+  }
+  if (named.empty()) named.push_back({grid.front().name.empty() ? "base" : "", {}, root->loc});
+  for (const auto& n : named)
+    for (const auto& g : grid) {
+      SweepVariant v{n.name.empty() ? g.name : g.name.empty() ? n.name : n.name + "+" + g.name, n.overrides, n.loc};
+      v.overrides.insert(v.overrides.end(), g.overrides.begin(), g.overrides.end());
+      if (!g.name.empty() && !n.overrides.empty()) v.loc = n.loc;
+      else if (!g.name.empty()) v.loc = g.loc;
+      for (const auto& seen : s.variants)
+        if (seen.name == v.name) fail(v.loc, fmt::format("two variants are named '{}'", v.name));
+      s.variants.push_back(v);
+    }
+  return s;
+}
+
+std::vector<SweepRun> Sweep::runs() const {
+  std::vector<SweepRun> out;
+  for (const auto& v : variants)
+    for (int64_t seed : seeds) {
+      SweepRun r{v.name, seed, (fs::path(out_dir) / v.name / fmt::format("seed{}", seed)).string(), overrides};
+      r.overrides.insert(r.overrides.end(), v.overrides.begin(), v.overrides.end());
+      r.overrides.push_back("experiment.out_dir=" + (fs::path(out_dir) / v.name).string());
+      r.overrides.push_back(fmt::format("experiment.name=seed{}", seed));
+      r.overrides.push_back(fmt::format("experiment.seed={}", seed));
+      if (steps > 0) r.overrides.push_back(fmt::format("trainer.max_iters={}", steps));
+      if (minutes > 0) r.overrides.push_back(fmt::format("trainer.max_minutes={}", minutes));
+      out.push_back(r);
+    }
+  return out;
+}
+
+}  // namespace attnlab
