@@ -152,6 +152,7 @@ void add_compare(CLI::App& app, int& status) {
   cmd->add_option("sweep", req->sweep_path, "Sweep file (configs/sweeps/*.yaml)");
   cmd->add_option("--report", req->report_dir, "Rebuild the table and plots of a sweep's OUT directory, without training")
       ->type_name("OUT");
+  cmd->add_flag("--dry-run", req->dry_run, "Validate the sweep and list its runs; train nothing");
   cmd->footer(
       "Runs every variant x seed into OUT/<variant>/seed<k>/ (finished runs are skipped, interrupted ones resumed),\n"
       "then writes OUT/results.md, results.csv, results.json, curves_{step,time}.{png,svg} and index.html. Examples:\n"
@@ -160,6 +161,11 @@ void add_compare(CLI::App& app, int& status) {
     if (req->sweep_path.empty() == req->report_dir.empty())
       throw CLI::ValidationError("compare", "give a SWEEP file or --report OUT (one of them)");
     const auto summary = attnlab::compare(*req);
+    if (req->dry_run) {
+      for (const auto& line : summary.planned) fmt::print("{}\n", line);
+      fmt::print("{} runs; metric and every variant's config are valid\n", summary.planned.size());
+      return;
+    }
     if (summary.signal != 0) {
       fmt::print(stderr, "sweep stopped; run the same command again to continue\n");
       status = 128 + summary.signal;

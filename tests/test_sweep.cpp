@@ -160,6 +160,16 @@ TEST_CASE("compare: an interrupted sweep resumes to the same table, finished run
   CHECK_THROWS_WITH(compare({"", dir.path()}), Contains("not a sweep directory"));
 }
 
+TEST_CASE("the ready sweeps in configs/sweeps are valid") {
+  for (const auto& entry : fs::directory_iterator(std::string(ATTNLAB_SOURCE_DIR) + "/configs/sweeps")) {
+    INFO(entry.path());
+    CompareRequest r;
+    r.sweep_path = entry.path().string(), r.dry_run = true;
+    const CompareSummary plan = compare(r);
+    CHECK(plan.planned.size() >= 4);
+  }
+}
+
 TEST_CASE("FlopCounter counts the matrix products a forward runs: 2 per multiply-add") {
   torch::manual_seed(0);
   torch::nn::Linear linear(8, 16);

@@ -101,6 +101,16 @@ CompareSummary compare(const CompareRequest& request) {
   layout.seeds = sweep.seeds;
   layout.metric = validate(sweep);
   layout.higher_is_better = higher_is_better(layout.metric);
+  if (request.dry_run) {
+    CompareSummary plan;
+    plan.out_dir = sweep.out_dir;
+    for (const auto& run : sweep.runs()) {
+      const bool done = fs::exists(run.run_dir + "/" + kFinishedMarker), started = fs::exists(run.run_dir + "/last.pt");
+      plan.planned.push_back(fmt::format("{} seed {} -> {} ({})", run.variant, run.seed, run.run_dir,
+                                         done ? "finished" : started ? "to resume" : "to train"));
+    }
+    return plan;
+  }
   fs::create_directories(sweep.out_dir);
   write_file_atomic(sweep.out_dir + "/sweep.json", layout.to_json().dump(1) + "\n");
   write_file_atomic(sweep.out_dir + "/sweep.yaml", read_file(sweep.path));

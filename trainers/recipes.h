@@ -104,12 +104,14 @@ ExportSummary export_run(const ExportRequest& request,
 struct CompareRequest {
   std::string sweep_path;  // a sweep file (configs/sweeps/*.yaml): run it, then report; or
   std::string report_dir;  // a sweep's OUT directory: rebuild the report from its runs, no training
+  bool dry_run = false;    // with sweep_path: validate and list the runs, train nothing
 };
 
 struct CompareSummary {
   std::string out_dir;
   int64_t trained = 0, resumed = 0, skipped = 0;  // runs started, continued, already finished
   int signal = 0;             // SIGINT/SIGTERM stopped the sweep (the run in progress saved last.pt)
+  std::vector<std::string> planned;  // dry run: "variant seed k -> run_dir (state)", one per run
   std::string markdown;       // OUT/results.md
   std::vector<std::string> written;
 };
