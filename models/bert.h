@@ -13,27 +13,18 @@
 #include "core/blocks/layer_norm.h"
 #include "core/blocks/positional.h"
 #include "core/blocks/transformer_block.h"
+#include "models/block_keys.h"
 #include "core/config/section.h"
 #include "core/export/exportable.h"
 
 namespace attnlab {
 
-// One field per `model:` key (see docs/config.md), plus what the data provides.
-struct BertOptions {
+// One field per `model:` key (see docs/config.md): the block keys (BERT's defaults: post-norm,
+// dropout 0.1), and the ones below, plus what the data provides.
+struct BertOptions : BlockKeys {
+  BertOptions() { dropout = 0.1, norm_position = "post"; }
   int64_t vocab_size = 0;  // 0: taken from the dataset's tokenizer
   int64_t max_len = 128;   // positions (the longest sequence)
-  int64_t n_layer = 4;
-  int64_t n_head = 4;
-  int64_t n_embd = 256;
-  double dropout = 0.1;
-  bool bias = true;
-  int64_t mlp_ratio = 4;
-  std::string activation = "gelu";
-  std::string norm_position = "post";
-  std::string pos_encoding = "learned";
-  std::string norm = "layernorm";  // or "rmsnorm"
-  int64_t n_kv_head = 0;           // key/value heads (grouped-query attention); 0 = n_head
-  bool qk_norm = false;
   bool tie_embeddings = true;  // masked-LM projection = the token embedding
   std::string pooling = "cls";   // classification: "cls" (the [CLS] position) or "mean" (over real tokens)
   std::string init_from = "";    // a pretrained bert run directory or checkpoint file (its encoder is loaded)

@@ -10,27 +10,17 @@
 #include "core/blocks/layer_norm.h"
 #include "core/blocks/positional.h"
 #include "core/blocks/transformer_block.h"
+#include "models/block_keys.h"
 #include "core/config/section.h"
 #include "core/export/exportable.h"
 
 namespace attnlab {
 
-// One field per `model:` key (see docs/config.md).
-struct GPTOptions {
+// One field per `model:` key (see docs/config.md): the block keys (nanoGPT's defaults), and:
+struct GPTOptions : BlockKeys {
+  GPTOptions() { n_layer = 6, n_head = 6, n_embd = 384, bias = false; }
   int64_t vocab_size = 0;  // 0: taken from the dataset's tokenizer
   int64_t block_size = 256;
-  int64_t n_layer = 6;
-  int64_t n_head = 6;
-  int64_t n_embd = 384;
-  double dropout = 0.0;
-  bool bias = false;  // biases in Linears and LayerNorms
-  int64_t mlp_ratio = 4;
-  std::string activation = "gelu";
-  std::string norm_position = "pre";
-  std::string pos_encoding = "learned";
-  std::string norm = "layernorm";  // or "rmsnorm"
-  int64_t n_kv_head = 0;           // key/value heads (grouped-query attention); 0 = n_head
-  bool qk_norm = false;
   bool tie_embeddings = true;  // output head = the token embedding
 
   static GPTOptions read(ConfigSection s);

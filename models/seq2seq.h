@@ -14,28 +14,20 @@
 #include "core/blocks/layer_norm.h"
 #include "core/blocks/positional.h"
 #include "core/blocks/transformer_block.h"
+#include "models/block_keys.h"
 #include "core/config/section.h"
 #include "core/export/exportable.h"
 
 namespace attnlab {
 
-// One field per `model:` key (see docs/config.md), plus what the data provides.
-struct Seq2seqOptions {
+// One field per `model:` key (see docs/config.md), plus what the data provides: the block keys
+// with the paper's defaults (ReLU, sinusoids, dropout 0.1; but pre-norm, which trains without
+// the paper's long warm-up; n_layer counts encoder layers), and:
+struct Seq2seqOptions : BlockKeys {
+  Seq2seqOptions() { n_layer = 3, dropout = 0.1, activation = "relu", pos_encoding = "sinusoidal"; }
   int64_t vocab_size = 0;  // 0: taken from the dataset's (joint) tokenizer
   int64_t max_len = 256;   // positions on each side (the longest source or target)
-  int64_t n_layer = 3;     // encoder layers
   int64_t n_decoder_layer = 0;  // decoder layers; 0 = n_layer
-  int64_t n_head = 4;
-  int64_t n_embd = 256;
-  double dropout = 0.1;
-  bool bias = true;
-  int64_t mlp_ratio = 4;
-  std::string activation = "relu";
-  std::string norm_position = "pre";  // pre-norm trains without the paper's long warm-up
-  std::string pos_encoding = "sinusoidal";
-  std::string norm = "layernorm";  // or "rmsnorm"
-  int64_t n_kv_head = 0;           // key/value heads (grouped-query attention); 0 = n_head
-  bool qk_norm = false;
   bool share_embeddings = true;  // one embedding for source and target (a joint vocabulary)
   bool tie_output = true;        // output projection = the target embedding
 

@@ -9,6 +9,7 @@
 #include "core/blocks/layer_norm.h"
 #include "core/blocks/transformer_block.h"
 #include "core/config/section.h"
+#include "models/block_keys.h"
 
 namespace attnlab {
 

@@ -13,26 +13,17 @@
 #include "core/blocks/layer_norm.h"
 #include "core/blocks/positional.h"
 #include "core/blocks/transformer_block.h"
+#include "models/block_keys.h"
 #include "core/config/section.h"
 #include "core/export/exportable.h"
 
 namespace attnlab {
 
-// One field per `model:` key (see docs/config.md), plus what the data provides.
-struct ViTOptions {
+// One field per `model:` key (see docs/config.md), plus what the data provides: the block keys
+// (positions over the token index: [CLS], then the patches row by row), and:
+struct ViTOptions : BlockKeys {
+  ViTOptions() { n_layer = 6, n_embd = 128; }
   int64_t patch_size = 4;  // must divide the image's height and width
-  int64_t n_layer = 6;
-  int64_t n_head = 4;
-  int64_t n_embd = 128;
-  double dropout = 0.0;
-  bool bias = true;
-  int64_t mlp_ratio = 4;
-  std::string activation = "gelu";
-  std::string norm_position = "pre";
-  std::string pos_encoding = "learned";  // over the token index ([CLS] then patches, row by row)
-  std::string norm = "layernorm";  // or "rmsnorm"
-  int64_t n_kv_head = 0;           // key/value heads (grouped-query attention); 0 = n_head
-  bool qk_norm = false;
   std::string pool = "cls";  // what the head reads: "cls" (the [CLS] token) or "mean" (of the patch tokens)
 
   // From the data (ModelContext), not the config:

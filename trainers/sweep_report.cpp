@@ -266,6 +266,8 @@ SweepReport write_sweep_report(const SweepLayout& layout, const std::map<std::st
                         v.name, c.parameters, flops(c), v.tokens_per_s.mean, pm(v.final_value), pm(v.best_value),
                         v.at_equal_time, v.wall_s.mean / 60.0, v.runs.size(), layout.seeds.size());
   }
+  std::string verdicts = verdict(by_steps, "At equal steps", true, m) + verdict(by_time, "At equal wall time", false, m);
+  for (auto at = verdicts.find("**"); at != std::string::npos; at = verdicts.find("**")) verdicts.erase(at, 2);
   write("index.html",
         fmt::format("<!doctype html>\n<html><head><meta charset=\"utf-8\"><title>Sweep {0}</title>\n<style>body{{font-family:"
                     "sans-serif;margin:2em}}table{{border-collapse:collapse}}td,th{{border:1px solid #ccc;padding:4px 8px;"
@@ -276,8 +278,7 @@ SweepReport write_sweep_report(const SweepLayout& layout, const std::map<std::st
                     "<h2>Against wall time</h2><img src=\"curves_time.svg\" alt=\"{1} vs wall time\">\n<p>Data: "
                     "<a href=\"results.csv\">results.csv</a>, <a href=\"results.json\">results.json</a>, <a href=\"curves.dat\">"
                     "curves.dat</a> + <a href=\"curves.gp\">curves.gp</a>.</p>\n</body></html>\n",
-                    layout.name, m, minutes, rows,
-                    verdict(by_steps, "At equal steps", true, m) + verdict(by_time, "At equal wall time", false, m)));
+                    layout.name, m, minutes, rows, verdicts));
 
   if (block > 0) {
     const std::string cmd = fmt::format("cd '{}' && gnuplot curves.gp > gnuplot.log 2>&1", layout.out_dir);
