@@ -3,6 +3,7 @@
 // (what the file is and how to call it), config.json (the run's resolved config) and the
 // tokenizer's files, exactly as the run directory holds them.
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <unistd.h>
 
@@ -93,16 +94,12 @@ ExportSummary export_run(const ExportRequest& r, const std::function<void(const 
   s.text = fmt::format("{} ({} step {}) as TorchScript, traced at batch {}{}, checked against the native model:\n{}",
                        r.run_dir, ckpt, state.step, traced.batch,
                        traced.length > 0 ? fmt::format(" x length {}", traced.length) : "", report.table());
-  std::string names;
-  for (const auto& [name, bytes] : options.extra_files) names += (names.empty() ? "" : ", ") + name;
+  std::vector<std::string> methods, files;
+  for (const auto& m : what.methods) methods.push_back(m.name);
+  for (const auto& [name, bytes] : options.extra_files) files.push_back(name);
   if (report.passed)
-    s.text += fmt::format("wrote {} (methods: {}; extra files: {})\n", out,
-                          [&] {
-                            std::string m;
-                            for (const auto& x : what.methods) m += (m.empty() ? "" : ", ") + x.name;
-                            return m;
-                          }(),
-                          names);
+    s.text += fmt::format("wrote {} (methods: {}; extra files: {})\n", out, fmt::join(methods, ", "),
+                          fmt::join(files, ", "));
   else
     s.text += fmt::format("refused: {}; nothing written to {}\n", report.problem, out);
   return s;
