@@ -1,5 +1,5 @@
 // The `attnlab` command line: train, resume, evaluate, generate, translate, export, compare
-// variants, prepare data.
+// variants, benchmark, prepare data.
 // Every error goes to stderr with a non-zero exit code.
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
@@ -78,6 +78,7 @@ void add_generate(CLI::App& app) {
   cmd->add_option("--temperature", req->temperature, "Sampling temperature; 0 = greedy")->capture_default_str();
   cmd->add_option("--top-k", req->top_k, "Sample among the k most likely tokens; 0 = all")->capture_default_str();
   cmd->add_option("--seed", req->seed, "Sampling seed")->capture_default_str();
+  cmd->add_flag("--no-kv-cache{false}", req->kv_cache, "Recompute the whole context for every new token (to compare)");
   cmd->callback([req] {
     std::string text = attnlab::generate(*req);
     std::fwrite(text.data(), 1, text.size(), stdout);
@@ -117,6 +118,7 @@ void add_translate(CLI::App& app) {
   cmd->add_option("--batch-size", req->batch_size, "Sentences decoded together")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
+  cmd->add_flag("--no-kv-cache{false}", req->kv_cache, "Decode the whole output prefix at every step (to compare)");
   cmd->footer("Example:\n  echo 'In the beginning God created the heaven and the earth.' | attnlab translate runs/bible_en_es --beam 5");
   cmd->callback([req] {
     for (const auto& line : attnlab::translate(*req)) {
@@ -176,6 +178,37 @@ void add_compare(CLI::App& app, int& status) {
   });
 }
 
+void add_bench(CLI::App& app) {
+  auto* cmd = app.add_subcommand("bench", "Time an experiment's training step, evaluation and decoding on this machine");
+  auto args = std::make_shared<std::vector<std::string>>();
+  auto req = std::make_shared<attnlab::BenchRequest>();
+  cmd->add_option("args", *args, "CONFIG followed by section.key=value overrides")->required();
+  cmd->add_option("--steps", req->steps, "Timed training steps")->check(CLI::PositiveNumber)->capture_default_str();
+  cmd->add_option("--warmup", req->warmup, "Training steps before timing")->check(CLI::NonNegativeNumber)->capture_default_str();
+  cmd->add_option("--eval-batches", req->eval_batches, "Timed evaluation batches")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  cmd->add_option("--new-tokens", req->new_tokens, "Language models: tokens generated per decoding run")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  cmd->add_option("--profile", req->profile, "Also list the top N operators by self time")->check(CLI::NonNegativeNumber);
+  cmd->add_option("--out", req->out, "JSON report (default: OUT_DIR/bench/NAME.json)");
+  cmd->footer(
+      "Examples (docs/bench.md):\n  attnlab bench configs/gpt/kjv_char.yaml\n"
+      "  attnlab bench configs/gpt/kjv_char.yaml experiment.precision=bf16 --profile 15");
+  cmd->callback([args, req] {
+    req->config_path = args->front();
+    for (size_t i = 1; i < args->size(); ++i) {
+      const std::string& o = (*args)[i];
+      if (o.find('=') == std::string::npos)
+        throw CLI::ValidationError("bench", "'" + o + "' is not an override of the form section.key=value");
+      req->overrides.push_back(o);
+    }
+    const auto report = attnlab::bench(*req);
+    fmt::print("{}wrote {}\n", report.text, report.json_path);
+  });
+}
+
 void add_data(CLI::App& app) {
   auto* data = app.add_subcommand("data", "Prepare datasets from installed packages");
   data->require_subcommand(1);
@@ -207,6 +240,7 @@ int main(int argc, char** argv) {
   add_translate(app);
   add_export(app, status);
   add_compare(app, status);
+  add_bench(app);
   add_data(app);
   try {
     app.parse(argc, argv);

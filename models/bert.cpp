@@ -25,7 +25,7 @@ BertEncoderImpl::BertEncoderImpl(const BertOptions& o) : options(o) {
   wte = register_module("wte", torch::nn::Embedding(o.vocab_size, o.n_embd));
   wpe = register_module("wpe", PositionalEncoding(PositionalEncodingOptions(o.max_len, o.n_embd).kind(o.pos_encoding)));
   if (post) ln_emb = register_module("ln_emb", LayerNorm(norm_options(o)));
-  drop = register_module("drop", torch::nn::Dropout(o.dropout));
+  drop = register_module("drop", Dropout(o.dropout));
   h = register_module("h", torch::nn::ModuleList());
   for (int64_t i = 0; i < o.n_layer; ++i) {
     blocks_.emplace_back(block_options(o, /*causal=*/false));
@@ -63,7 +63,7 @@ BertImpl::BertImpl(const BertOptions& o) : options(o) {
     mlm_head = register_module("mlm_head", MaskedLMHead(norm_options(o), o.vocab_size, o.tie_embeddings));
   } else {
     TORCH_CHECK(o.num_classes > 1, "a classifier needs at least 2 classes");
-    cls_drop = register_module("cls_drop", torch::nn::Dropout(o.dropout));
+    cls_drop = register_module("cls_drop", Dropout(o.dropout));
     classifier = register_module("classifier", torch::nn::Linear(o.n_embd, o.num_classes));
   }
   // BERT's initialisation: N(0, 0.02) matrices, zero biases, no residual scaling.

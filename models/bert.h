@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "core/blocks/dropout.h"
 #include "core/blocks/layer_norm.h"
 #include "core/blocks/positional.h"
 #include "core/blocks/transformer_block.h"
@@ -49,7 +50,7 @@ class BertEncoderImpl : public torch::nn::Module {
   torch::nn::Embedding wte{nullptr};
   PositionalEncoding wpe{nullptr};
   LayerNorm ln_emb{nullptr};  // post-norm only (BERT normalises the embeddings)
-  torch::nn::Dropout drop{nullptr};
+  Dropout drop{nullptr};
   torch::nn::ModuleList h{nullptr};
   LayerNorm ln_f{nullptr};  // pre-norm only
 
@@ -89,7 +90,7 @@ class BertImpl : public torch::nn::Module {
   BertOptions options;
   BertEncoder encoder{nullptr};
   MaskedLMHead mlm_head{nullptr};         // head "mlm"
-  torch::nn::Dropout cls_drop{nullptr};   // head "classifier"
+  Dropout cls_drop{nullptr};   // head "classifier"
   torch::nn::Linear classifier{nullptr};  // head "classifier"
 };
 TORCH_MODULE(Bert);

@@ -23,7 +23,7 @@ GPTImpl::GPTImpl(const GPTOptions& o) : options(o) {
   TORCH_CHECK(o.vocab_size > 0, "GPT needs vocab_size > 0");
   wte = register_module("wte", torch::nn::Embedding(o.vocab_size, o.n_embd));
   wpe = register_module("wpe", PositionalEncoding(PositionalEncodingOptions(o.block_size, o.n_embd).kind(o.pos_encoding)));
-  drop = register_module("drop", torch::nn::Dropout(o.dropout));
+  drop = register_module("drop", Dropout(o.dropout));
   h = register_module("h", torch::nn::ModuleList());
   for (int64_t i = 0; i < o.n_layer; ++i) {
     blocks_.emplace_back(block_options(o, /*causal=*/true));
@@ -38,29 +38,46 @@ GPTImpl::GPTImpl(const GPTOptions& o) : options(o) {
   init_transformer_weights(*this, o.n_layer);
 }
 
-torch::Tensor GPTImpl::forward(const torch::Tensor& idx) {
+torch::Tensor GPTImpl::forward(const torch::Tensor& idx, DecoderCache* cache) {
   TORCH_CHECK(idx.dim() == 2, "GPT expects token ids of shape [B, T]");
-  TORCH_CHECK(idx.size(1) <= options.block_size, "sequence of length ", idx.size(1),
+  const int64_t kept = cache ? cache->length : 0;
+  TORCH_CHECK(kept + idx.size(1) <= options.block_size, "sequence of length ", kept + idx.size(1),
               " exceeds block_size ", options.block_size);
-  auto x = drop(wpe->apply(wte(idx), positions_like(idx)));
-  for (auto& block : blocks_) x = block(x);
+  auto pos = positions_like(idx);
+  if (kept > 0) pos = pos + kept;
+  auto x = drop(wpe->apply(wte(idx), pos));
+  for (size_t i = 0; i < blocks_.size(); ++i)
+    x = blocks_[i](x, torch::Tensor(), torch::Tensor(), torch::Tensor(), cache ? &cache->blocks[i] : nullptr);
+  if (cache) cache->length += idx.size(1);
   // Weight tying (by default): the output head is the token embedding matrix (nanoGPT,
   // Press & Wolf 2017).
   return lm_head ? lm_head(ln_f(x)) : torch::linear(ln_f(x), wte->weight);
 }
 
 torch::Tensor GPTImpl::generate(torch::Tensor idx, int64_t max_new_tokens, double temperature, int64_t top_k,
-                                uint64_t seed) {
+                                uint64_t seed, bool kv_cache, torch::Tensor* logits_out) {
   torch::NoGradGuard no_grad;
   // Sampling happens on the CPU with our own generator: the same seed gives the same text
   // on every device.
   auto gen = at::detail::createCPUGenerator(seed);
   const auto device = wte->weight.device();
+  const int64_t window = options.block_size;
+  auto crop = [&](const torch::Tensor& t) { return t.size(1) <= window ? t : t.narrow(1, t.size(1) - window, window); };
   idx = idx.to(torch::kCPU);
+  DecoderCache cache = new_cache();
+  std::vector<torch::Tensor> steps;
   for (int64_t i = 0; i < max_new_tokens; ++i) {
-    const int64_t T = idx.size(1);
-    auto context = T <= options.block_size ? idx : idx.narrow(1, T - options.block_size, options.block_size);
-    auto logits = forward(context.to(device)).select(1, -1).to(torch::kCPU, torch::kFloat);  // [B, V]
+    torch::Tensor logits;
+    if (!kv_cache) {
+      logits = forward(crop(idx).to(device));
+    } else {
+      if (cache.length == window) cache = new_cache();  // the window moves on: recompute it
+      // The first call (and a recomputation) reads the whole cropped context, later calls the last token.
+      const auto fresh = cache.length == 0 ? crop(idx) : idx.narrow(1, idx.size(1) - 1, 1);
+      logits = forward(fresh.to(device), &cache);
+    }
+    logits = logits.select(1, -1).to(torch::kCPU, torch::kFloat);  // [B, V]
+    if (logits_out) steps.push_back(logits);
     torch::Tensor next;
     if (temperature <= 0.0) {
       next = logits.argmax(-1, /*keepdim=*/true);
@@ -74,6 +91,7 @@ torch::Tensor GPTImpl::generate(torch::Tensor idx, int64_t max_new_tokens, doubl
     }
     idx = torch::cat({idx, next}, 1);
   }
+  if (logits_out) *logits_out = steps.empty() ? torch::Tensor() : torch::stack(steps, 1);
   return idx;
 }
 

@@ -7,6 +7,7 @@
 
 #include <string>
 
+#include "core/blocks/dropout.h"
 #include "core/blocks/layer_norm.h"
 #include "core/blocks/positional.h"
 #include "core/blocks/transformer_block.h"
@@ -31,12 +32,20 @@ class GPTImpl : public torch::nn::Module {
   explicit GPTImpl(const GPTOptions& options);
 
   // idx: [B, T] token ids, T <= block_size. Returns logits [B, T, vocab_size].
-  torch::Tensor forward(const torch::Tensor& idx);
+  // cache: incremental decoding; idx then holds the positions after the cached ones, and the
+  // cache keeps their keys and values (at most block_size positions in all).
+  torch::Tensor forward(const torch::Tensor& idx, DecoderCache* cache = nullptr);
+  DecoderCache new_cache() const { return DecoderCache(blocks_.size()); }
 
   // Appends max_new_tokens sampled tokens to idx [B, T]. temperature <= 0 means greedy;
-  // top_k <= 0 means no top-k filter. The context is cropped to the last block_size tokens.
+  // top_k <= 0 means no top-k filter. The model sees the last block_size tokens (the context
+  // is cropped). With kv_cache each new token costs one position until the window is full;
+  // past it the cropped window is recomputed, because every layer's keys above the first
+  // depend on the tokens the crop drops (rolling the cache would change the logits, by ~1e-2
+  // in a 2-layer model, even with relative positions).
+  // logits: if given, receives each step's next-token logits [B, max_new_tokens, V] (float32).
   torch::Tensor generate(torch::Tensor idx, int64_t max_new_tokens, double temperature, int64_t top_k,
-                         uint64_t seed);
+                         uint64_t seed, bool kv_cache = true, torch::Tensor* logits = nullptr);
 
   // TorchScript: forward(idx) -> logits, for any batch and any length up to block_size.
   Exportable exportable();
@@ -47,7 +56,7 @@ class GPTImpl : public torch::nn::Module {
   GPTOptions options;
   torch::nn::Embedding wte{nullptr};
   PositionalEncoding wpe{nullptr};
-  torch::nn::Dropout drop{nullptr};
+  Dropout drop{nullptr};
   torch::nn::ModuleList h{nullptr};
   LayerNorm ln_f{nullptr};
   torch::nn::Linear lm_head{nullptr};  // untied embeddings only

@@ -22,6 +22,11 @@ struct BuiltModel {
   std::function<torch::Tensor(const torch::Tensor&)> attention_map = {};
   // The TorchScript interface (`attnlab export`); empty for a family that has none.
   std::function<Exportable()> exportable = {};
+  // Autoregressive decoding, for `attnlab bench`: decodes from an evaluation batch's inputs,
+  // with or without the key/value cache, and returns the tokens produced. new_tokens: how
+  // many a language model generates (a translator stops at its own limits). Empty for
+  // families that do not decode.
+  std::function<int64_t(const Batch& batch, int64_t new_tokens, bool kv_cache)> decode = {};
 };
 
 // The outcome of reading a `model:` section: the facts the data pipeline needs, and a

@@ -25,7 +25,7 @@ Seq2seqImpl::Seq2seqImpl(const Seq2seqOptions& o) : options(o) {
   src_embed = register_module("src_embed", torch::nn::Embedding(o.vocab_size, C));
   tgt_embed = o.share_embeddings ? src_embed : register_module("tgt_embed", torch::nn::Embedding(o.vocab_size, C));
   pos = register_module("pos", PositionalEncoding(PositionalEncodingOptions(o.max_len, C).kind(o.pos_encoding)));
-  drop = register_module("drop", torch::nn::Dropout(o.dropout));
+  drop = register_module("drop", Dropout(o.dropout));
   encoder = register_module("encoder", torch::nn::ModuleList());
   decoder = register_module("decoder", torch::nn::ModuleList());
   for (int64_t i = 0; i < o.n_layer; ++i) {

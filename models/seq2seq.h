@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "core/blocks/dropout.h"
 #include "core/blocks/layer_norm.h"
 #include "core/blocks/positional.h"
 #include "core/blocks/transformer_block.h"
@@ -47,15 +48,6 @@ struct EncoderMemory {
   }
 };
 
-// Caches of every decoder block, for decoding one token at a time; `length` positions so far.
-struct DecoderCache {
-  std::vector<BlockCache> blocks;
-  int64_t length = 0;
-  void select_rows(const torch::Tensor& rows) {
-    for (auto& b : blocks) b.select_rows(rows);
-  }
-};
-
 class Seq2seqImpl : public torch::nn::Module {
  public:
   explicit Seq2seqImpl(const Seq2seqOptions& options);
@@ -72,12 +64,12 @@ class Seq2seqImpl : public torch::nn::Module {
   // source_mask [B, S] bool), decode(target, memory, source_mask) -> logits [B, T, V] (the whole
   // target prefix, no cache), and forward(source, target_in) -> logits.
   Exportable exportable();
-  DecoderCache new_cache() const { return DecoderCache{std::vector<BlockCache>(decoder_.size()), 0}; }
+  DecoderCache new_cache() const { return DecoderCache(decoder_.size()); }
 
   Seq2seqOptions options;
   torch::nn::Embedding src_embed{nullptr}, tgt_embed{nullptr};  // the same module when shared
   PositionalEncoding pos{nullptr};
-  torch::nn::Dropout drop{nullptr};
+  Dropout drop{nullptr};
   torch::nn::ModuleList encoder{nullptr}, decoder{nullptr};
   LayerNorm enc_ln{nullptr}, dec_ln{nullptr};  // pre-norm only: the stacks' final norms
   torch::nn::Linear lm_head{nullptr};          // untied output projection only

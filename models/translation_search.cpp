@@ -23,18 +23,42 @@ std::vector<int64_t> output_limits(const Seq2seqImpl& model, const torch::Tensor
   return limits;
 }
 
-// Log-probabilities [N, V] of the next token, float32; rows whose output reached its limit
-// may only end ([SEP]).
-torch::Tensor next_log_probs(Seq2seqImpl& model, const torch::Tensor& last, const EncoderMemory& memory,
-                             DecoderCache& cache, const torch::Tensor& at_limit, int64_t eos) {
-  auto logp = torch::log_softmax(model.decode(last, memory, &cache).select(1, -1).to(torch::kFloat), -1);
-  if (at_limit.any().item<bool>()) {
-    auto only_eos = torch::full_like(logp, kNegInf);
-    only_eos.select(1, eos).zero_();
-    logp = torch::where(at_limit.unsqueeze(1), only_eos, logp);
+// The decoder's side of a search: the output prefix of every row so far. With the key/value
+// cache each step feeds only the newest token; without it (kv_cache: false, for comparison)
+// the whole prefix is decoded again.
+class Decoding {
+ public:
+  Decoding(Seq2seqImpl& model, const EncoderMemory& memory, int64_t rows, int64_t bos, bool kv_cache)
+      : model_(model), memory_(memory), kv_cache_(kv_cache), cache_(model.new_cache()),
+        prefix_(torch::full({rows, 1}, bos, torch::TensorOptions().dtype(torch::kLong).device(memory.states.device()))) {}
+
+  // Log-probabilities [N, V] of the next token, float32; rows whose output reached its limit
+  // may only end ([SEP]).
+  torch::Tensor next_log_probs(const torch::Tensor& at_limit, int64_t eos) {
+    auto fresh = kv_cache_ ? prefix_.narrow(1, prefix_.size(1) - 1, 1) : prefix_;
+    auto logits = model_.decode(fresh, memory_, kv_cache_ ? &cache_ : nullptr).select(1, -1);
+    auto logp = torch::log_softmax(logits.to(torch::kFloat), -1);
+    if (at_limit.any().item<bool>()) {
+      auto only_eos = torch::full_like(logp, kNegInf);
+      only_eos.select(1, eos).zero_();
+      logp = torch::where(at_limit.unsqueeze(1), only_eos, logp);
+    }
+    return logp;
   }
-  return logp;
-}
+
+  // Row r continues row rows[r] (beam search; undefined: each row itself) with next[r].
+  void extend(const torch::Tensor& next, const torch::Tensor& rows = {}) {
+    if (rows.defined()) prefix_ = prefix_.index_select(0, rows), cache_.select_rows(rows);
+    prefix_ = torch::cat({prefix_, next.view({-1, 1})}, 1);
+  }
+
+ private:
+  Seq2seqImpl& model_;
+  const EncoderMemory& memory_;
+  bool kv_cache_;
+  DecoderCache cache_;
+  torch::Tensor prefix_;  // [N, t + 1]: [CLS] and the tokens chosen so far
+};
 
 }  // namespace
 
@@ -46,12 +70,11 @@ std::vector<std::vector<int64_t>> greedy_search(Seq2seqImpl& model, const torch:
   const int64_t steps = *std::max_element(limits.begin(), limits.end());
   auto limit_t = torch::tensor(limits, torch::kLong).to(source.device());
   EncoderMemory memory = model.encode(source);
-  DecoderCache cache = model.new_cache();
-  auto last = torch::full({B, 1}, o.bos_id, source.options());
+  Decoding decoding(model, memory, B, o.bos_id, o.kv_cache);
   std::vector<std::vector<int64_t>> out(static_cast<size_t>(B));
   std::vector<bool> done(static_cast<size_t>(B), false);
   for (int64_t t = 0; t < steps; ++t) {
-    auto next = next_log_probs(model, last, memory, cache, limit_t.le(t + 1), o.eos_id).argmax(-1);  // [B]
+    auto next = decoding.next_log_probs(limit_t.le(t + 1), o.eos_id).argmax(-1);  // [B]
     auto cpu = next.to(torch::kCPU);
     bool all_done = true;
     for (int64_t b = 0; b < B; ++b) {
@@ -62,7 +85,7 @@ std::vector<std::vector<int64_t>> greedy_search(Seq2seqImpl& model, const torch:
       all_done = all_done && done[static_cast<size_t>(b)];
     }
     if (all_done) break;
-    last = next.unsqueeze(1);
+    decoding.extend(next);
   }
   return out;
 }
@@ -79,13 +102,12 @@ std::vector<std::vector<int64_t>> beam_search(Seq2seqImpl& model, const torch::T
   auto limit_t = torch::tensor(limits, torch::kLong).to(device).index_select(0, expand);
   EncoderMemory memory = model.encode(source);
   memory.select_rows(expand);
-  DecoderCache cache = model.new_cache();
+  Decoding decoding(model, memory, B * K, o.bos_id, o.kv_cache);
   std::vector<std::vector<int64_t>> tokens(static_cast<size_t>(B * K));  // each row's output so far
   // Beam scores (sum of log-probabilities); at first only beam 0 is live, so the K first
   // choices are K different tokens rather than K copies of one.
   auto scores = torch::full({B, K}, kNegInf, torch::kDouble);
   scores.select(1, 0).zero_();
-  auto last = torch::full({B * K, 1}, o.bos_id, source.options());
 
   struct Finished {
     double score;  // normalised by length
@@ -94,7 +116,7 @@ std::vector<std::vector<int64_t>> beam_search(Seq2seqImpl& model, const torch::T
   std::vector<std::vector<Finished>> finished(static_cast<size_t>(B));
   std::vector<bool> done(static_cast<size_t>(B), false);
   for (int64_t t = 0; t < steps; ++t) {
-    auto logp = next_log_probs(model, last, memory, cache, limit_t.le(t + 1), o.eos_id).to(torch::kCPU, torch::kDouble);
+    auto logp = decoding.next_log_probs(limit_t.le(t + 1), o.eos_id).to(torch::kCPU, torch::kDouble);
     const int64_t V = logp.size(1);
     auto candidates = (scores.view({B * K, 1}) + logp).view({B, K * V});
     auto [top_scores, top_index] = candidates.topk(std::min<int64_t>(2 * K, K * V), 1);
@@ -130,9 +152,7 @@ std::vector<std::vector<int64_t>> beam_search(Seq2seqImpl& model, const torch::T
     }
     tokens = std::move(next);
     scores = new_scores;
-    auto rows_t = torch::tensor(rows, torch::kLong).to(device);
-    cache.select_rows(rows_t);
-    last = torch::tensor(next_tokens, torch::kLong).to(device).unsqueeze(1);
+    decoding.extend(torch::tensor(next_tokens, torch::kLong).to(device), torch::tensor(rows, torch::kLong).to(device));
   }
   std::vector<std::vector<int64_t>> out(static_cast<size_t>(B));
   for (int64_t b = 0; b < B; ++b) {

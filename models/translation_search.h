@@ -17,6 +17,7 @@ struct SearchOptions {
   double max_output_ratio = 1.5;  // longest output (with [SEP]) per source token...
   int64_t max_output_extra = 10;  // ...plus this many tokens
   int64_t bos_id = 2, eos_id = 3;
+  bool kv_cache = true;  // false: decode the whole output prefix at every step (same result, slower)
 };
 
 // The output tokens of each source row (without [CLS] and [SEP]). source: [B, S] with [PAD].

@@ -33,7 +33,7 @@ ViTImpl::ViTImpl(const ViTOptions& o) : options(o) {
   patch_embed = register_module("patch_embed", torch::nn::Linear(o.channels * o.patch_size * o.patch_size, o.n_embd));
   cls_token = register_parameter("cls_token", torch::zeros({o.n_embd}));
   wpe = register_module("wpe", PositionalEncoding(PositionalEncodingOptions(1 + o.num_patches(), o.n_embd).kind(o.pos_encoding)));
-  drop = register_module("drop", torch::nn::Dropout(o.dropout));
+  drop = register_module("drop", Dropout(o.dropout));
   h = register_module("h", torch::nn::ModuleList());
   for (int64_t i = 0; i < o.n_layer; ++i) {
     blocks_.emplace_back(block_options(o, /*causal=*/false));

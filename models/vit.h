@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "core/blocks/dropout.h"
 #include "core/blocks/layer_norm.h"
 #include "core/blocks/positional.h"
 #include "core/blocks/transformer_block.h"
@@ -59,7 +60,7 @@ class ViTImpl : public torch::nn::Module {
   torch::nn::Linear patch_embed{nullptr};  // C*p*p -> n_embd
   torch::Tensor cls_token;                 // [n_embd]
   PositionalEncoding wpe{nullptr};         // learned, 1 + num_patches positions
-  torch::nn::Dropout drop{nullptr};
+  Dropout drop{nullptr};
   torch::nn::ModuleList h{nullptr};
   LayerNorm ln_f{nullptr};
   torch::nn::Linear head{nullptr};

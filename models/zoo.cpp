@@ -35,7 +35,13 @@ ModelSpec gpt_family(ConfigSection& s) {
     o.vocab_size = vocab_for(o.vocab_size, ctx);
     GPT gpt(o);
     auto task = std::make_shared<CausalLMTask>([gpt](const torch::Tensor& idx) mutable { return gpt(idx); });
-    return BuiltModel{gpt.ptr(), task, {}, [gpt]() mutable { return gpt->exportable(); }};
+    BuiltModel built{gpt.ptr(), task, {}, [gpt]() mutable { return gpt->exportable(); }};
+    // One sample (`attnlab generate`'s defaults) from the first token of the batch's first row.
+    built.decode = [gpt](const Batch& batch, int64_t new_tokens, bool kv_cache) mutable {
+      gpt->generate(batch.at("input").narrow(0, 0, 1).narrow(1, 0, 1), new_tokens, 0.8, 200, 1337, kv_cache);
+      return new_tokens;
+    };
+    return built;
   }};
 }
 
@@ -90,8 +96,17 @@ ModelSpec seq2seq_family(ConfigSection& s) {
     t.search.bos_id = ctx.bos_id, t.search.eos_id = ctx.eos_id;
     t.detokenize = ctx.detokenize;
     Seq2seq model(o);
-    return BuiltModel{model.ptr(), std::make_shared<TranslationTask>(model, t), {},
-                      [model]() mutable { return model->exportable(); }};
+    BuiltModel built{model.ptr(), std::make_shared<TranslationTask>(model, t), {},
+                     [model]() mutable { return model->exportable(); }};
+    // The batch's sources translated with the run's search (model.beam), [SEP]s counted.
+    built.decode = [model, search = t.search](const Batch& batch, int64_t, bool kv_cache) mutable {
+      SearchOptions o = search;
+      o.kv_cache = kv_cache;
+      int64_t tokens = 0;
+      for (const auto& out : translate_batch(*model, batch.at("source"), o)) tokens += static_cast<int64_t>(out.size()) + 1;
+      return tokens;
+    };
+    return built;
   }};
 }
 

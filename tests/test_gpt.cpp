@@ -108,6 +108,46 @@ TEST_CASE("GPT generation: seeded, greedy, cropped to block_size") {
   CHECK(gpt->generate(prompt, 5, 2.0, 1, 7).equal(gpt->generate(prompt, 5, 0.0, 0, 0)));
 }
 
+TEST_CASE("GPT generation with the key/value cache equals recomputing the cropped context, past block_size too") {
+  // block_size 16, a 5-token prompt and 30 new tokens: the cache fills, then the window moves
+  // on, for every kind of position encoding and with grouped keys and values.
+  for (const std::string pos : {"learned", "sinusoidal", "rope", "alibi", "none"}) {
+    for (int64_t kv_heads : {0, 1}) {
+      INFO(pos << ", n_kv_head " << kv_heads);
+      torch::manual_seed(5);
+      GPTOptions o = tiny();
+      o.pos_encoding = pos, o.n_kv_head = kv_heads;
+      GPT gpt(o);
+      gpt->eval();
+      auto prompt = torch::randint(20, {2, 5});
+      torch::Tensor with, without;
+      auto a = gpt->generate(prompt, 30, 1.0, 0, 11, /*kv_cache=*/true, &with);
+      auto b = gpt->generate(prompt, 30, 1.0, 0, 11, /*kv_cache=*/false, &without);
+      CHECK(a.equal(b));
+      REQUIRE(with.sizes() == torch::IntArrayRef({2, 30, 20}));
+      CHECK((with - without).abs().max().item<double>() < 1e-5);
+    }
+  }
+}
+
+TEST_CASE("GPT cache: one position per call, at most block_size kept, refused beyond it") {
+  torch::manual_seed(2);
+  GPT gpt(tiny());
+  gpt->eval();
+  torch::NoGradGuard no_grad;
+  auto ids = torch::randint(20, {1, 16});
+  auto full = gpt(ids);
+  auto cache = gpt->new_cache();
+  gpt(ids.narrow(1, 0, 10), &cache);
+  for (int64_t t = 10; t < 16; ++t) {
+    auto step = gpt(ids.narrow(1, t, 1), &cache);
+    CHECK(torch::allclose(step.select(1, 0), full.select(1, t), 1e-5, 1e-5));
+  }
+  CHECK(cache.length == 16);
+  CHECK(cache.blocks[0].self.k.size(2) == 16);  // memory grows with the positions seen, not to a maximum
+  CHECK_THROWS_WITH(gpt(ids.narrow(1, 0, 1), &cache), Catch::Matchers::Contains("exceeds block_size 16"));
+}
+
 TEST_CASE("GPT with sinusoidal positions and post-norm builds and runs") {
   GPTOptions o = tiny();
   o.pos_encoding = "sinusoidal";

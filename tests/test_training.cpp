@@ -182,7 +182,7 @@ TEST_CASE("gradient accumulation: 2 micro-batches of 2 make the same step as one
     auto [gpt, task] = f.model();
     gpt->options.dropout = 0;
     for (auto& m : gpt->modules())
-      if (auto* d = m->as<torch::nn::DropoutImpl>()) d->options.p(0);
+      if (auto* d = m->as<attnlab::DropoutImpl>()) d->p = 0;
     TrainerSetup s = f.setup(task, gpt, 3);
     s.trainer.batch_size = batch_size, s.trainer.gradient_accumulation_steps = accum;
     s.trainer.eval_interval = 100, s.trainer.checkpoint_interval = 100;

@@ -139,6 +139,27 @@ TEST_CASE("translator: beam search with beam 1 equals greedy, and outputs respec
   }
 }
 
+TEST_CASE("translator: greedy and beam search give the same outputs with and without the key/value cache") {
+  SearchOptions o;
+  o.bos_id = 2, o.eos_id = 3, o.max_output_ratio = 2.0, o.max_output_extra = 4;
+  size_t longest = 0;
+  for (uint64_t seed : {1, 2, 3}) {
+    auto model = tiny_model(seed);
+    auto src = random_ids(3, 6);
+    src.index_put_({2, torch::indexing::Slice(2, torch::indexing::None)}, 0);  // a padded source row
+    for (int64_t beam : {1, 3}) {
+      o.beam = beam;
+      o.kv_cache = true;
+      const auto cached = translate_batch(*model, src, o);
+      o.kv_cache = false;
+      const auto uncached = translate_batch(*model, src, o);
+      CHECK(cached == uncached);
+      for (const auto& out : cached) longest = std::max(longest, out.size());
+    }
+  }
+  CHECK(longest >= 4);  // the searches ran for several steps, so the cache (and its reordering) mattered
+}
+
 TEST_CASE("token-count batching: never over the limit, every example exactly once") {
   std::vector<int64_t> lengths, order;
   unsigned state = 3;

@@ -6,6 +6,7 @@
 #include <optional>
 
 #include "core/util/device.h"
+#include "core/util/precision.h"
 #include "core/util/files.h"
 #include "trainers/attention_maps.h"
 #include "trainers/checkpoint.h"
@@ -41,7 +42,7 @@ EvalReport evaluate_run(const EvalRequest& r) {
   Experiment exp = read_run_with_beam(r.run_dir, r.beam);
   const std::string ckpt = run_checkpoint(r.run_dir, r.checkpoint);
   const torch::Device device = resolve_device(r.device.empty() ? exp.experiment.device : r.device);
-  configure_threads(exp.experiment.threads);
+  configure_threads(exp.experiment.threads, exp.experiment.precision);
   Assembled a = assemble(exp, r.run_dir, /*saved_tokenizer=*/true, device);
   a.data.source->check_split(r.split);  // before the checkpoint is read
   if (r.attention_maps > 0 && !a.model.attention_map)
@@ -54,8 +55,10 @@ EvalReport evaluate_run(const EvalRequest& r) {
   const int64_t batch_size = r.batch_size > 0 ? r.batch_size : exp.trainer.batch_size;
   const auto start = std::chrono::steady_clock::now();
   std::vector<GeneratedText> generated;
+  std::optional<AutocastScope> autocast(std::in_place, exp.experiment.precision, device);
   const MetricSums sums = evaluate_split(*a.model.module, *a.model.task, *a.data.source, r.split, batch_size,
                                          /*iters=*/0, device, confusion ? &*confusion : nullptr, &generated);
+  autocast.reset();
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 
   const int64_t examples = a.data.source->num_examples(r.split);

@@ -1,6 +1,7 @@
 // Sampling from a trained run: rebuild the data and model from the run's config.yaml and
 // tokenizer, load a checkpoint, and generate.
 #include "core/util/device.h"
+#include "core/util/precision.h"
 #include "models/gpt.h"
 #include "trainers/checkpoint.h"
 #include "trainers/experiment.h"
@@ -19,10 +20,11 @@ std::string generate(const GenerateRequest& r) {
   if (!gpt) throw std::runtime_error("model type '" + exp.model.type + "' does not generate text");
   load_checkpoint(ckpt, *a.model.module, nullptr, device);
   a.model.module->eval();
+  AutocastScope autocast(exp.experiment.precision, device);  // inference at the precision it trained in
 
   auto ids = a.data.tokenizer->encode(r.prompt);
   auto idx = torch::tensor(ids, torch::kLong).unsqueeze(0);
-  auto out = gpt->generate(idx, r.max_new_tokens, r.temperature, r.top_k, r.seed).squeeze(0).contiguous();
+  auto out = gpt->generate(idx, r.max_new_tokens, r.temperature, r.top_k, r.seed, r.kv_cache).squeeze(0).contiguous();
   std::vector<int64_t> tokens(out.data_ptr<int64_t>(), out.data_ptr<int64_t>() + out.numel());
   return a.data.tokenizer->decode(tokens);
 }

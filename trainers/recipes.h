@@ -36,6 +36,7 @@ struct GenerateRequest {
   int64_t top_k = 200;       // <= 0: no top-k filter
   uint64_t seed = 1337;
   std::string device = "";  // "" = the run's experiment.device
+  bool kv_cache = true;     // false: recompute the whole context for every token (to compare)
 };
 
 // The prompt followed by max_new_tokens sampled tokens.
@@ -72,6 +73,7 @@ struct TranslateRequest {
   std::string input = "-";          // a file of sentences, one per line; "-" = standard input
   int64_t beam = 0;                 // 0 = the run's model.beam; 1 = greedy
   int64_t batch_size = 32;          // sentences decoded together
+  bool kv_cache = true;             // false: decode without the key/value cache (to compare)
 };
 
 // Translates each input line with a translator run (its own tokenizer and checkpoint) and
@@ -120,5 +122,26 @@ struct CompareSummary {
 // variant x seed into OUT/<variant>/seed<k>/ one after another (skipping finished runs and
 // resuming interrupted ones), then writes the report (trainers/sweep_report.h).
 CompareSummary compare(const CompareRequest& request);
+
+struct BenchRequest {
+  std::string config_path;
+  std::vector<std::string> overrides;  // "section.key=value"
+  int64_t warmup = 5;                  // training steps before timing
+  int64_t steps = 20;                  // timed training steps
+  int64_t eval_batches = 5;            // timed evaluation batches
+  int64_t new_tokens = 500;            // language models: tokens generated per decoding run
+  int64_t profile = 0;                 // > 0: also print the top N operators by self time
+  std::string out;                     // JSON report; "" = OUT_DIR/bench/NAME.json
+};
+
+struct BenchReport {
+  std::string json_path;
+  std::string text;  // what `attnlab bench` prints
+};
+
+// `attnlab bench`: times an experiment's training step (and its phases), evaluation, data
+// loading and decoding, counts its FLOPs, measures the machine's matrix-multiply rate at the
+// model's shapes, and writes the figures as JSON (docs/bench.md). Trains nothing to disk.
+BenchReport bench(const BenchRequest& request);
 
 }  // namespace attnlab

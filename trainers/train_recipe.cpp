@@ -29,10 +29,10 @@ TrainSummary train(const TrainRequest& request) {
 
   // 2. Where and how: device, threads, seed (before any weight is initialised).
   const torch::Device device = resolve_device(exp.experiment.device);
-  const ThreadCounts threads = configure_threads(exp.experiment.threads);
+  const ThreadCounts threads = configure_threads(exp.experiment.threads, exp.experiment.precision);
   seed_everything(static_cast<uint64_t>(exp.experiment.seed));
-  fmt::print("experiment {} -> {} | device {} | threads {} | seed {}\n", exp.experiment.name, run_dir, device.str(),
-             threads.str(), exp.experiment.seed);
+  fmt::print("experiment {} -> {} | device {} | {} | threads {} | seed {}\n", exp.experiment.name, run_dir,
+             device.str(), exp.experiment.precision, threads.str(), exp.experiment.seed);
 
   // 3. Data, then the model it describes. The tokenizer is trained on the training split once
   //    and then travels with the run.
@@ -49,7 +49,7 @@ TrainSummary train(const TrainRequest& request) {
 
   // 5. Train.
   Trainer trainer({a.model.module, a.model.task, a.data.source, exp.trainer, exp.optimizer, exp.schedule, device,
-                   static_cast<uint64_t>(exp.experiment.seed), run_dir, exp.resolved_yaml});
+                   static_cast<uint64_t>(exp.experiment.seed), run_dir, exp.resolved_yaml, exp.experiment.precision});
   if (resuming) {
     trainer.resume(last);
     fmt::print("resumed from {} at step {}\n", last, trainer.state().step);

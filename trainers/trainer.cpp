@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "core/util/checkpoint_file.h"
+#include "core/util/precision.h"
 #include "core/util/stop_signals.h"
 #include "trainers/evaluation.h"
 #include "trainers/optimizer.h"
@@ -66,6 +67,7 @@ void Trainer::save(const std::string& name) {
 
 MetricSums Trainer::evaluate(const std::string& split) {
   const auto& t = s_.trainer;
+  AutocastScope autocast(s_.precision, s_.device);
   if (t.eval_iters > 0 || split == "val")
     return evaluate_split(*s_.model, *s_.task, *s_.data, split, t.batch_size, t.eval_iters, s_.device);
   // Whole-split evaluation: the training split is measured on as many examples as val has.
@@ -95,34 +97,51 @@ void Trainer::run_evaluation() {
   if (best && state_.step > 0) save("best");
 }
 
-double Trainer::train_step(int64_t* tokens, double* data_ms) {
+StepTiming Trainer::step(bool synchronize) {
   using clock = std::chrono::steady_clock;
   const int64_t accum = s_.trainer.gradient_accumulation_steps;
+  set_learning_rate(*optimizer_, learning_rate_at(state_.step, s_.optimizer.learning_rate, s_.schedule, s_.trainer.max_iters));
+  StepTiming t;
+  auto mark = clock::now();
+  auto lap = [&](double* ms) {  // adds the time since the previous lap to *ms
+    if (synchronize && s_.device.is_cuda()) torch::cuda::synchronize();
+    const auto now = clock::now();
+    *ms += std::chrono::duration<double, std::milli>(now - mark).count();
+    mark = now;
+  };
   double total = 0;
   for (int64_t micro = 0; micro < accum; ++micro) {
     const int64_t draw = state_.step * accum + micro;
-    const auto start = clock::now();
     Batch batch = to_device(s_.data->sample("train", s_.trainer.batch_size, train_rng_, draw), s_.device);
-    *data_ms += std::chrono::duration<double, std::milli>(clock::now() - start).count();
-    auto out = s_.task->compute(batch);
+    if (!batch.empty()) t.examples += batch.begin()->second.size(0);
+    lap(&t.data_ms);
+    TaskOutput out;
+    {
+      AutocastScope autocast(s_.precision, s_.device);
+      out = s_.task->compute(batch);
+    }
+    lap(&t.forward_ms);
     (out.loss / static_cast<double>(accum)).backward();
     total += out.loss.item<double>();
-    *tokens += out.num_tokens;
+    t.tokens += out.num_tokens;
+    lap(&t.backward_ms);
   }
-  const double loss = total / static_cast<double>(accum);
-  if (!std::isfinite(loss)) {
+  t.loss = total / static_cast<double>(accum);
+  if (!std::isfinite(t.loss)) {
     std::string last = last_saved_step_ >= 0
                            ? fmt::format("{} (step {})", checkpoint_path("last"), last_saved_step_)
                            : std::string("none was written yet");
     throw TrainingDiverged(fmt::format(
         "loss is {} at step {}: training stopped without writing a checkpoint. Last good checkpoint: {}. "
         "Try a lower optimizer.learning_rate or set optimizer.grad_clip.",
-        loss, state_.step, last));
+        t.loss, state_.step, last));
   }
   if (s_.optimizer.grad_clip > 0) torch::nn::utils::clip_grad_norm_(s_.model->parameters(), s_.optimizer.grad_clip);
   optimizer_->step();
   optimizer_->zero_grad();
-  return loss;
+  lap(&t.optimizer_ms);
+  ++state_.step;
+  return t;
 }
 
 TrainResult Trainer::fit() {
@@ -138,13 +157,11 @@ TrainResult Trainer::fit() {
   if (state_.step == 0 && state_.evaluated_step != 0) run_evaluation();  // the untrained baseline, as nanoGPT
   while (state_.step < t.max_iters) {
     const double lr = learning_rate_at(state_.step, s_.optimizer.learning_rate, s_.schedule, t.max_iters);
-    set_learning_rate(*optimizer_, lr);
     const auto start = clock::now();
-    int64_t tokens = 0;
-    const double loss = train_step(&tokens, &window_data_ms);
-    const double ms = std::chrono::duration<double, std::milli>(clock::now() - start).count();
-    ++state_.step;
-    window_ms += ms, window_steps += 1, window_tokens += tokens;
+    const StepTiming timing = step();
+    const double loss = timing.loss;
+    window_ms += std::chrono::duration<double, std::milli>(clock::now() - start).count();
+    window_data_ms += timing.data_ms, window_steps += 1, window_tokens += timing.tokens;
 
     // A wall-clock budget ends the run like its last step: evaluated and checkpointed.
     const bool out_of_time = t.max_minutes > 0 && elapsed_seconds() >= t.max_minutes * 60.0;

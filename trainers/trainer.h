@@ -36,6 +36,17 @@ struct TrainerSetup {
   uint64_t seed = 1337;     // data order; evaluation batches
   std::string run_dir;      // checkpoints and metrics.jsonl go here
   std::string config_yaml;  // stored in every checkpoint
+  std::string precision = "fp32";  // experiment.precision: "bf16" runs forward passes under autocast
+};
+
+// What one optimizer step did and where its time went (milliseconds, summed over the
+// gradient-accumulation micro-steps): the numbers `attnlab bench` reports.
+struct StepTiming {
+  double loss = 0;
+  int64_t tokens = 0;    // tokens (or examples) trained on, as the task counts them
+  int64_t examples = 0;  // rows of the batches (sequences, sentence pairs, images)
+  double data_ms = 0, forward_ms = 0, backward_ms = 0, optimizer_ms = 0;
+  double total_ms() const { return data_ms + forward_ms + backward_ms + optimizer_ms; }
 };
 
 struct TrainResult {
@@ -55,6 +66,11 @@ class Trainer {
   // Trains until trainer.max_iters, or until SIGINT/SIGTERM (then last.pt is saved first).
   TrainResult fit();
 
+  // One optimizer step at the schedule's learning rate, without logging, evaluation or
+  // checkpoints. synchronize: wait for the device after each phase, so that the phases' times
+  // are their own on CUDA (slower; for benchmarks).
+  StepTiming step(bool synchronize = false);
+
   // Loss and metrics of `split`, in eval mode: the dataset's eval_iters fixed evaluation
   // batches, so evaluations compare across steps and never disturb training. With
   // eval_iters 0, val is evaluated whole and train on as many examples as val has.
@@ -64,9 +80,6 @@ class Trainer {
   std::string checkpoint_path(const std::string& name) const;  // run_dir/name.pt
 
  private:
-  // One optimizer step; returns its loss and adds the tokens trained on and the milliseconds
-  // spent assembling batches (the data pipeline's share of the step).
-  double train_step(int64_t* tokens, double* data_ms);
   void run_evaluation();
   void save(const std::string& name);
   double elapsed_seconds() const;  // the run's training wall time, over every session of it

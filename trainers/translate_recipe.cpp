@@ -7,6 +7,7 @@
 #include <iostream>
 
 #include "core/util/device.h"
+#include "core/util/precision.h"
 #include "models/seq2seq.h"
 #include "models/translation_search.h"
 #include "models/translation_task.h"
@@ -38,7 +39,7 @@ std::vector<std::string> translate(const TranslateRequest& r) {
   Experiment exp = read_run_with_beam(r.run_dir, r.beam);
   const std::string ckpt = run_checkpoint(r.run_dir, r.checkpoint);
   const torch::Device device = resolve_device(r.device.empty() ? exp.experiment.device : r.device);
-  configure_threads(exp.experiment.threads);
+  configure_threads(exp.experiment.threads, exp.experiment.precision);
 
   // The context a translation family hands its model, from the saved tokenizer alone.
   std::shared_ptr<const Tokenizer> tok = load_tokenizer(r.run_dir);
@@ -63,8 +64,10 @@ std::vector<std::string> translate(const TranslateRequest& r) {
   model->to(device);
   load_checkpoint(ckpt, *model, nullptr, device);
   model->eval();
+  AutocastScope autocast(exp.experiment.precision, device);  // inference at the precision it trained in
 
-  const SearchOptions& search = task->options().search;  // the run's model.beam and length limits
+  SearchOptions search = task->options().search;  // the run's model.beam and length limits
+  search.kv_cache = r.kv_cache;
 
   const std::vector<std::string> lines = read_lines(r.input);
   std::vector<std::string> out(lines.size());

@@ -20,8 +20,8 @@ MultiHeadAttentionImpl::MultiHeadAttentionImpl(const MultiHeadAttentionOptions& 
   c_attn = register_module("c_attn",
                            torch::nn::Linear(torch::nn::LinearOptions(C, C + 2 * kvh * hd).bias(options.bias())));
   c_proj = register_module("c_proj", torch::nn::Linear(torch::nn::LinearOptions(C, C).bias(options.bias())));
-  attn_dropout = register_module("attn_dropout", torch::nn::Dropout(options.dropout()));
-  resid_dropout = register_module("resid_dropout", torch::nn::Dropout(options.dropout()));
+  attn_dropout = register_module("attn_dropout", Dropout(options.dropout()));
+  resid_dropout = register_module("resid_dropout", Dropout(options.dropout()));
   if (options.qk_norm()) {
     auto norm = [&] { return LayerNorm(LayerNormOptions(hd).bias(options.bias()).kind(options.norm())); };
     q_norm = register_module("q_norm", norm());
@@ -76,18 +76,20 @@ torch::Tensor MultiHeadAttentionImpl::forward(const torch::Tensor& x, const torc
     k = k.repeat_interleave(nh / kvh, 1), v = v.repeat_interleave(nh / kvh, 1);
   }
 
+  // Scaling q rather than the scores touches T * hd numbers instead of T * S; the masks below
+  // then fill the fresh score tensor in place (no copy).
   const double scale = 1.0 / std::sqrt(static_cast<double>(C / nh));
-  auto att = torch::matmul(q, k.transpose(-2, -1)) * scale;  // [B, nh, T, S]
+  auto att = torch::matmul(q * scale, k.transpose(-2, -1));  // [B, nh, T, S]
   if (self && alibi_slopes.defined())
     att = att + alibi_bias(alibi_slopes, query_positions(), positions_like(k.transpose(1, 2))).to(att.dtype());
   const double neg_inf = -std::numeric_limits<double>::infinity();
-  if (options.causal()) {
+  if (options.causal() && !(cache && x.size(1) == 1)) {  // one new query may see every key
     // Mask built from the scores themselves: [T, S], true where a key is in the query's
     // future. Without a cache S == T (the diagonal); with one the T queries are the last T.
     auto future = torch::ones_like(att.select(0, 0).select(0, 0), torch::kBool).triu(1 + att.size(-1) - att.size(-2));
-    att = att.masked_fill(future, neg_inf);
+    att.masked_fill_(future, neg_inf);
   }
-  if (key_padding_mask.defined()) att = att.masked_fill(key_padding_mask.unsqueeze(1).unsqueeze(2), neg_inf);
+  if (key_padding_mask.defined()) att.masked_fill_(key_padding_mask.unsqueeze(1).unsqueeze(2), neg_inf);
   att = torch::softmax(att, -1);
   if (keep_attention) last_attention = att.detach();
   att = attn_dropout(att);

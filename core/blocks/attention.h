@@ -9,6 +9,7 @@
 
 #include <string>
 
+#include "core/blocks/dropout.h"
 #include "core/blocks/layer_norm.h"
 
 namespace attnlab {
@@ -57,7 +58,7 @@ class MultiHeadAttentionImpl : public torch::nn::Module {
   // matmul for self-attention; cross-attention applies its q rows to x, its k, v rows to memory.
   torch::nn::Linear c_attn{nullptr};
   torch::nn::Linear c_proj{nullptr};  // output projection
-  torch::nn::Dropout attn_dropout{nullptr}, resid_dropout{nullptr};
+  Dropout attn_dropout{nullptr}, resid_dropout{nullptr};
   LayerNorm q_norm{nullptr}, k_norm{nullptr};  // qk_norm only, over the head size
   torch::Tensor rope_inv_freq;                 // positions "rope": buffer [hd / 2]
   torch::Tensor alibi_slopes;                  // positions "alibi": buffer [n_head]

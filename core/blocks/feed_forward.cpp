@@ -16,7 +16,7 @@ FeedForwardImpl::FeedForwardImpl(const FeedForwardOptions& options_) : options(o
   const int64_t fc_out = a == "swiglu" ? 2 * H : H;
   c_fc = register_module("c_fc", torch::nn::Linear(torch::nn::LinearOptions(C, fc_out).bias(options.bias())));
   c_proj = register_module("c_proj", torch::nn::Linear(torch::nn::LinearOptions(H, C).bias(options.bias())));
-  dropout = register_module("dropout", torch::nn::Dropout(options.dropout()));
+  dropout = register_module("dropout", Dropout(options.dropout()));
 }
 
 torch::Tensor FeedForwardImpl::forward(const torch::Tensor& x) {

@@ -8,6 +8,8 @@
 
 #include <string>
 
+#include "core/blocks/dropout.h"
+
 namespace attnlab {
 
 struct FeedForwardOptions {
@@ -31,7 +33,7 @@ class FeedForwardImpl : public torch::nn::Module {
   FeedForwardOptions options;
   torch::nn::Linear c_fc{nullptr};    // C -> H (swiglu: C -> 2H, gate rows first)
   torch::nn::Linear c_proj{nullptr};  // H -> C
-  torch::nn::Dropout dropout{nullptr};
+  Dropout dropout{nullptr};
 };
 TORCH_MODULE(FeedForward);
 

@@ -5,6 +5,7 @@
 #include <torch/torch.h>
 
 #include <string>
+#include <vector>
 
 #include "core/blocks/attention.h"
 #include "core/blocks/feed_forward.h"
@@ -33,6 +34,17 @@ struct TransformerBlockOptions {
 struct BlockCache {
   AttentionCache self, cross;
   void select_rows(const torch::Tensor& rows) { self.select_rows(rows), cross.select_rows(rows); }
+};
+
+// The caches of a stack of decoder blocks (a GPT, a translator's decoder) while it decodes one
+// token at a time: `length` positions so far.
+struct DecoderCache {
+  std::vector<BlockCache> blocks;
+  int64_t length = 0;
+  explicit DecoderCache(size_t n_blocks = 0) : blocks(n_blocks) {}
+  void select_rows(const torch::Tensor& rows) {
+    for (auto& b : blocks) b.select_rows(rows);
+  }
 };
 
 class TransformerBlockImpl : public torch::nn::Module {

@@ -1,5 +1,8 @@
 #include "core/config/experiment.h"
 
+#include <stdexcept>
+#include <string>
+
 namespace attnlab {
 
 ExperimentOptions ExperimentOptions::read(ConfigSection s) {
@@ -9,8 +12,20 @@ ExperimentOptions ExperimentOptions::read(ConfigSection s) {
   ATTNLAB_READ(s, o, seed);
   ATTNLAB_READ(s, o, out_dir);
   o.device = s.choice("device", o.device, {"auto", "cpu", "cuda"});
-  ATTNLAB_READ(s, o, threads);
-  if (o.threads < 0) s.fail("threads", "must be >= 0 (0 = LibTorch's default)");
+  // threads: auto, or the number of CPU cores to use (0 also means auto).
+  const std::string threads = s.get("threads", std::string("auto"));
+  if (threads == "auto") {
+    o.threads = 0;
+  } else {
+    size_t used = 0;
+    try {
+      o.threads = std::stoll(threads, &used);
+    } catch (const std::exception&) {
+      used = 0;
+    }
+    if (used != threads.size() || o.threads < 0) s.fail("threads", "must be auto or a number of cores >= 1, got '" + threads + "'");
+  }
+  o.precision = s.choice("precision", o.precision, {"fp32", "bf16"});
   return o;
 }
 

@@ -2,7 +2,9 @@
 
 #include <dlfcn.h>
 
+#include <algorithm>
 #include <stdexcept>
+#include <thread>
 
 namespace attnlab {
 
@@ -31,13 +33,13 @@ std::string ThreadCounts::str() const {
   return std::to_string(intra_op) + (blas > 0 ? " (BLAS " + std::to_string(blas) + ")" : "");
 }
 
-ThreadCounts configure_threads(int64_t threads) {
+ThreadCounts configure_threads(int64_t cores, const std::string& precision) {
   auto set_blas = openblas_symbol<void (*)(int)>("openblas_set_num_threads");
   auto get_blas = openblas_symbol<int (*)()>("openblas_get_num_threads");
-  if (threads > 0) {
-    torch::set_num_threads(static_cast<int>(threads));
-    if (set_blas) set_blas(static_cast<int>(threads));
-  }
+  const int n = cores > 0 ? static_cast<int>(cores) : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  const bool bf16 = precision == "bf16";
+  torch::set_num_threads(bf16 ? n : 1);
+  if (set_blas) set_blas(bf16 ? 1 : n);
   return {torch::get_num_threads(), get_blas ? get_blas() : -1};
 }
 

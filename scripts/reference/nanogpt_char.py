@@ -1,15 +1,21 @@
 #!/usr/bin/python3
 """PyTorch reference for configs/gpt/kjv_char.yaml: nanoGPT's model and training loop
 (model.py / train.py, CPU, float32, no compile) condensed, to check that attnlab's C++
-reaches the same losses on the same text.
+reaches the same losses on the same text, and to time nanoGPT side by side with attnlab
+(scripts/bench_vs_nanogpt.sh).
 
-    apt-get install python3-torch          # not part of the bootstrap: only this check needs it
+    apt-get install python3-torch          # installed by scripts/bootstrap.sh
     /usr/bin/python3 scripts/reference/nanogpt_char.py data/kjv/kjv.txt [max_iters]   # Debian's Python
+        [--recipe small|large] [--eval both|nanogpt] [--eval-iters N] [--eval-interval N] [--bf16]
 
-Prints nanoGPT's own estimate (eval_iters random batches) and attnlab's estimate
-(eval_iters x batch_size windows spread evenly over the split) at every evaluation.
+--recipe small is configs/gpt/kjv_char.yaml (4 layers, 128 wide, block 64); large is nanoGPT's
+Shakespeare recipe at batch 12 (6 layers, 6 heads, 384 wide, block 256, dropout 0.2).
+--eval both prints nanoGPT's own estimate (eval_iters random batches) and attnlab's estimate
+(eval_iters x batch_size windows spread evenly over the split) at every evaluation; nanogpt
+runs only nanoGPT's, as train.py does (for timing). --bf16: CPU autocast to bfloat16, as
+nanoGPT's dtype='bfloat16'.
 """
-import math, sys, time
+import argparse, contextlib, math, sys, time
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
@@ -32,14 +38,15 @@ class CausalSelfAttention(nn.Module):
         super().__init__()
         self.c_attn = nn.Linear(n_embd, 3 * n_embd, bias=bias)
         self.c_proj = nn.Linear(n_embd, n_embd, bias=bias)
+        self.attn_dropout, self.resid_dropout = nn.Dropout(dropout), nn.Dropout(dropout)
         self.register_buffer("mask", torch.tril(torch.ones(block_size, block_size)).view(1, 1, block_size, block_size))
     def forward(self, x):
         B, T, C = x.size()
         q, k, v = self.c_attn(x).split(n_embd, dim=2)
         q, k, v = [t.view(B, T, n_head, C // n_head).transpose(1, 2) for t in (q, k, v)]
         att = (q @ k.transpose(-2, -1)) * (1.0 / math.sqrt(k.size(-1)))
-        att = F.softmax(att.masked_fill(self.mask[:, :, :T, :T] == 0, float("-inf")), dim=-1)
-        return self.c_proj((att @ v).transpose(1, 2).contiguous().view(B, T, C))
+        att = self.attn_dropout(F.softmax(att.masked_fill(self.mask[:, :, :T, :T] == 0, float("-inf")), dim=-1))
+        return self.resid_dropout(self.c_proj((att @ v).transpose(1, 2).contiguous().view(B, T, C)))
 
 class MLP(nn.Module):
     def __init__(self):
@@ -47,8 +54,9 @@ class MLP(nn.Module):
         self.c_fc = nn.Linear(n_embd, 4 * n_embd, bias=bias)
         self.gelu = nn.GELU()
         self.c_proj = nn.Linear(4 * n_embd, n_embd, bias=bias)
+        self.dropout = nn.Dropout(dropout)
     def forward(self, x):
-        return self.c_proj(self.gelu(self.c_fc(x)))
+        return self.dropout(self.c_proj(self.gelu(self.c_fc(x))))
 
 class Block(nn.Module):
     def __init__(self):
@@ -62,6 +70,7 @@ class GPT(nn.Module):
     def __init__(self, vocab_size):
         super().__init__()
         self.wte, self.wpe = nn.Embedding(vocab_size, n_embd), nn.Embedding(block_size, n_embd)
+        self.drop = nn.Dropout(dropout)
         self.h = nn.ModuleList([Block() for _ in range(n_layer)])
         self.ln_f = LayerNorm(n_embd, bias)
         self.lm_head = nn.Linear(n_embd, vocab_size, bias=False)
@@ -77,11 +86,16 @@ class GPT(nn.Module):
             torch.nn.init.zeros_(m.bias)
     def forward(self, idx, targets):
         pos = torch.arange(idx.size(1))
-        x = self.wte(idx) + self.wpe(pos)
+        x = self.drop(self.wte(idx) + self.wpe(pos))
         for block in self.h:
             x = block(x)
         logits = self.lm_head(self.ln_f(x))
         return F.cross_entropy(logits.view(-1, logits.size(-1)), targets.view(-1))
+
+EVAL_BOTH, BF16 = True, False
+
+def autocast():
+    return torch.autocast("cpu", dtype=torch.bfloat16) if BF16 else contextlib.nullcontext()
 
 def get_lr(it):
     if it < warmup_iters:
@@ -123,16 +137,18 @@ def main(path, max_iters=max_iters, seed=1337):
             g["lr"] = get_lr(it)
         if it % eval_interval == 0 or it == max_iters:
             model.eval()
-            with torch.no_grad():
+            with torch.no_grad(), autocast():
                 rnd = {s: sum(model(*get_batch(s)).item() for _ in range(eval_iters)) / eval_iters for s in splits}
-                fix = {s: sum(model(*fixed_batch(s, b)).item() for b in range(eval_iters)) / eval_iters for s in splits}
+                fix = {s: sum(model(*fixed_batch(s, b)).item() for b in range(eval_iters)) / eval_iters
+                       for s in splits} if EVAL_BOTH else None
             model.train()
-            print(f"step {it}: random batches train {rnd['train']:.4f} val {rnd['val']:.4f} | "
-                  f"fixed windows train {fix['train']:.4f} val {fix['val']:.4f}", flush=True)
+            print(f"step {it}: random batches train {rnd['train']:.4f} val {rnd['val']:.4f}" +
+                  (f" | fixed windows train {fix['train']:.4f} val {fix['val']:.4f}" if fix else ""), flush=True)
         if it == max_iters:
             break
         t0 = time.time()
-        loss = model(*get_batch("train"))
+        with autocast():
+            loss = model(*get_batch("train"))
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), grad_clip)
         opt.step()
@@ -142,5 +158,25 @@ def main(path, max_iters=max_iters, seed=1337):
     print(f"median {steady[len(steady) // 2] * 1000:.1f} ms/step (steady state, training steps only), "
           f"{time.time() - start:.0f} s total")
 
+RECIPES = {
+    "small": {},
+    "large": dict(n_layer=6, n_head=6, n_embd=384, block_size=256, dropout=0.2, lr_decay_iters=5000),
+}
+
 if __name__ == "__main__":
-    main(sys.argv[1] if len(sys.argv) > 1 else "data/kjv/kjv.txt", int(sys.argv[2]) if len(sys.argv) > 2 else max_iters)
+    ap = argparse.ArgumentParser()
+    ap.add_argument("path", nargs="?", default="data/kjv/kjv.txt")
+    ap.add_argument("max_iters", nargs="?", type=int, default=max_iters)
+    ap.add_argument("--recipe", choices=sorted(RECIPES), default="small")
+    ap.add_argument("--eval", choices=["both", "nanogpt"], default="both")
+    ap.add_argument("--eval-iters", type=int)
+    ap.add_argument("--eval-interval", type=int)
+    ap.add_argument("--bf16", action="store_true")
+    args = ap.parse_args()
+    globals().update(RECIPES[args.recipe])
+    if args.eval_iters is not None:
+        eval_iters = args.eval_iters
+    if args.eval_interval is not None:
+        eval_interval = args.eval_interval
+    EVAL_BOTH, BF16 = args.eval == "both", args.bf16
+    main(args.path, args.max_iters)

@@ -1,0 +1,31 @@
+#include "core/util/precision.h"
+
+#include <ATen/autocast_mode.h>
+
+namespace attnlab {
+
+AutocastScope::AutocastScope(const std::string& precision, const torch::Device& device) {
+  if (precision != "bf16") return;
+  active_ = true;
+  cuda_ = device.is_cuda();
+  // As Python's torch.autocast: remember the state, enable, count the nesting.
+  if (cuda_) {
+    was_enabled_ = at::autocast::is_enabled(), old_dtype_ = at::autocast::get_autocast_gpu_dtype();
+    at::autocast::set_enabled(true), at::autocast::set_autocast_gpu_dtype(at::kBFloat16);
+  } else {
+    was_enabled_ = at::autocast::is_cpu_enabled(), old_dtype_ = at::autocast::get_autocast_cpu_dtype();
+    at::autocast::set_cpu_enabled(true), at::autocast::set_autocast_cpu_dtype(at::kBFloat16);
+  }
+  at::autocast::increment_nesting();
+}
+
+AutocastScope::~AutocastScope() {
+  if (!active_) return;
+  // The bf16 copies of the weights are dropped when the outermost scope ends: the next
+  // forward pass casts the weights the optimizer has changed since.
+  if (at::autocast::decrement_nesting() == 0) at::autocast::clear_cache();
+  if (cuda_) at::autocast::set_enabled(was_enabled_), at::autocast::set_autocast_gpu_dtype(old_dtype_);
+  else at::autocast::set_cpu_enabled(was_enabled_), at::autocast::set_autocast_cpu_dtype(old_dtype_);
+}
+
+}  // namespace attnlab

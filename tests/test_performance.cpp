@@ -1,0 +1,186 @@
+// The performance pieces: the fast dropout, the FLOP count of a training step against a hand
+// computation, bf16 autocast (and that training in it reaches fp32's loss), the thread
+// settings, and `attnlab bench`'s report. (KV-cache decoding is tested in test_gpt.cpp and
+// test_translator.cpp.)
+#include <ATen/autocast_mode.h>
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+
+#include "core/blocks/dropout.h"
+#include "core/config/loader.h"
+#include "core/util/device.h"
+#include "core/util/flop_counter.h"
+#include "core/util/precision.h"
+#include "models/gpt.h"
+#include "test_paths.h"
+#include "test_util.h"
+#include "trainers/experiment.h"
+
+using namespace attnlab;
+using attnlab::testing::TempDir;
+using attnlab::testing::write_text;
+using Catch::Matchers::Contains;
+
+TEST_CASE("fast dropout: drops a fraction p, scales the rest by 1/(1-p), the same mask in backward") {
+  auto x = torch::ones({200000}, torch::requires_grad());
+  auto y = fast_dropout(x, 0.2, 7);
+  const double dropped = y.eq(0).to(torch::kDouble).mean().item<double>();
+  CHECK(dropped == Approx(0.2).margin(0.01));  // 0.01 is 7 standard deviations
+  CHECK(y.masked_select(y.ne(0)).eq(1.25f).all().item<bool>());
+  y.sum().backward();
+  CHECK(x.grad().equal(y.detach()));  // d(x * keep / (1 - p)) / dx = keep / (1 - p)
+  // Seeded: the same seed gives the same mask, another seed another one; rows are independent.
+  CHECK(fast_dropout(x.detach(), 0.2, 7).equal(y.detach()));
+  CHECK_FALSE(fast_dropout(x.detach(), 0.2, 8).equal(y.detach()));
+  auto bf16 = fast_dropout(torch::ones({1000}, torch::kBFloat16), 0.5, 3);
+  CHECK(bf16.scalar_type() == torch::kBFloat16);
+  CHECK(bf16.masked_select(bf16.ne(0)).eq(2).all().item<bool>());
+  // An odd count and a strided input are handled.
+  auto strided = torch::arange(14, torch::kFloat).view({2, 7}).t();
+  auto s = fast_dropout(strided, 0.3, 1);
+  CHECK((s.eq(0) | s.isclose(strided / 0.7)).all().item<bool>());
+}
+
+TEST_CASE("Dropout module: identity in eval mode and at p = 0, seeded by LibTorch's generator") {
+  Dropout drop(0.5);
+  auto x = torch::randn({64, 64});
+  torch::manual_seed(11);
+  auto a = drop(x);
+  torch::manual_seed(11);
+  auto b = drop(x);
+  CHECK(a.equal(b));  // the config's seed fixes the masks
+  CHECK_FALSE(drop(x).equal(a));
+  drop->eval();
+  CHECK(drop(x).equal(x));
+  CHECK(Dropout(0.0)(x).equal(x));
+  CHECK_THROWS_WITH(Dropout(1.0), Contains("[0, 1)"));
+}
+
+TEST_CASE("FlopCounter: a GPT training step counts 3x the forward's matrix products, as computed by hand") {
+  GPTOptions o;
+  o.vocab_size = 20, o.block_size = 16, o.n_layer = 2, o.n_head = 2, o.n_embd = 32, o.bias = false;
+  GPT gpt(o);
+  const double B = 3, T = 16, C = 32, V = 20, L = 2, N = B * T;
+  // Per layer: the four Linear layers (3C + C + 4C + 4C outputs of C, i.e. 12 C^2 weights) at
+  // 2 FLOPs per multiply-add per token, and the two attention products q k^T and att v, each
+  // 2 T^2 C per sequence; then the tied output head.
+  const double forward = L * (2 * N * 12 * C * C + 2 * 2 * B * T * T * C) + 2 * N * C * V;
+  auto idx = torch::randint(20, {3, 16});
+  double counted_forward = 0, counted_step = 0;
+  std::map<MatmulShape, int64_t> shapes;
+  {
+    FlopCounter counter;
+    auto logits = gpt(idx);
+    counted_forward = counter.flops();
+    torch::nn::functional::cross_entropy(logits.flatten(0, 1), idx.flatten()).backward();
+    counted_step = counter.flops();
+    shapes = counter.shapes();
+  }
+  CHECK(counted_forward == forward);
+  CHECK(counted_step == 3 * forward);  // backward: a gradient for each operand of each product
+  double from_shapes = 0;
+  for (const auto& [shape, count] : shapes) from_shapes += shape.flops() * static_cast<double>(count);
+  CHECK(from_shapes == counted_step);
+  CHECK(shapes.count(MatmulShape{6, 16, 16, 16}) == 1);  // q k^T: B * n_head batches of [T, hd] x [hd, T]
+}
+
+TEST_CASE("AutocastScope: bf16 matrix products inside, float32 outside, weights' casts dropped at the end") {
+  auto x = torch::randn({4, 8});
+  torch::nn::Linear lin(8, 3);
+  {
+    AutocastScope fp32("fp32", torch::kCPU);
+    CHECK(lin(x).scalar_type() == torch::kFloat);
+  }
+  {
+    AutocastScope bf16("bf16", torch::kCPU);
+    auto y = lin(x);
+    CHECK(y.scalar_type() == torch::kBFloat16);
+    {
+      AutocastScope inner("bf16", torch::kCPU);
+      CHECK(lin(x).scalar_type() == torch::kBFloat16);
+    }
+    CHECK(at::autocast::is_cpu_enabled());  // the inner scope restored the outer one's state
+    y.to(torch::kFloat).sum().backward();
+    CHECK(lin->weight.grad().scalar_type() == torch::kFloat);  // gradients stay float32
+    torch::NoGradGuard no_grad;
+    lin->weight.add_(1.0);
+  }
+  CHECK_FALSE(at::autocast::is_cpu_enabled());
+  CHECK(lin(x).scalar_type() == torch::kFloat);
+  const auto expected = lin(x);
+  AutocastScope again("bf16", torch::kCPU);
+  // A new scope sees the updated weight, not a stale bf16 copy from the previous one.
+  CHECK(torch::allclose(lin(x).to(torch::kFloat), expected, 0.05, 0.05));
+}
+
+TEST_CASE("bf16 training of a tiny GPT reaches a loss close to fp32's") {
+  TempDir dir;
+  const std::vector<std::string> longer = {"trainer.max_iters=60", "trainer.eval_interval=60",
+                                           "trainer.checkpoint_interval=60", "schedule.lr_decay_iters=60"};
+  auto val = [&](const std::string& precision) {
+    auto o = longer;
+    o.push_back("experiment.precision=" + precision);
+    o.push_back("experiment.name=" + precision);
+    attnlab::testing::train_tiny_gpt(dir, o);
+    double last = 0;
+    for (const auto& j : attnlab::testing::read_metrics(dir / (precision + "/metrics.jsonl")))
+      if (j.contains("val_loss")) last = j["val_loss"].get<double>();
+    return std::make_pair(last, attnlab::testing::training_losses(dir / precision));
+  };
+  const auto [fp32, fp32_losses] = val("fp32");
+  const auto [bf16, bf16_losses] = val("bf16");
+  INFO("val loss fp32 " << fp32 << ", bf16 " << bf16);
+  CHECK(fp32 < 2.6);                            // it learned something
+  CHECK(std::abs(bf16 - fp32) < 0.03);          // and bf16 learned the same
+  CHECK(bf16_losses != fp32_losses);            // while really computing in bf16
+}
+
+TEST_CASE("experiment.threads (auto or a core count) and experiment.precision (fp32 or bf16)") {
+  TempDir dir;
+  auto read = [&](const std::string& experiment) {
+    write_text(dir / "c.yaml", "experiment:\n" + experiment + "\ndata: {type: text, path: x.txt}\nmodel: {type: gpt}\n");
+    return Experiment::read(load_config(dir / "c.yaml", {})).experiment;
+  };
+  CHECK(read("  threads: auto").threads == 0);
+  CHECK(read("  threads: 2").threads == 2);
+  CHECK(read("  precision: bf16").precision == "bf16");
+  CHECK_THROWS_WITH(read("  threads: two"), Contains("c.yaml:2") && Contains("threads") && Contains("auto"));
+  CHECK_THROWS_WITH(read("  precision: bf61"), Contains("did you mean 'bf16'"));
+  // The split between the pools follows the precision, and never oversubscribes.
+  const ThreadCounts fp32 = configure_threads(2, "fp32");
+  CHECK(fp32.intra_op == 1);
+  const ThreadCounts bf16 = configure_threads(2, "bf16");
+  CHECK(bf16.intra_op == 2);
+  if (bf16.blas > 0) CHECK(bf16.blas == 1);
+  if (fp32.blas > 0) CHECK(fp32.blas == 2);
+  configure_threads(1, "fp32");
+}
+
+TEST_CASE("attnlab bench: phases, FLOPs, matmul rates, decoding with and without the cache, as JSON") {
+  TempDir dir;
+  write_text(dir / "text.txt", attnlab::testing::small_corpus());
+  const std::string out = dir / "bench.json";
+  auto r = attnlab::testing::run_command(std::string(ATTNLAB_BIN) + " bench " + ATTNLAB_SOURCE_DIR +
+                                             "/configs/gpt/kjv_char_tiny.yaml data.path=" + (dir / "text.txt") +
+                                             " experiment.out_dir=" + dir.path() +
+                                             " --steps 3 --warmup 1 --eval-batches 2 --new-tokens 40 --profile 5 --out " + out,
+                                         dir);
+  INFO(r.out);
+  REQUIRE(r.status == 0);
+  CHECK_THAT(r.out, Contains("forward") && Contains("backward") && Contains("optimizer") && Contains("kv cache") &&
+                        Contains("aten::mm"));
+  const auto j = nlohmann::json::parse(attnlab::testing::read_text(out));
+  const auto& step = j.at("train_step");
+  CHECK(step.at("tokens_per_step").get<double>() == 4 * 16);  // batch 4 x block 16
+  const double ms = step.at("ms").at("median").get<double>();
+  CHECK(step.at("achieved_gflops").get<double>() == Approx(step.at("flops").get<double>() / ms / 1e6));
+  CHECK(j.at("matmul_gflops").at("fp32").get<double>() > 0);
+  CHECK(j.at("matmul_gflops").at("bf16").get<double>() > 0);
+  CHECK(j.at("mfu").get<double>() > 0);
+  CHECK(j.at("decode").at("kv_cache").at("tokens").get<int64_t>() == 40);
+  CHECK(j.at("decode").at("no_kv_cache").at("tokens").get<int64_t>() == 40);
+  CHECK(j.at("peak_rss_mib").get<double>() > 10);
+  CHECK(j.at("profile").size() == 5);
+  CHECK_FALSE(std::filesystem::exists(dir / "kjv_char_tiny"));  // nothing trained to disk
+}
