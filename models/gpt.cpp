@@ -38,7 +38,15 @@ GPTImpl::GPTImpl(const GPTOptions& o) : options(o) {
   init_transformer_weights(*this, o.n_layer);
 }
 
-torch::Tensor GPTImpl::forward(const torch::Tensor& idx, DecoderCache* cache) {
+torch::Tensor GPTImpl::forward(const torch::Tensor& idx, DecoderCache* cache) { return output_head(features(idx, cache)); }
+
+torch::Tensor GPTImpl::output_head(const torch::Tensor& features) {
+  // Weight tying (by default): the output head is the token embedding matrix (nanoGPT,
+  // Press & Wolf 2017).
+  return lm_head ? lm_head(features) : torch::linear(features, wte->weight);
+}
+
+torch::Tensor GPTImpl::features(const torch::Tensor& idx, DecoderCache* cache) {
   TORCH_CHECK(idx.dim() == 2, "GPT expects token ids of shape [B, T]");
   const int64_t kept = cache ? cache->length : 0;
   TORCH_CHECK(kept + idx.size(1) <= options.block_size, "sequence of length ", kept + idx.size(1),
@@ -49,9 +57,7 @@ torch::Tensor GPTImpl::forward(const torch::Tensor& idx, DecoderCache* cache) {
   for (size_t i = 0; i < blocks_.size(); ++i)
     x = blocks_[i](x, torch::Tensor(), torch::Tensor(), torch::Tensor(), cache ? &cache->blocks[i] : nullptr);
   if (cache) cache->length += idx.size(1);
-  // Weight tying (by default): the output head is the token embedding matrix (nanoGPT,
-  // Press & Wolf 2017).
-  return lm_head ? lm_head(ln_f(x)) : torch::linear(ln_f(x), wte->weight);
+  return ln_f(x);
 }
 
 torch::Tensor GPTImpl::generate(torch::Tensor idx, int64_t max_new_tokens, double temperature, int64_t top_k,
@@ -67,16 +73,16 @@ torch::Tensor GPTImpl::generate(torch::Tensor idx, int64_t max_new_tokens, doubl
   DecoderCache cache = new_cache();
   std::vector<torch::Tensor> steps;
   for (int64_t i = 0; i < max_new_tokens; ++i) {
-    torch::Tensor logits;
+    torch::Tensor h;  // the last position's features: only its logits are needed
     if (!kv_cache) {
-      logits = forward(crop(idx).to(device));
+      h = features(crop(idx).to(device));
     } else {
       if (cache.length == window) cache = new_cache();  // the window moves on: recompute it
       // The first call (and a recomputation) reads the whole cropped context, later calls the last token.
       const auto fresh = cache.length == 0 ? crop(idx) : idx.narrow(1, idx.size(1) - 1, 1);
-      logits = forward(fresh.to(device), &cache);
+      h = features(fresh.to(device), &cache);
     }
-    logits = logits.select(1, -1).to(torch::kCPU, torch::kFloat);  // [B, V]
+    auto logits = output_head(h.select(1, -1)).to(torch::kCPU, torch::kFloat);  // [B, V]
     if (logits_out) steps.push_back(logits);
     torch::Tensor next;
     if (temperature <= 0.0) {

@@ -62,6 +62,9 @@ class GPTImpl : public torch::nn::Module {
   torch::nn::Linear lm_head{nullptr};  // untied embeddings only
 
  private:
+  // The final-norm features [B, T, n_embd] the output head reads, and the head itself.
+  torch::Tensor features(const torch::Tensor& idx, DecoderCache* cache = nullptr);
+  torch::Tensor output_head(const torch::Tensor& features);
   std::vector<TransformerBlock> blocks_;  // typed views of h
 };
 TORCH_MODULE(GPT);

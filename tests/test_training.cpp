@@ -137,6 +137,67 @@ TEST_CASE("AdamW groups: weight decay on rank >= 2 only, options survive a check
   CHECK(static_cast<torch::optim::AdamWOptions&>(fresh->param_groups()[1].options()).weight_decay() == 0.0);
 }
 
+TEST_CASE("FlatAdamW: the same steps as LibTorch's AdamW and clip_grad_norm_, through a checkpoint, with views") {
+  OptimizerOptions o;
+  o.weight_decay = 0.1, o.beta2 = 0.99, o.learning_rate = 3e-3;
+  torch::manual_seed(4);
+  GPT flat_model(tiny_gpt(12)), ref_model(tiny_gpt(12));
+  {
+    torch::NoGradGuard no_grad;
+    for (auto& p : ref_model->named_parameters()) p.value().copy_(flat_model->named_parameters()[p.key()]);
+  }
+  flat_model->eval(), ref_model->eval();  // no dropout: both see the same function
+  auto flat = make_adamw(*flat_model, o);
+  // The reference: LibTorch's AdamW with the same two groups and clip_grad_norm_.
+  std::vector<torch::Tensor> decay, no_decay;
+  for (auto& p : ref_model->parameters()) (p.dim() >= 2 ? decay : no_decay).push_back(p);
+  auto group = [&](double wd) {
+    return std::make_unique<torch::optim::AdamWOptions>(
+        torch::optim::AdamWOptions(o.learning_rate).betas({o.beta1, o.beta2}).eps(o.eps).weight_decay(wd));
+  };
+  std::vector<torch::optim::OptimizerParamGroup> groups;
+  groups.emplace_back(decay, group(o.weight_decay));
+  groups.emplace_back(no_decay, group(0.0));
+  torch::optim::AdamW ref(std::move(groups), torch::optim::AdamWOptions(o.learning_rate));
+
+  auto idx = torch::randint(12, {3, 8});
+  auto loss_of = [&](GPT& m) {
+    return torch::nn::functional::cross_entropy(m(idx).flatten(0, 1), idx.roll(1, 1).flatten());
+  };
+  auto step_both = [&](FlatAdamW& f) {
+    loss_of(flat_model).backward();
+    const double norm = f.clip_grad_norm(0.05);  // small enough to clip
+    f.step();
+    f.zero_grad();
+    loss_of(ref_model).backward();
+    const double ref_norm = torch::nn::utils::clip_grad_norm_(ref_model->parameters(), 0.05);
+    ref.step();
+    ref.zero_grad();
+    CHECK(norm == Approx(ref_norm).epsilon(1e-5));
+  };
+  auto max_diff = [&] {
+    double d = 0;
+    for (auto& p : ref_model->named_parameters())
+      d = std::max(d, (p.value() - flat_model->named_parameters()[p.key()]).abs().max().item<double>());
+    return d;
+  };
+  for (int i = 0; i < 3; ++i) step_both(*flat);
+  CHECK(max_diff() < 1e-6);
+  // The parameters and their gradients are views of the flat buffers.
+  for (auto& p : flat_model->parameters()) CHECK(p.grad().defined());
+  const auto& decayed = flat->param_groups()[0].params();
+  CHECK(decayed.front().storage().is_alias_of(decayed.back().storage()));
+
+  // Through a checkpoint into a fresh optimizer: the moments come back (zeroed moments would
+  // step differently), and the steps continue alike.
+  TempDir dir;
+  save_checkpoint(dir / "c.pt", *flat_model, flat.get(), TrainingState{});
+  auto restored = make_adamw(*flat_model, o);
+  load_checkpoint(dir / "c.pt", *flat_model, restored.get(), torch::kCPU);
+  for (int i = 0; i < 3; ++i) step_both(*restored);
+  CHECK(max_diff() < 1e-6);
+}
+
 TEST_CASE("exact resume: 10 steps + resume + 10 steps equals 20 straight steps") {
   torch::set_num_threads(1);
   TempDir dir;

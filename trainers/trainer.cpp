@@ -136,7 +136,7 @@ StepTiming Trainer::step(bool synchronize) {
         "Try a lower optimizer.learning_rate or set optimizer.grad_clip.",
         t.loss, state_.step, last));
   }
-  if (s_.optimizer.grad_clip > 0) torch::nn::utils::clip_grad_norm_(s_.model->parameters(), s_.optimizer.grad_clip);
+  if (s_.optimizer.grad_clip > 0) optimizer_->clip_grad_norm(s_.optimizer.grad_clip);
   optimizer_->step();
   optimizer_->zero_grad();
   lap(&t.optimizer_ms);

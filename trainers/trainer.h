@@ -15,6 +15,7 @@
 #include "core/task.h"
 #include "trainers/checkpoint.h"
 #include "trainers/metrics_log.h"
+#include "trainers/optimizer.h"
 #include "trainers/options.h"
 
 namespace attnlab {
@@ -85,7 +86,7 @@ class Trainer {
   double elapsed_seconds() const;  // the run's training wall time, over every session of it
 
   TrainerSetup s_;
-  std::unique_ptr<torch::optim::AdamW> optimizer_;
+  std::unique_ptr<FlatAdamW> optimizer_;
   std::mt19937_64 train_rng_;
   TrainingState state_;
   int64_t last_saved_step_ = -1;

@@ -17,51 +17,38 @@ inline uint64_t splitmix64(uint64_t z) {
   return z ^ (z >> 31);
 }
 
-// y = x * keep * scale over n contiguous elements; with `draw`, keep is drawn first (element
-// i is kept when the i-th 32-bit draw is >= threshold) and written to `keep`.
-void masked_scale(const torch::Tensor& x, uint8_t* keep, const torch::Tensor& y, double scale, bool draw,
-                  uint64_t seed, uint64_t threshold) {
-  const int64_t n = x.numel();
-  AT_DISPATCH_FLOATING_TYPES_AND2(at::kBFloat16, at::kHalf, x.scalar_type(), "attnlab_dropout", [&] {
-    const scalar_t* in = x.data_ptr<scalar_t>();
-    scalar_t* out = y.data_ptr<scalar_t>();
-    const float s = static_cast<float>(scale);
+// The mask, in x's dtype: element i is 0 when its 32-bit draw is < threshold, else `scale`.
+// Pairs of elements share one 64-bit draw, found from (seed, pair index) alone.
+torch::Tensor draw_mask(const torch::Tensor& x, double scale, uint64_t seed, uint64_t threshold) {
+  auto mask = torch::empty(x.sizes(), x.options().memory_format(at::MemoryFormat::Contiguous));
+  const int64_t n = mask.numel();
+  AT_DISPATCH_FLOATING_TYPES_AND2(at::kBFloat16, at::kHalf, mask.scalar_type(), "attnlab_dropout_mask", [&] {
+    scalar_t* out = mask.data_ptr<scalar_t>();
+    const auto kept = static_cast<scalar_t>(scale), dropped = static_cast<scalar_t>(0);
     at::parallel_for(0, (n + 1) / 2, 16384, [&](int64_t begin, int64_t end) {
       for (int64_t pair = begin; pair < end; ++pair) {
-        const int64_t i = 2 * pair;
-        if (draw) {
-          const uint64_t r = splitmix64(seed + static_cast<uint64_t>(pair) * 0x9E3779B97F4A7C15ull);
-          keep[i] = static_cast<uint8_t>((r & 0xFFFFFFFFull) >= threshold);
-          if (i + 1 < n) keep[i + 1] = static_cast<uint8_t>((r >> 32) >= threshold);
-        }
-        out[i] = keep[i] ? static_cast<scalar_t>(static_cast<float>(in[i]) * s) : static_cast<scalar_t>(0);
-        if (i + 1 < n)
-          out[i + 1] = keep[i + 1] ? static_cast<scalar_t>(static_cast<float>(in[i + 1]) * s) : static_cast<scalar_t>(0);
+        const uint64_t r = splitmix64(seed + static_cast<uint64_t>(pair) * 0x9E3779B97F4A7C15ull);
+        out[2 * pair] = (r & 0xFFFFFFFFull) >= threshold ? kept : dropped;
+        if (2 * pair + 1 < n) out[2 * pair + 1] = (r >> 32) >= threshold ? kept : dropped;
       }
     });
   });
+  return mask;
 }
 
+// y = x * mask, and the gradient grad * mask: LibTorch's vectorised multiply does the rest.
 class DropoutFunction : public torch::autograd::Function<DropoutFunction> {
  public:
   static torch::Tensor forward(torch::autograd::AutogradContext* ctx, const torch::Tensor& x, double p, int64_t seed) {
-    auto in = x.contiguous();
-    auto keep = torch::empty(in.sizes(), in.options().dtype(torch::kUInt8));
-    auto y = torch::empty_like(in);
     const auto threshold = static_cast<uint64_t>(p * 4294967296.0);  // P(draw < threshold) = p
-    masked_scale(in, keep.data_ptr<uint8_t>(), y, 1.0 / (1.0 - p), true, static_cast<uint64_t>(seed), threshold);
-    ctx->save_for_backward({keep});
-    ctx->saved_data["scale"] = 1.0 / (1.0 - p);
-    return y;
+    auto mask = draw_mask(x, 1.0 / (1.0 - p), static_cast<uint64_t>(seed), threshold);
+    ctx->save_for_backward({mask});
+    return x * mask;
   }
 
   static torch::autograd::variable_list backward(torch::autograd::AutogradContext* ctx,
                                                  torch::autograd::variable_list grads) {
-    auto keep = ctx->get_saved_variables()[0];
-    auto grad = grads[0].contiguous();
-    auto out = torch::empty_like(grad);
-    masked_scale(grad, keep.data_ptr<uint8_t>(), out, ctx->saved_data["scale"].toDouble(), false, 0, 0);
-    return {out, torch::Tensor(), torch::Tensor()};
+    return {grads[0] * ctx->get_saved_variables()[0], torch::Tensor(), torch::Tensor()};
   }
 };
 
