@@ -81,6 +81,7 @@ TEST_CASE("CLI: train the tiny config, resume it, generate from it") {
   const auto text = a.out.substr(a.out.find("the lord "));
   CHECK(text.size() == 9 + 30 + 1);  // prompt + 30 ASCII characters + newline
   CHECK(a.out == b.out);             // seeded
+  CHECK(run(gen + " --no-kv-cache", dir).out == a.out);  // 9 + 30 tokens: past block_size 16 too
   CHECK(run(gen + " --checkpoint last --temperature 0", dir).status == 0);
   auto bad_prompt = run("generate " + run_dir + " --prompt 'xyz'", dir);
   CHECK(bad_prompt.status == 1);

@@ -147,6 +147,14 @@ TEST_CASE("experiment.threads (auto or a core count) and experiment.precision (f
   CHECK(read("  precision: bf16").precision == "bf16");
   CHECK_THROWS_WITH(read("  threads: two"), Contains("c.yaml:2") && Contains("threads") && Contains("auto"));
   CHECK_THROWS_WITH(read("  precision: bf61"), Contains("did you mean 'bf16'"));
+  // auto: bf16 where the CPU computes in it natively, fp32 elsewhere (and on CUDA).
+  CHECK(read("  precision: auto").precision == "auto");
+  const std::string cpuinfo = attnlab::testing::read_text("/proc/cpuinfo");
+  const bool native = cpuinfo.find(" avx512_bf16") != std::string::npos || cpuinfo.find(" amx_bf16") != std::string::npos;
+  CHECK(resolve_precision("auto", torch::kCPU) == (native ? "bf16" : "fp32"));
+  CHECK(resolve_precision("auto", torch::Device(torch::kCUDA)) == "fp32");
+  CHECK(resolve_precision("bf16", torch::kCPU) == "bf16");
+  CHECK(resolve_precision("fp32", torch::kCPU) == "fp32");
   // The split between the pools follows the precision, and never oversubscribes.
   const ThreadCounts fp32 = configure_threads(2, "fp32");
   CHECK(fp32.intra_op == 1);

@@ -282,6 +282,8 @@ TEST_CASE("translator end to end: a tiny corpus of 10 pairs is memorised and tra
     REQUIRE(out.size() == pairs.size() + 3);
     for (size_t i = 0; i < pairs.size(); ++i) CHECK(out[i] == pairs[i].second);
     CHECK(out[pairs.size()].empty());
+    t.kv_cache = false;  // `attnlab translate --no-kv-cache`
+    CHECK(translate(t) == out);
   }
   // Scored by `attnlab eval` on the (memorised) training split: BLEU and chrF are 100, and
   // the outputs are written for other scorers.

@@ -82,9 +82,10 @@ BenchReport bench(const BenchRequest& r) {
   if (r.steps < 1 || r.warmup < 0 || r.eval_batches < 0 || r.new_tokens < 0)
     throw std::invalid_argument("bench needs --steps >= 1 and non-negative --warmup, --eval-batches, --new-tokens");
   // 1. Config, device, threads, precision, seed.
-  const Experiment exp = Experiment::read(load_config(r.config_path, r.overrides));
-  const auto& e = exp.experiment;
+  Experiment exp = Experiment::read(load_config(r.config_path, r.overrides));
+  auto& e = exp.experiment;
   const torch::Device device = resolve_device(e.device);
+  e.precision = resolve_precision(e.precision, device);  // "auto" -> fp32 | bf16
   const ThreadCounts threads = configure_threads(e.threads, e.precision);
   seed_everything(static_cast<uint64_t>(e.seed));
 

@@ -42,6 +42,7 @@ EvalReport evaluate_run(const EvalRequest& r) {
   Experiment exp = read_run_with_beam(r.run_dir, r.beam);
   const std::string ckpt = run_checkpoint(r.run_dir, r.checkpoint);
   const torch::Device device = resolve_device(r.device.empty() ? exp.experiment.device : r.device);
+  exp.experiment.precision = resolve_precision(exp.experiment.precision, device);  // "auto" -> fp32 | bf16
   configure_threads(exp.experiment.threads, exp.experiment.precision);
   Assembled a = assemble(exp, r.run_dir, /*saved_tokenizer=*/true, device);
   a.data.source->check_split(r.split);  // before the checkpoint is read

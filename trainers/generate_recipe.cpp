@@ -15,6 +15,8 @@ std::string generate(const GenerateRequest& r) {
   Experiment exp = Experiment::read_run(r.run_dir);
   const std::string ckpt = run_checkpoint(r.run_dir, r.checkpoint);
   const torch::Device device = resolve_device(r.device.empty() ? exp.experiment.device : r.device);
+  exp.experiment.precision = resolve_precision(exp.experiment.precision, device);  // "auto" -> fp32 | bf16
+  configure_threads(exp.experiment.threads, exp.experiment.precision);
   Assembled a = assemble(exp, r.run_dir, /*saved_tokenizer=*/true, device);
   auto gpt = std::dynamic_pointer_cast<GPTImpl>(a.model.module);
   if (!gpt) throw std::runtime_error("model type '" + exp.model.type + "' does not generate text");

@@ -5,6 +5,7 @@
 
 #include "core/config/loader.h"
 #include "core/util/device.h"
+#include "core/util/precision.h"
 #include "core/util/files.h"
 #include "trainers/experiment.h"
 #include "trainers/pretrained.h"
@@ -29,6 +30,7 @@ TrainSummary train(const TrainRequest& request) {
 
   // 2. Where and how: device, threads, seed (before any weight is initialised).
   const torch::Device device = resolve_device(exp.experiment.device);
+  exp.experiment.precision = resolve_precision(exp.experiment.precision, device);  // "auto" -> fp32 | bf16
   const ThreadCounts threads = configure_threads(exp.experiment.threads, exp.experiment.precision);
   seed_everything(static_cast<uint64_t>(exp.experiment.seed));
   fmt::print("experiment {} -> {} | device {} | {} | threads {} | seed {}\n", exp.experiment.name, run_dir,

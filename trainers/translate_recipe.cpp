@@ -39,6 +39,7 @@ std::vector<std::string> translate(const TranslateRequest& r) {
   Experiment exp = read_run_with_beam(r.run_dir, r.beam);
   const std::string ckpt = run_checkpoint(r.run_dir, r.checkpoint);
   const torch::Device device = resolve_device(r.device.empty() ? exp.experiment.device : r.device);
+  exp.experiment.precision = resolve_precision(exp.experiment.precision, device);  // "auto" -> fp32 | bf16
   configure_threads(exp.experiment.threads, exp.experiment.precision);
 
   // The context a translation family hands its model, from the saved tokenizer alone.

@@ -25,7 +25,7 @@ ExperimentOptions ExperimentOptions::read(ConfigSection s) {
     }
     if (used != threads.size() || o.threads < 0) s.fail("threads", "must be auto or a number of cores >= 1, got '" + threads + "'");
   }
-  o.precision = s.choice("precision", o.precision, {"fp32", "bf16"});
+  o.precision = s.choice("precision", o.precision, {"auto", "fp32", "bf16"});
   return o;
 }
 

@@ -14,7 +14,7 @@ struct ExperimentOptions {
   std::string out_dir = "runs";   // experiment.out_dir
   std::string device = "auto";    // experiment.device: auto | cpu | cuda
   int64_t threads = 0;            // experiment.threads: auto (0) | N CPU cores (see configure_threads)
-  std::string precision = "fp32";  // experiment.precision: fp32 | bf16 (autocast: core/util/precision.h)
+  std::string precision = "fp32";  // experiment.precision: auto | fp32 | bf16 (core/util/precision.h)
 
   static ExperimentOptions read(ConfigSection s);
   std::string run_dir() const { return out_dir + "/" + name; }

@@ -2,7 +2,29 @@
 
 #include <ATen/autocast_mode.h>
 
+#include <fstream>
+#include <sstream>
+
 namespace attnlab {
+
+namespace {
+bool cpu_has_native_bf16() {
+  std::ifstream in("/proc/cpuinfo");
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind("flags", 0) != 0) continue;
+    std::istringstream words(line);
+    for (std::string w; words >> w;)
+      if (w == "avx512_bf16" || w == "amx_bf16") return true;
+    return false;
+  }
+  return false;
+}
+}  // namespace
+
+std::string resolve_precision(const std::string& precision, const torch::Device& device) {
+  if (precision != "auto") return precision;
+  return device.is_cpu() && cpu_has_native_bf16() ? "bf16" : "fp32";
+}
 
 AutocastScope::AutocastScope(const std::string& precision, const torch::Device& device) {
   if (precision != "bf16") return;

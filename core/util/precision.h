@@ -9,6 +9,11 @@
 
 namespace attnlab {
 
+// "auto" -> "bf16" on a CPU whose matrix units compute in bf16 (AVX-512 BF16 or AMX, from
+// /proc/cpuinfo), else "fp32" (CUDA included: set bf16 explicitly on GPUs that have it);
+// "fp32" and "bf16" unchanged.
+std::string resolve_precision(const std::string& precision, const torch::Device& device);
+
 // Autocast for as long as it lives, on `device`'s kind (a no-op for "fp32"). Weights cast
 // to bf16 inside the scope are cached until the outermost scope ends, so one scope must not
 // span an optimizer step: open it around each forward pass.

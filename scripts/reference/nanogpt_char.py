@@ -7,13 +7,15 @@ reaches the same losses on the same text, and to time nanoGPT side by side with 
     apt-get install python3-torch          # installed by scripts/bootstrap.sh
     /usr/bin/python3 scripts/reference/nanogpt_char.py data/kjv/kjv.txt [max_iters]   # Debian's Python
         [--recipe small|large] [--eval both|nanogpt] [--eval-iters N] [--eval-interval N] [--bf16]
+        [--generate N [--block-size B]]
 
 --recipe small is configs/gpt/kjv_char.yaml (4 layers, 128 wide, block 64); large is nanoGPT's
 Shakespeare recipe at batch 12 (6 layers, 6 heads, 384 wide, block 256, dropout 0.2).
 --eval both prints nanoGPT's own estimate (eval_iters random batches) and attnlab's estimate
 (eval_iters x batch_size windows spread evenly over the split) at every evaluation; nanogpt
 runs only nanoGPT's, as train.py does (for timing). --bf16: CPU autocast to bfloat16, as
-nanoGPT's dtype='bfloat16'.
+nanoGPT's dtype='bfloat16'. --generate N only times nanoGPT's sampling (no key/value cache) of
+N tokens from an untrained model of the recipe.
 """
 import argparse, contextlib, math, sys, time
 import torch
@@ -84,13 +86,38 @@ class GPT(nn.Module):
             torch.nn.init.normal_(m.weight, mean=0.0, std=0.02)
         if isinstance(m, nn.Linear) and m.bias is not None:
             torch.nn.init.zeros_(m.bias)
-    def forward(self, idx, targets):
+    def forward(self, idx, targets=None):
         pos = torch.arange(idx.size(1))
         x = self.drop(self.wte(idx) + self.wpe(pos))
         for block in self.h:
             x = block(x)
+        if targets is None:  # inference: the last position's logits only, as nanoGPT
+            return self.lm_head(self.ln_f(x[:, [-1], :]))
         logits = self.lm_head(self.ln_f(x))
         return F.cross_entropy(logits.view(-1, logits.size(-1)), targets.view(-1))
+
+    @torch.no_grad()
+    def generate(self, idx, max_new_tokens, temperature=0.8, top_k=200):  # nanoGPT's, no cache
+        for _ in range(max_new_tokens):
+            idx_cond = idx if idx.size(1) <= block_size else idx[:, -block_size:]
+            logits = self(idx_cond)[:, -1, :] / temperature
+            v, _ = torch.topk(logits, min(top_k, logits.size(-1)))
+            logits[logits < v[:, [-1]]] = -float("Inf")
+            idx = torch.cat((idx, torch.multinomial(F.softmax(logits, dim=-1), num_samples=1)), dim=1)
+        return idx
+
+def time_generation(vocab_size, new_tokens):
+    """nanoGPT's sample.py speed: one sample of new_tokens from a fresh model (speed does not
+    depend on the weights), after a 10-token warm-up."""
+    torch.manual_seed(1337)
+    model = GPT(vocab_size).eval()
+    start = torch.zeros((1, 1), dtype=torch.long)
+    model.generate(start, 10)
+    t0 = time.time()
+    model.generate(start, new_tokens)
+    seconds = time.time() - t0
+    print(f"generation: {new_tokens} tokens in {seconds:.2f} s = {new_tokens / seconds:.0f} tokens/s "
+          f"(block_size {block_size}, {n_layer} layers, {n_embd} wide)")
 
 EVAL_BOTH, BF16 = True, False
 
@@ -172,8 +199,15 @@ if __name__ == "__main__":
     ap.add_argument("--eval-iters", type=int)
     ap.add_argument("--eval-interval", type=int)
     ap.add_argument("--bf16", action="store_true")
+    ap.add_argument("--generate", type=int, metavar="N", help="only time generating N tokens (nanoGPT's sample.py)")
+    ap.add_argument("--block-size", type=int)
     args = ap.parse_args()
     globals().update(RECIPES[args.recipe])
+    if args.block_size:
+        block_size = args.block_size
+    if args.generate:
+        time_generation(len(set(open(args.path, encoding="utf-8").read())), args.generate)
+        sys.exit(0)
     if args.eval_iters is not None:
         eval_iters = args.eval_iters
     if args.eval_interval is not None:
