@@ -6,7 +6,8 @@
 # medians.
 #   scripts/bench_vs_nanogpt.sh small 500            # configs/gpt/kjv_char.yaml
 #   scripts/bench_vs_nanogpt.sh large 30             # nanoGPT's Shakespeare recipe at batch 12
-#   scripts/bench_vs_nanogpt.sh large 30 --bf16      # both under CPU autocast to bfloat16
+#   scripts/bench_vs_nanogpt.sh large 30 --bf16      # attnlab in bf16 against nanoGPT in fp32
+#   NANOGPT_BF16=1 scripts/bench_vs_nanogpt.sh large 30 --bf16   # both under CPU autocast to bf16
 #   ROUNDS=3 EVAL_ITERS=5 scripts/bench_vs_nanogpt.sh ...
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -23,7 +24,8 @@ case $RECIPE in
   *) echo "recipe must be small or large" >&2; exit 2 ;;
 esac
 PRECISION=fp32 PYFLAGS=()
-[ "$BF16" = --bf16 ] && PRECISION=bf16 PYFLAGS=(--bf16)
+[ "$BF16" = --bf16 ] && PRECISION=bf16
+[ "$BF16" = --bf16 ] && [ "${NANOGPT_BF16:-0}" = 1 ] && PYFLAGS=(--bf16)
 OUT=$(mktemp -d /tmp/attnlab-vs-nanogpt-XXXXXX)
 trap 'rm -rf "$OUT"' EXIT
 
@@ -50,7 +52,7 @@ for round in $(seq 1 "$ROUNDS"); do
   echo "$(wall_s "$OUT/a$round.time") $a_ms $(rss_mib "$OUT/a$round.time")" >> "$OUT/attnlab.txt"
 done
 col() { awk -v c="$2" '{print $c}' "$1" | median; }
-echo "attnlab / nanoGPT ($RECIPE, $ITERS iterations, $PRECISION, medians of $ROUNDS rounds):"
+echo "attnlab ($PRECISION) / nanoGPT (${PYFLAGS[*]:-fp32}) ($RECIPE, $ITERS iterations, medians of $ROUNDS rounds):"
 awk -v aw="$(col "$OUT/attnlab.txt" 1)" -v nw="$(col "$OUT/nanogpt.txt" 1)" -v am="$(col "$OUT/attnlab.txt" 2)" \
     -v nm="$(col "$OUT/nanogpt.txt" 2)" -v ar="$(col "$OUT/attnlab.txt" 3)" -v nr="$(col "$OUT/nanogpt.txt" 3)" \
     'BEGIN {printf "  whole process %.2fx (%.1f s vs %.1f s) | ms/step %.2fx (%.1f vs %.1f) | peak RSS %.2fx (%d vs %d MiB)\n", aw/nw, aw, nw, am/nm, am, nm, ar/nr, ar, nr}'

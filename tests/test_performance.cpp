@@ -85,7 +85,7 @@ TEST_CASE("FlopCounter: a GPT training step counts 3x the forward's matrix produ
   CHECK(shapes.count(MatmulShape{6, 16, 16, 16}) == 1);  // q k^T: B * n_head batches of [T, hd] x [hd, T]
 }
 
-TEST_CASE("AutocastScope: bf16 matrix products inside, float32 outside, weights' casts dropped at the end") {
+TEST_CASE("AutocastScope: bf16 matrix products inside, float32 outside and in an fp32 scope, weights' casts dropped at the end") {
   auto x = torch::randn({4, 8});
   torch::nn::Linear lin(8, 3);
   {
@@ -101,6 +101,11 @@ TEST_CASE("AutocastScope: bf16 matrix products inside, float32 outside, weights'
       CHECK(lin(x).scalar_type() == torch::kBFloat16);
     }
     CHECK(at::autocast::is_cpu_enabled());  // the inner scope restored the outer one's state
+    {
+      AutocastScope off("fp32", torch::kCPU);  // float32 inside a bf16 scope (GPT sampling)
+      CHECK(lin(x).scalar_type() == torch::kFloat);
+    }
+    CHECK(lin(x).scalar_type() == torch::kBFloat16);
     y.to(torch::kFloat).sum().backward();
     CHECK(lin->weight.grad().scalar_type() == torch::kFloat);  // gradients stay float32
     torch::NoGradGuard no_grad;

@@ -27,16 +27,17 @@ std::string resolve_precision(const std::string& precision, const torch::Device&
 }
 
 AutocastScope::AutocastScope(const std::string& precision, const torch::Device& device) {
-  if (precision != "bf16") return;
+  TORCH_CHECK(precision == "bf16" || precision == "fp32", "precision must be fp32 or bf16 here, got '", precision, "'");
+  const bool enable = precision == "bf16";
   active_ = true;
   cuda_ = device.is_cuda();
-  // As Python's torch.autocast: remember the state, enable, count the nesting.
+  // As Python's torch.autocast(enabled=...): remember the state, set it, count the nesting.
   if (cuda_) {
     was_enabled_ = at::autocast::is_enabled(), old_dtype_ = at::autocast::get_autocast_gpu_dtype();
-    at::autocast::set_enabled(true), at::autocast::set_autocast_gpu_dtype(at::kBFloat16);
+    at::autocast::set_enabled(enable), at::autocast::set_autocast_gpu_dtype(at::kBFloat16);
   } else {
     was_enabled_ = at::autocast::is_cpu_enabled(), old_dtype_ = at::autocast::get_autocast_cpu_dtype();
-    at::autocast::set_cpu_enabled(true), at::autocast::set_autocast_cpu_dtype(at::kBFloat16);
+    at::autocast::set_cpu_enabled(enable), at::autocast::set_autocast_cpu_dtype(at::kBFloat16);
   }
   at::autocast::increment_nesting();
 }

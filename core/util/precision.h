@@ -14,7 +14,8 @@ namespace attnlab {
 // "fp32" and "bf16" unchanged.
 std::string resolve_precision(const std::string& precision, const torch::Device& device);
 
-// Autocast for as long as it lives, on `device`'s kind (a no-op for "fp32"). Weights cast
+// Autocast on ("bf16") or off ("fp32", also inside a bf16 scope) for as long as it lives,
+// on `device`'s kind; the previous state comes back at the end. Weights cast
 // to bf16 inside the scope are cached until the outermost scope ends, so one scope must not
 // span an optimizer step: open it around each forward pass.
 class AutocastScope {
