@@ -12,7 +12,10 @@
 #include "core/util/device.h"
 #include "core/util/flop_counter.h"
 #include "core/util/precision.h"
+#include "models/bert.h"
 #include "models/gpt.h"
+#include "models/seq2seq.h"
+#include "models/vit.h"
 #include "test_paths.h"
 #include "test_util.h"
 #include "trainers/experiment.h"
@@ -117,6 +120,48 @@ TEST_CASE("AutocastScope: bf16 matrix products inside, float32 outside and in an
   AutocastScope again("bf16", torch::kCPU);
   // A new scope sees the updated weight, not a stale bf16 copy from the previous one.
   CHECK(torch::allclose(lin(x).to(torch::kFloat), expected, 0.05, 0.05));
+}
+
+TEST_CASE("bf16 autocast: every family's forward runs and stays close to its fp32 output") {
+  torch::manual_seed(6);
+  // Loose: bf16 keeps 8 bits of mantissa; a mix-up of dtypes would throw, not drift.
+  auto check = [](const std::string& name, const std::function<torch::Tensor()>& run) {
+    INFO(name);
+    torch::NoGradGuard no_grad;
+    const auto fp32 = run();
+    torch::Tensor bf16;
+    {
+      AutocastScope autocast("bf16", torch::kCPU);
+      REQUIRE_NOTHROW(bf16 = run());
+    }
+    CHECK(bf16.sizes() == fp32.sizes());
+    CHECK((bf16.to(torch::kFloat) - fp32).abs().max().item<double>() < 0.1 * (1 + fp32.abs().max().item<double>()));
+  };
+  GPTOptions g;
+  g.vocab_size = 20, g.block_size = 16, g.n_layer = 2, g.n_head = 2, g.n_embd = 32;
+  g.qk_norm = true, g.norm = "rmsnorm";  // norms that see bf16 queries and keys
+  GPT gpt(g);
+  gpt->eval();  // no dropout: both runs compute the same function
+  auto ids = torch::randint(5, 20, {2, 9});
+  check("gpt", [&] { return gpt(ids); });
+  BertOptions b;
+  b.vocab_size = 20, b.max_len = 16, b.n_layer = 2, b.n_head = 2, b.n_embd = 16, b.pad_id = 0;
+  b.head = "mlm";
+  Bert bert(b);
+  bert->eval();
+  check("bert masked LM", [&] { return bert->mlm_logits(ids, ids.gt(10)); });  // its head's LayerNorm sees bf16
+  Seq2seqOptions t;
+  t.vocab_size = 20, t.max_len = 16, t.n_layer = 1, t.n_decoder_layer = 1, t.n_head = 2, t.n_embd = 16, t.pad_id = 0;
+  Seq2seq s2s(t);
+  s2s->eval();
+  check("seq2seq", [&] { return s2s(ids, ids.narrow(1, 0, 5)); });
+  ViTOptions v;
+  v.patch_size = 7, v.n_layer = 1, v.n_head = 2, v.n_embd = 16, v.channels = 1, v.image_height = 28;
+  v.image_width = 28, v.num_classes = 10;
+  ViT vit(v);
+  vit->eval();
+  auto images = torch::rand({2, 1, 28, 28});
+  check("vit", [&] { return vit(images); });
 }
 
 TEST_CASE("bf16 training of a tiny GPT reaches a loss close to fp32's") {

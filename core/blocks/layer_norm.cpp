@@ -9,7 +9,11 @@ LayerNormImpl::LayerNormImpl(const LayerNormOptions& options_) : options(options
   if (options.bias() && options.kind() == "layernorm") bias = register_parameter("bias", torch::zeros({options.n_embd()}));
 }
 
-torch::Tensor LayerNormImpl::forward(const torch::Tensor& x) {
+torch::Tensor LayerNormImpl::forward(const torch::Tensor& input) {
+  // Statistics in the weight's precision: under bf16 autocast a norm may receive bf16 (e.g.
+  // BERT's masked-LM head, QK-norm), which LibTorch 1.13's CPU autocast leaves to layer_norm,
+  // whose kernel refuses a bf16 input with float32 weights.
+  const auto x = input.scalar_type() == weight.scalar_type() ? input : input.to(weight.scalar_type());
   if (options.kind() == "rmsnorm") return x * torch::rsqrt(x.pow(2).mean(-1, /*keepdim=*/true) + options.eps()) * weight;
   return torch::layer_norm(x, {options.n_embd()}, weight, bias, options.eps());
 }
