@@ -192,6 +192,7 @@ void add_bench(CLI::App& app) {
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
   cmd->add_option("--profile", req->profile, "Also list the top N operators by self time")->check(CLI::NonNegativeNumber);
+  cmd->add_flag("--profile-callers", req->profile_callers, "With --profile: one row per calling operator > operator");
   cmd->add_option("--out", req->out, "JSON report (default: OUT_DIR/bench/NAME.json)");
   cmd->footer(
       "Examples (docs/bench.md):\n  attnlab bench configs/gpt/kjv_char.yaml\n"

@@ -11,6 +11,7 @@
 #include "core/config/loader.h"
 #include "core/util/device.h"
 #include "core/util/flop_counter.h"
+#include "core/util/op_profiler.h"
 #include "core/util/precision.h"
 #include "models/bert.h"
 #include "models/gpt.h"
@@ -86,6 +87,33 @@ TEST_CASE("FlopCounter: a GPT training step counts 3x the forward's matrix produ
   for (const auto& [shape, count] : shapes) from_shapes += shape.flops() * static_cast<double>(count);
   CHECK(from_shapes == counted_step);
   CHECK(shapes.count(MatmulShape{6, 16, 16, 16}) == 1);  // q k^T: B * n_head batches of [T, hd] x [hd, T]
+}
+
+TEST_CASE("OpProfiler: calls and self time per operator, or per caller > operator") {
+  auto a = torch::randn({64, 64}), b = torch::randn({64, 64});
+  auto find = [](const std::vector<OpTime>& rows, const std::string& name) {
+    for (const auto& r : rows)
+      if (r.name == name) return r;
+    return OpTime{};
+  };
+  std::vector<OpTime> by_op, by_caller;
+  {
+    OpProfiler profiler;
+    for (int i = 0; i < 3; ++i) torch::matmul(a, b);
+    by_op = profiler.table();
+    CHECK_THROWS_WITH(OpProfiler(), Contains("only one OpProfiler"));
+  }
+  CHECK(find(by_op, "aten::matmul").calls == 3);
+  CHECK(find(by_op, "aten::mm").calls == 3);
+  for (size_t i = 1; i < by_op.size(); ++i) CHECK(by_op[i - 1].self_ms >= by_op[i].self_ms);  // largest first
+  {
+    OpProfiler profiler(/*by_caller=*/true);
+    torch::matmul(a, b);
+    by_caller = profiler.table();
+  }
+  CHECK(find(by_caller, "- > aten::matmul").calls == 1);
+  CHECK(find(by_caller, "aten::matmul > aten::mm").calls == 1);
+  CHECK(find(by_caller, "aten::mm").calls == 0);
 }
 
 TEST_CASE("AutocastScope: bf16 matrix products inside, float32 outside and in an fp32 scope, weights' casts dropped at the end") {

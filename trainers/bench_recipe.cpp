@@ -135,7 +135,7 @@ BenchReport bench(const BenchRequest& r) {
   // 5. Operators by self time (optional): a few more steps under the profiler.
   std::vector<OpTime> ops;
   if (r.profile > 0) {
-    OpProfiler profiler;
+    OpProfiler profiler(r.profile_callers);
     for (int64_t i = 0; i < std::min<int64_t>(r.steps, 5); ++i) trainer.step(true);
     ops = profiler.table();
   }
@@ -237,7 +237,7 @@ BenchReport bench(const BenchRequest& r) {
   if (!ops.empty()) {
     double total = 0;
     for (const auto& op : ops) total += op.self_ms;
-    text += "operators by self time:\n";
+    text += r.profile_callers ? "operators by self time, under their callers:\n" : "operators by self time:\n";
     for (size_t i = 0; i < ops.size() && i < static_cast<size_t>(r.profile); ++i)
       text += fmt::format("  {:5.1f}%  {:>9.2f} ms  {:>6} calls  {}\n", 100.0 * ops[i].self_ms / total, ops[i].self_ms,
                           ops[i].calls, ops[i].name);

@@ -131,6 +131,7 @@ struct BenchRequest {
   int64_t eval_batches = 5;            // timed evaluation batches
   int64_t new_tokens = 500;            // language models: tokens generated per decoding run
   int64_t profile = 0;                 // > 0: also print the top N operators by self time
+  bool profile_callers = false;        // ...keyed by "calling operator > operator"
   std::string out;                     // JSON report; "" = OUT_DIR/bench/NAME.json
 };
 

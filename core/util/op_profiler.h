@@ -18,7 +18,10 @@ struct OpTime {
 
 class OpProfiler {
  public:
-  OpProfiler();
+  // by_caller: one row per (calling operator, operator) pair, named "caller > op" ("- > op" at
+  // the top level): where LibTorch itself issues many small operators (e.g. aten::bmm's
+  // per-batch aten::select on the CPU).
+  explicit OpProfiler(bool by_caller = false);
   ~OpProfiler();
   OpProfiler(const OpProfiler&) = delete;
   OpProfiler& operator=(const OpProfiler&) = delete;
