@@ -90,7 +90,7 @@ class BertImpl : public torch::nn::Module {
   BertOptions options;
   BertEncoder encoder{nullptr};
   MaskedLMHead mlm_head{nullptr};         // head "mlm"
-  Dropout cls_drop{nullptr};   // head "classifier"
+  Dropout cls_drop{nullptr};              // head "classifier"
   torch::nn::Linear classifier{nullptr};  // head "classifier"
 };
 TORCH_MODULE(Bert);

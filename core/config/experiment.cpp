@@ -23,7 +23,8 @@ ExperimentOptions ExperimentOptions::read(ConfigSection s) {
     } catch (const std::exception&) {
       used = 0;
     }
-    if (used != threads.size() || o.threads < 0) s.fail("threads", "must be auto or a number of cores >= 1, got '" + threads + "'");
+    if (used != threads.size() || o.threads < 0)
+      s.fail("threads", "must be auto or a number of cores >= 1, got '" + threads + "'");
   }
   o.precision = s.choice("precision", o.precision, {"auto", "fp32", "bf16"});
   return o;
