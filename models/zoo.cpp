@@ -2,7 +2,6 @@
 // module with the task that trains it on the data's objective.
 #include <fmt/format.h>
 
-#include "core/util/precision.h"
 #include "models/bert.h"
 #include "models/causal_lm_task.h"
 #include "models/classification_task.h"
@@ -37,10 +36,8 @@ ModelSpec gpt_family(ConfigSection& s) {
     GPT gpt(o);
     auto task = std::make_shared<CausalLMTask>([gpt](const torch::Tensor& idx) mutable { return gpt(idx); });
     BuiltModel built{gpt.ptr(), task, {}, [gpt]() mutable { return gpt->exportable(); }};
-    // One sample (`attnlab generate`'s defaults, float32 as it) from the first token of the
-    // batch's first row.
+    // One sample (`attnlab generate`'s defaults) from the first token of the batch's first row.
     built.decode = [gpt](const Batch& batch, int64_t new_tokens, bool kv_cache) mutable {
-      AutocastScope fp32("fp32", gpt->wte->weight.device());
       gpt->generate(batch.at("input").narrow(0, 0, 1).narrow(1, 0, 1), new_tokens, 0.8, 200, 1337, kv_cache);
       return new_tokens;
     };

@@ -56,10 +56,9 @@ EvalReport evaluate_run(const EvalRequest& r) {
   const int64_t batch_size = r.batch_size > 0 ? r.batch_size : exp.trainer.batch_size;
   const auto start = std::chrono::steady_clock::now();
   std::vector<GeneratedText> generated;
-  std::optional<AutocastScope> autocast(std::in_place, exp.experiment.precision, device);
   const MetricSums sums = evaluate_split(*a.model.module, *a.model.task, *a.data.source, r.split, batch_size,
-                                         /*iters=*/0, device, confusion ? &*confusion : nullptr, &generated);
-  autocast.reset();
+                                         /*iters=*/0, device, confusion ? &*confusion : nullptr, &generated,
+                                         exp.experiment.precision);
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 
   const int64_t examples = a.data.source->num_examples(r.split);

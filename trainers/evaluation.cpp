@@ -1,5 +1,7 @@
 #include "trainers/evaluation.h"
 
+#include "core/util/precision.h"
+
 namespace attnlab {
 
 namespace {
@@ -18,9 +20,10 @@ void accumulate(MetricSums& sums, const TaskOutput& out, ConfusionMatrix* confus
 
 MetricSums evaluate_split(torch::nn::Module& model, Task& task, const BatchSource& data, const std::string& split,
                           int64_t batch_size, int64_t iters, const torch::Device& device, ConfusionMatrix* confusion,
-                          std::vector<GeneratedText>* generated) {
+                          std::vector<GeneratedText>* generated, const std::string& precision) {
   data.check_split(split);
   torch::NoGradGuard no_grad;
+  AutocastScope autocast(precision, device);
   const bool was_training = model.is_training();
   model.eval();
   MetricSums sums;

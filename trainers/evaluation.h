@@ -19,10 +19,12 @@ namespace attnlab {
 // batch's loss_count) and the task's metrics. A task that reports predictions and labels
 // fills `confusion` when given; one that generates text (translations) appends it to
 // `generated` when given. The task's summarize() turns the sums into final metrics (e.g.
-// corpus BLEU). Runs without gradients and in eval mode; restores train mode.
+// corpus BLEU). Runs without gradients and in eval mode, at `precision` ("bf16": under
+// autocast, as the run trained); restores train mode.
 MetricSums evaluate_split(torch::nn::Module& model, Task& task, const BatchSource& data, const std::string& split,
                           int64_t batch_size, int64_t iters, const torch::Device& device,
-                          ConfusionMatrix* confusion = nullptr, std::vector<GeneratedText>* generated = nullptr);
+                          ConfusionMatrix* confusion = nullptr, std::vector<GeneratedText>* generated = nullptr,
+                          const std::string& precision = "fp32");
 
 // Whether a larger value of `metric` is better: losses are lower-is-better, accuracies higher.
 bool higher_is_better(const std::string& metric);

@@ -14,9 +14,7 @@ std::string generate(const GenerateRequest& r) {
   Experiment exp = Experiment::read_run(r.run_dir);
   const std::string ckpt = run_checkpoint(r.run_dir, r.checkpoint);
   const torch::Device device = resolve_device(r.device.empty() ? exp.experiment.device : r.device);
-  // Sampling one sequence is bound by per-operator overhead, which bf16 autocast adds to (it
-  // casts every input): float32 whatever the run trained in (the weights are float32 anyway).
-  configure_threads(exp.experiment.threads, "fp32");
+  configure_threads(exp.experiment.threads, "fp32");  // GPT sampling runs in float32 (GPTImpl::generate)
   Assembled a = assemble(exp, r.run_dir, /*saved_tokenizer=*/true, device);
   auto gpt = std::dynamic_pointer_cast<GPTImpl>(a.model.module);
   if (!gpt) throw std::runtime_error("model type '" + exp.model.type + "' does not generate text");

@@ -67,12 +67,13 @@ void Trainer::save(const std::string& name) {
 
 MetricSums Trainer::evaluate(const std::string& split) {
   const auto& t = s_.trainer;
-  AutocastScope autocast(s_.precision, s_.device);
   if (t.eval_iters > 0 || split == "val")
-    return evaluate_split(*s_.model, *s_.task, *s_.data, split, t.batch_size, t.eval_iters, s_.device);
+    return evaluate_split(*s_.model, *s_.task, *s_.data, split, t.batch_size, t.eval_iters, s_.device, nullptr,
+                          nullptr, s_.precision);
   // Whole-split evaluation: the training split is measured on as many examples as val has.
   const int64_t batches = (s_.data->num_examples("val") + t.batch_size - 1) / t.batch_size;
-  return evaluate_split(*s_.model, *s_.task, *s_.data, split, t.batch_size, batches, s_.device);
+  return evaluate_split(*s_.model, *s_.task, *s_.data, split, t.batch_size, batches, s_.device, nullptr, nullptr,
+                        s_.precision);
 }
 
 void Trainer::run_evaluation() {
@@ -100,8 +101,9 @@ void Trainer::run_evaluation() {
 StepTiming Trainer::step(bool synchronize) {
   using clock = std::chrono::steady_clock;
   const int64_t accum = s_.trainer.gradient_accumulation_steps;
-  set_learning_rate(*optimizer_, learning_rate_at(state_.step, s_.optimizer.learning_rate, s_.schedule, s_.trainer.max_iters));
   StepTiming t;
+  t.lr = learning_rate_at(state_.step, s_.optimizer.learning_rate, s_.schedule, s_.trainer.max_iters);
+  set_learning_rate(*optimizer_, t.lr);
   auto mark = clock::now();
   auto lap = [&](double* ms) {  // adds the time since the previous lap to *ms
     if (synchronize && s_.device.is_cuda()) torch::cuda::synchronize();
@@ -156,10 +158,9 @@ TrainResult Trainer::fit() {
   int64_t window_steps = 0, window_tokens = 0;
   if (state_.step == 0 && state_.evaluated_step != 0) run_evaluation();  // the untrained baseline, as nanoGPT
   while (state_.step < t.max_iters) {
-    const double lr = learning_rate_at(state_.step, s_.optimizer.learning_rate, s_.schedule, t.max_iters);
     const auto start = clock::now();
     const StepTiming timing = step();
-    const double loss = timing.loss;
+    const double loss = timing.loss, lr = timing.lr;
     window_ms += std::chrono::duration<double, std::milli>(clock::now() - start).count();
     window_data_ms += timing.data_ms, window_steps += 1, window_tokens += timing.tokens;
 

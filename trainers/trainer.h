@@ -44,10 +44,10 @@ struct TrainerSetup {
 // gradient-accumulation micro-steps): the numbers `attnlab bench` reports.
 struct StepTiming {
   double loss = 0;
+  double lr = 0;          // the learning rate it stepped with
   int64_t tokens = 0;    // tokens (or examples) trained on, as the task counts them
   int64_t examples = 0;  // rows of the batches (sequences, sentence pairs, images)
   double data_ms = 0, forward_ms = 0, backward_ms = 0, optimizer_ms = 0;
-  double total_ms() const { return data_ms + forward_ms + backward_ms + optimizer_ms; }
 };
 
 struct TrainResult {
