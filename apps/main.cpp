@@ -51,8 +51,9 @@ void add_train(CLI::App& app, int& status) {
       status = 128 + summary.signal;
       return;
     }
-    fmt::print("done: {} steps, best {} {:.4f}; evaluate with: attnlab eval {}\n", summary.step,
-               summary.best_metric, summary.best_value, summary.run_dir);
+    if (summary.rank == 0)
+      fmt::print("done: {} steps, best {} {:.4f}; evaluate with: attnlab eval {}\n", summary.step,
+                 summary.best_metric, summary.best_value, summary.run_dir);
   });
 }
 

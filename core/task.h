@@ -6,6 +6,7 @@
 
 #include <map>
 #include <random>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -34,6 +35,13 @@ class BatchSource {
   // epochs (every example once) can find its place from it without state of its own.
   virtual Batch sample(const std::string& split, int64_t batch_size, std::mt19937_64& rng,
                        int64_t draw = 0) const = 0;
+  // Process `rank`'s share of training batch `draw` in a run of `world` processes that all
+  // hold the same `rng`: rows [rank * batch_size, (rank + 1) * batch_size) of the batch of
+  // world * batch_size that one process would draw, so a run sees the same examples whatever
+  // its number of processes (each draws the whole batch: cheap next to a training step).
+  // A source whose batches are not a number of rows (token-count batches) overrides it.
+  virtual Batch sample_shard(const std::string& split, int64_t batch_size, int rank, int world,
+                             std::mt19937_64& rng, int64_t draw = 0) const;
   // Batch `index` of `count` evaluation batches: a fixed sample spread evenly over the split,
   // the same at every evaluation (so losses compare across steps and runs, with less noise
   // than random batches).
@@ -76,6 +84,21 @@ class Task {
   // BLEU from n-gram counts); called once per evaluation, after the last batch.
   virtual void summarize(MetricSums& sums) const { (void)sums; }
 };
+
+inline Batch BatchSource::sample_shard(const std::string& split, int64_t batch_size, int rank, int world,
+                                       std::mt19937_64& rng, int64_t draw) const {
+  Batch whole = sample(split, batch_size * world, rng, draw);
+  if (world == 1) return whole;
+  Batch mine;
+  for (const auto& [name, t] : whole) {
+    if (t.dim() == 0 || t.size(0) % world != 0)
+      throw std::logic_error("cannot split batch tensor '" + name + "' of " + std::to_string(t.dim() ? t.size(0) : 0) +
+                             " rows between " + std::to_string(world) + " processes");
+    const int64_t rows = t.size(0) / world;
+    mine[name] = t.narrow(0, rank * rows, rows).contiguous();
+  }
+  return mine;
+}
 
 inline bool BatchSource::has_split(const std::string& split) const {
   for (const auto& s : splits())

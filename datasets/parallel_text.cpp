@@ -120,6 +120,13 @@ Batch ParallelTextDataset::sample(const std::string& split, int64_t batch_size, 
   return make(cached_batches_[static_cast<size_t>(draw - epoch_start_[static_cast<size_t>(epoch)])], nullptr);
 }
 
+Batch ParallelTextDataset::sample_shard(const std::string& split, int64_t batch_size, int rank, int world,
+                                        std::mt19937_64& rng, int64_t draw) const {
+  if (options_.max_tokens <= 0 || split != "train")
+    return IndexedBatchSource::sample_shard(split, batch_size, rank, world, rng, draw);
+  return sample(split, batch_size, rng, draw * world + rank);
+}
+
 std::pair<double, double> ParallelTextDataset::padding_fraction() const {
   std::vector<int64_t> src, tgt;
   for (size_t i = 0; i < pairs_.source.size(); ++i)

@@ -43,6 +43,11 @@ class ParallelTextDataset : public IndexedBatchSource {
   // max_tokens > 0: the token-count batch number `draw` of the epochs walked in order
   // (batch_size and rng unused); else batch_size random pairs.
   Batch sample(const std::string& split, int64_t batch_size, std::mt19937_64& rng, int64_t draw = 0) const override;
+  // max_tokens > 0: each process trains on whole token-count batches of its own, batch
+  // draw * world + rank, so `world` processes see the batches that one process sees with
+  // trainer.gradient_accumulation_steps multiplied by `world`; else rows of one batch, as any source.
+  Batch sample_shard(const std::string& split, int64_t batch_size, int rank, int world, std::mt19937_64& rng,
+                     int64_t draw = 0) const override;
 
   // The token-count batches of training epoch `epoch` (pair indices); needs max_tokens > 0,
   // as do padding_fraction() and batches_per_epoch().

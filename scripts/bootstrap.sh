@@ -14,6 +14,7 @@ PACKAGES=(
   dataset-fashion-mnist   # Fashion-MNIST IDX files in /usr/share/datasets/fashion-mnist (ViT)
   python3-torch python3-sentencepiece  # examples/python (run by the tests) and scripts/reference
   gnuplot-nox             # attnlab compare: validation curves as PNG and SVG
+  libgloo-dev             # headers of c10d's Gloo process group (multi-process training); LibTorch links the library
 )
 
 missing=()

@@ -220,6 +220,10 @@ TEST_CASE("parallel text: epochs of token-count batches cover every training pai
   // next epoch is another order.
   ParallelTextDataset again(pairs, splits, tok, o);
   CHECK(again.sample("train", 0, rng, n + 2).at("source").equal(data.sample("train", 0, rng, n + 2).at("source")));
+  // Two processes train on whole batches of their own: rank r of 2 takes batch 2 * draw + r,
+  // what one process takes at draws 2 * draw and 2 * draw + 1 with twice the accumulation.
+  for (int rank = 0; rank < 2; ++rank)
+    CHECK(data.sample_shard("train", 0, rank, 2, rng, 3).at("source").equal(data.sample("train", 0, rng, 6 + rank).at("source")));
   CHECK(data.epoch_batches(0) != data.epoch_batches(1));
   o.max_tokens = 8;
   CHECK_THROWS_WITH(ParallelTextDataset(pairs, splits, tok, o), Contains("must be at least data.max_len"));

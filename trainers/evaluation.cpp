@@ -1,5 +1,8 @@
 #include "trainers/evaluation.h"
 
+#include <set>
+#include <sstream>
+
 #include "core/util/precision.h"
 
 namespace attnlab {
@@ -16,25 +19,49 @@ void accumulate(MetricSums& sums, const TaskOutput& out, ConfusionMatrix* confus
   }
   if (generated) generated->insert(generated->end(), out.generated.begin(), out.generated.end());
 }
+
+// Adds every rank's sums, name by name: the union of the names, since a rank may have had no batch.
+void add_over_ranks(MetricSums& sums, ProcessGroup& group) {
+  std::string mine;
+  for (const auto& [name, sum] : sums.sums()) mine += name + "\n";
+  std::set<std::string> names;
+  for (const auto& list : group.all_gather(mine)) {
+    std::istringstream in(list);
+    for (std::string name; std::getline(in, name);) names.insert(name);
+  }
+  std::vector<double> values;
+  for (const auto& name : names) {
+    const auto it = sums.sums().find(name);
+    values.push_back(it == sums.sums().end() ? 0.0 : it->second.sum);
+    values.push_back(it == sums.sums().end() ? 0.0 : it->second.count);
+  }
+  group.all_reduce_sum(values);
+  MetricSums total;
+  size_t i = 0;
+  for (const auto& name : names) total.add(name, values[i], values[i + 1]), i += 2;
+  sums = total;
+}
 }  // namespace
 
 MetricSums evaluate_split(torch::nn::Module& model, Task& task, const BatchSource& data, const std::string& split,
                           int64_t batch_size, int64_t iters, const torch::Device& device, ConfusionMatrix* confusion,
-                          std::vector<GeneratedText>* generated, const std::string& precision) {
+                          std::vector<GeneratedText>* generated, const std::string& precision, ProcessGroup* group) {
   data.check_split(split);
   torch::NoGradGuard no_grad;
   AutocastScope autocast(precision, device);
   const bool was_training = model.is_training();
   model.eval();
+  const int64_t rank = group ? group->rank() : 0, world = group ? group->size() : 1;
   MetricSums sums;
   if (iters > 0) {
-    for (int64_t i = 0; i < iters; ++i)
+    for (int64_t i = rank; i < iters; i += world)
       accumulate(sums, task.compute(to_device(data.eval_batch(split, i, iters, batch_size), device)), confusion, generated);
   } else {
     const int64_t n = data.num_examples(split);
-    for (int64_t start = 0; start < n; start += batch_size)
+    for (int64_t start = rank * batch_size; start < n; start += world * batch_size)
       accumulate(sums, task.compute(to_device(data.examples(split, start, batch_size), device)), confusion, generated);
   }
+  if (group) add_over_ranks(sums, *group);
   task.summarize(sums);
   if (was_training) model.train();
   return sums;

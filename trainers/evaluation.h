@@ -10,6 +10,7 @@
 
 #include "core/metrics/confusion_matrix.h"
 #include "core/metrics/metric_sums.h"
+#include "core/distributed/process_group.h"
 #include "core/task.h"
 
 namespace attnlab {
@@ -20,11 +21,13 @@ namespace attnlab {
 // fills `confusion` when given; one that generates text (translations) appends it to
 // `generated` when given. The task's summarize() turns the sums into final metrics (e.g.
 // corpus BLEU). Runs without gradients and in eval mode, at `precision` ("bf16": under
-// autocast, as the run trained); restores train mode.
+// autocast, as the run trained); restores train mode. With a process `group`, each rank
+// evaluates every size()-th batch and the sums are added over the ranks before summarize(),
+// so every rank returns the figures one process would (confusion and generated stay local).
 MetricSums evaluate_split(torch::nn::Module& model, Task& task, const BatchSource& data, const std::string& split,
                           int64_t batch_size, int64_t iters, const torch::Device& device,
                           ConfusionMatrix* confusion = nullptr, std::vector<GeneratedText>* generated = nullptr,
-                          const std::string& precision = "fp32");
+                          const std::string& precision = "fp32", ProcessGroup* group = nullptr);
 
 // Whether a larger value of `metric` is better: losses are lower-is-better, accuracies higher.
 bool higher_is_better(const std::string& metric);

@@ -18,6 +18,7 @@ Experiment Experiment::read(const NodePtr& tree) {
   e.trainer = TrainerOptions::read(root.section("trainer"));
   e.optimizer = OptimizerOptions::read(root.section("optimizer"));
   e.schedule = ScheduleOptions::read(root.section("schedule"));
+  e.distributed = DistributedOptions::read(root.section("distributed"));
   root.check_unknown_keys();
   e.resolved_yaml = root.resolved_yaml();
   return e;

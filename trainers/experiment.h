@@ -7,6 +7,7 @@
 
 #include "core/config/experiment.h"
 #include "core/config/node.h"
+#include "core/distributed/launch.h"
 #include "datasets/registry.h"
 #include "models/registry.h"
 #include "trainers/options.h"
@@ -20,6 +21,7 @@ struct Experiment {
   TrainerOptions trainer;
   OptimizerOptions optimizer;
   ScheduleOptions schedule;
+  DistributedOptions distributed;
   std::string resolved_yaml;  // every key with the value in force, defaults included
 
   static Experiment read(const NodePtr& tree);

@@ -79,6 +79,22 @@ double FlatAdamW::clip_grad_norm(double max_norm) {
   return total;
 }
 
+void FlatAdamW::scale_grads(double factor) {
+  for (auto& f : flat_) f.grads.mul_(factor);
+}
+
+std::vector<torch::Tensor> FlatAdamW::flat_params() const {
+  std::vector<torch::Tensor> out;
+  for (const auto& f : flat_) out.push_back(f.params);
+  return out;
+}
+
+std::vector<torch::Tensor> FlatAdamW::flat_grads() const {
+  std::vector<torch::Tensor> out;
+  for (const auto& f : flat_) out.push_back(f.grads);
+  return out;
+}
+
 // LibTorch 1.13's AdamW::step, op for op, on each group's flat buffers.
 torch::Tensor FlatAdamW::step(LossClosure closure) {
   torch::NoGradGuard no_grad;

@@ -27,6 +27,11 @@ class FlatAdamW : public torch::optim::AdamW {
   // Scales all gradients so that their global L2 norm is at most max_norm (as
   // torch::nn::utils::clip_grad_norm_); returns the norm before clipping.
   double clip_grad_norm(double max_norm);
+  void scale_grads(double factor);  // multiplies every gradient by `factor`
+  // The flat buffers (one per group) that the parameters and gradients are views of: what a
+  // multi-process run broadcasts and all-reduces.
+  std::vector<torch::Tensor> flat_params() const;
+  std::vector<torch::Tensor> flat_grads() const;
 
  private:
   struct Flat {

@@ -22,9 +22,11 @@ struct TrainSummary {
   std::string best_metric;  // trainer.best_metric, e.g. "val_loss"
   double best_value = 0;
   int signal = 0;  // non-zero when SIGINT/SIGTERM stopped the run (after saving last.pt)
+  int rank = 0;    // this process's rank in a multi-process run (0 prints the summary)
 };
 
-// Reads and validates the config, prepares data, builds the model and trains.
+// Reads and validates the config, prepares data, builds the model and trains; under
+// torchrun or srun, as one of several processes (docs/distributed.md).
 TrainSummary train(const TrainRequest& request);
 
 struct GenerateRequest {

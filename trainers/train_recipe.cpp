@@ -1,7 +1,11 @@
 // The training recipe, top to bottom: config -> device and seed -> data -> model -> trainer.
 #include <fmt/format.h>
 
+#include <unistd.h>
+
 #include <filesystem>
+#include <functional>
+#include <thread>
 
 #include "core/config/loader.h"
 #include "core/util/device.h"
@@ -14,6 +18,39 @@
 
 namespace attnlab {
 namespace fs = std::filesystem;
+
+namespace {
+
+// Silences this process's standard output while it lives: the ranks other than 0 of a
+// multi-process run train without printing (their errors still reach stderr).
+class QuietStdout {
+ public:
+  explicit QuietStdout(bool quiet) {
+    if (!quiet) return;
+    std::fflush(stdout);
+    saved_ = dup(STDOUT_FILENO);
+    if (FILE* null = std::fopen("/dev/null", "w")) dup2(fileno(null), STDOUT_FILENO), std::fclose(null);
+  }
+  ~QuietStdout() {
+    if (saved_ < 0) return;
+    std::fflush(stdout);
+    dup2(saved_, STDOUT_FILENO), close(saved_);
+  }
+
+ private:
+  int saved_ = -1;
+};
+
+// What must be the same on every rank before they train together: the config, the tokenizer
+// (each rank builds its own from the data) and the model's size.
+std::string rank_fingerprint(const Experiment& exp, const Assembled& a) {
+  int64_t parameters = 0;
+  for (const auto& p : a.model.module->parameters()) parameters += p.numel();
+  return fmt::format("config {:016x}, tokenizer {}, {} parameters", std::hash<std::string>{}(exp.resolved_yaml),
+                     a.data.tokenizer ? a.data.tokenizer->fingerprint() : "none", parameters);
+}
+
+}  // namespace
 
 TrainSummary train(const TrainRequest& request) {
   const bool resuming = !request.resume_dir.empty();
@@ -28,13 +65,30 @@ TrainSummary train(const TrainRequest& request) {
     throw std::runtime_error("run directory " + run_dir + " already holds a checkpoint; continue it with "
                              "`attnlab train --resume " + run_dir + "` or choose another experiment.name");
 
-  // 2. Where and how: device, threads, seed (before any weight is initialised).
-  const torch::Device device = resolve_device(exp.experiment.device);
+  // 2. Where and how: the processes of the run (from torchrun's or Slurm's variables), device,
+  //    threads, seed (before any weight is initialised). Only rank 0 prints and writes.
+  const Launch launch = detect_launch();
+  torch::Device device = resolve_device(exp.experiment.device);
+  if (device.is_cuda() && launch.distributed())  // one GPU per process of a machine
+    device = torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(launch.local_rank % torch::cuda::device_count()));
   exp.experiment.precision = resolve_precision(exp.experiment.precision, device);  // "auto" -> fp32 | bf16
-  const ThreadCounts threads = configure_threads(exp.experiment.threads, exp.experiment.precision);
+  int64_t cores = exp.experiment.threads;  // auto: this machine's cores shared among its processes
+  if (cores == 0 && launch.local_world_size > 1)
+    cores = std::max<int64_t>(1, std::thread::hardware_concurrency() / launch.local_world_size);
+  const ThreadCounts threads = configure_threads(cores, exp.experiment.precision);
   seed_everything(static_cast<uint64_t>(exp.experiment.seed));
+  std::shared_ptr<ProcessGroup> group;
+  if (launch.distributed())
+    group = std::make_shared<ProcessGroup>(launch, device, exp.distributed.backend,
+                                           std::chrono::milliseconds(static_cast<int64_t>(exp.distributed.timeout_s * 1000)));
+  QuietStdout quiet(launch.rank != 0);
   fmt::print("experiment {} -> {} | device {} | {} | threads {} | seed {}\n", exp.experiment.name, run_dir,
              device.str(), exp.experiment.precision, threads.str(), exp.experiment.seed);
+  if (group) fmt::print("processes: {} ({} backend, {})\n", launch.world_size, group->backend(), launch.str());
+  const auto& tr = exp.trainer;
+  fmt::print("global batch: {} = batch_size {} x gradient_accumulation_steps {} x {} process{}\n",
+             tr.batch_size * tr.gradient_accumulation_steps * launch.world_size, tr.batch_size,
+             tr.gradient_accumulation_steps, launch.world_size, launch.world_size > 1 ? "es" : "");
 
   // 3. Data, then the model it describes. The tokenizer is trained on the training split once
   //    and then travels with the run.
@@ -43,21 +97,32 @@ TrainSummary train(const TrainRequest& request) {
     fmt::print("init_from: {}* tensors loaded from {}\n", exp.model.init_prefix,
                init_from_pretrained(*a.model.module, exp.model, a.data.context));
   fmt::print("model: {}\n", describe(exp, *a.model.module, device));
+  if (group) {  // a rank that built something else would train garbage, or hang a collective
+    const auto all = group->all_gather(rank_fingerprint(exp, a));
+    for (size_t r = 1; r < all.size(); ++r)
+      if (all[r] != all[0])
+        throw DistributedError(fmt::format("rank {} built a different experiment from rank 0's:\n  rank 0: {}\n  rank {}: {}",
+                                           r, all[0], r, all[r]));
+  }
 
   // 4. The run directory: resolved config + tokenizer, so the run can be reproduced, evaluated and sampled.
-  fs::create_directories(run_dir);
-  write_file_atomic(run_dir + "/config.yaml", exp.resolved_yaml);
-  if (!resuming && a.data.tokenizer) a.data.tokenizer->save(run_dir);
+  if (launch.rank == 0) {
+    fs::create_directories(run_dir);
+    write_file_atomic(run_dir + "/config.yaml", exp.resolved_yaml);
+    if (!resuming && a.data.tokenizer) a.data.tokenizer->save(run_dir);
+  }
 
   // 5. Train.
   Trainer trainer({a.model.module, a.model.task, a.data.source, exp.trainer, exp.optimizer, exp.schedule, device,
-                   static_cast<uint64_t>(exp.experiment.seed), run_dir, exp.resolved_yaml, exp.experiment.precision});
+                   static_cast<uint64_t>(exp.experiment.seed), run_dir, exp.resolved_yaml, exp.experiment.precision,
+                   group});
   if (resuming) {
     trainer.resume(last);
     fmt::print("resumed from {} at step {}\n", last, trainer.state().step);
   }
   TrainResult result = trainer.fit();
-  return {run_dir, result.step, result.best_metric, result.best_value, result.signal};
+  if (group) group->barrier();  // all finish together, after rank 0's last checkpoint
+  return {run_dir, result.step, result.best_metric, result.best_value, result.signal, launch.rank};
 }
 
 }  // namespace attnlab

@@ -22,14 +22,28 @@ std::string rng_to_string(const std::mt19937_64& rng) {
   return out.str();
 }
 
+// The seed of LibTorch's generators (dropout) for `rank` at `step` of a multi-process run:
+// every rank draws its own masks, and a resumed run draws the same ones again.
+uint64_t step_seed(uint64_t seed, int rank, int64_t step) {
+  uint64_t x = seed ^ (0x9E3779B97F4A7C15ull * static_cast<uint64_t>(step + 1)) ^
+               (0xD1B54A32D192ED03ull * static_cast<uint64_t>(rank + 1));
+  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;  // SplitMix64's finaliser
+  x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
+  return x ^ (x >> 31);
+}
+
 }  // namespace
 
 Trainer::Trainer(TrainerSetup setup)
     : s_(std::move(setup)),
       optimizer_(make_adamw(*s_.model, s_.optimizer)),
-      train_rng_(s_.seed),
-      metrics_(s_.run_dir + "/metrics.jsonl") {
+      train_rng_(s_.seed) {
   state_.config_yaml = s_.config_yaml;
+  if (is_main()) metrics_ = std::make_unique<MetricsLog>(s_.run_dir + "/metrics.jsonl");
+  if (s_.group) {  // every rank starts from rank 0's weights
+    for (auto& p : optimizer_->flat_params())
+      if (p.numel() > 0) s_.group->broadcast(p);
+  }
   // trainer.best_metric must be something this task reports: checked before any training.
   const std::string& key = s_.trainer.best_metric;
   const std::string metric = key.rfind("val_", 0) == 0 ? key.substr(4) : "";
@@ -51,7 +65,7 @@ void Trainer::resume(const std::string& path) {
   in >> train_rng_;
   if (in.fail()) throw CheckpointError("checkpoint " + path + " has an unreadable sampler state");
   last_saved_step_ = state_.step;
-  metrics_.drop_after(state_.step);
+  if (metrics_) metrics_->drop_after(state_.step);
 }
 
 double Trainer::elapsed_seconds() const {
@@ -59,6 +73,10 @@ double Trainer::elapsed_seconds() const {
 }
 
 void Trainer::save(const std::string& name) {
+  if (!is_main()) {  // rank 0 writes; the others only keep count
+    if (name == "last") last_saved_step_ = state_.step;
+    return;
+  }
   state_.sampler_state = rng_to_string(train_rng_);
   state_.elapsed_seconds = elapsed_seconds();
   save_checkpoint(checkpoint_path(name), *s_.model, optimizer_.get(), state_);
@@ -66,14 +84,17 @@ void Trainer::save(const std::string& name) {
 }
 
 MetricSums Trainer::evaluate(const std::string& split) {
+  // The examples that one process with the global batch (batch_size x processes) evaluates:
+  // `world` times the batches of batch_size, each rank taking every world-th of them.
   const auto& t = s_.trainer;
-  if (t.eval_iters > 0 || split == "val")
-    return evaluate_split(*s_.model, *s_.task, *s_.data, split, t.batch_size, t.eval_iters, s_.device, nullptr,
-                          nullptr, s_.precision);
-  // Whole-split evaluation: the training split is measured on as many examples as val has.
-  const int64_t batches = (s_.data->num_examples("val") + t.batch_size - 1) / t.batch_size;
+  const int64_t world = s_.group ? s_.group->size() : 1;
+  int64_t batches = t.eval_iters * world;
+  if (t.eval_iters == 0 && split != "val") {  // whole-split evaluation: train on as many examples as val has
+    const int64_t global = t.batch_size * world;
+    batches = (s_.data->num_examples("val") + global - 1) / global * world;
+  }
   return evaluate_split(*s_.model, *s_.task, *s_.data, split, t.batch_size, batches, s_.device, nullptr, nullptr,
-                        s_.precision);
+                        s_.precision, s_.group.get());
 }
 
 void Trainer::run_evaluation() {
@@ -84,6 +105,8 @@ void Trainer::run_evaluation() {
   const bool best = std::isnan(state_.best_metric) ||
                     (higher_is_better(key) ? value > state_.best_metric : value < state_.best_metric);
   if (best) state_.best_metric = value;
+  if (best && state_.step > 0) save("best");
+  if (!is_main()) return;
   nlohmann::json record = {{"step", state_.step}, {"elapsed_s", elapsed_seconds()}};
   std::string line = fmt::format("eval step {}: train loss {:.4f}, val loss {:.4f}", state_.step,
                                  train.value("loss"), val.value("loss"));
@@ -94,16 +117,17 @@ void Trainer::run_evaluation() {
   }
   fmt::print("{}{}\n", line, best ? " (best)" : "");
   std::fflush(stdout);
-  metrics_.write(record);
-  if (best && state_.step > 0) save("best");
+  metrics_->write(record);
 }
 
 StepTiming Trainer::step(bool synchronize) {
   using clock = std::chrono::steady_clock;
   const int64_t accum = s_.trainer.gradient_accumulation_steps;
+  const int rank = s_.group ? s_.group->rank() : 0, world = s_.group ? s_.group->size() : 1;
   StepTiming t;
   t.lr = learning_rate_at(state_.step, s_.optimizer.learning_rate, s_.schedule, s_.trainer.max_iters);
   set_learning_rate(*optimizer_, t.lr);
+  if (world > 1) torch::manual_seed(step_seed(s_.seed, rank, state_.step));
   auto mark = clock::now();
   auto lap = [&](double* ms) {  // adds the time since the previous lap to *ms
     if (synchronize && s_.device.is_cuda()) torch::cuda::synchronize();
@@ -111,10 +135,18 @@ StepTiming Trainer::step(bool synchronize) {
     *ms += std::chrono::duration<double, std::milli>(now - mark).count();
     mark = now;
   };
-  double total = 0;
+  // Each micro-batch adds the gradient of its loss *sum* (mean x loss_count); the step then
+  // divides by the number of terms over all micro-batches and ranks. So tasks whose batches
+  // differ in terms (masked positions, target tokens) weigh every term alike, and any split
+  // of a batch between micro-steps and processes gives the same step. A step of one micro-batch
+  // on one process backpropagates its mean directly: the same gradient, without the rounding
+  // of multiplying and dividing by the count.
+  const bool weigh = accum * world > 1;
+  double loss_sum = 0, terms = 0;
   for (int64_t micro = 0; micro < accum; ++micro) {
     const int64_t draw = state_.step * accum + micro;
-    Batch batch = to_device(s_.data->sample("train", s_.trainer.batch_size, train_rng_, draw), s_.device);
+    Batch batch = to_device(s_.data->sample_shard("train", s_.trainer.batch_size, rank, world, train_rng_, draw),
+                            s_.device);
     if (!batch.empty()) t.examples += batch.begin()->second.size(0);
     lap(&t.data_ms);
     TaskOutput out;
@@ -123,13 +155,28 @@ StepTiming Trainer::step(bool synchronize) {
       out = s_.task->compute(batch);
     }
     lap(&t.forward_ms);
-    (out.loss / static_cast<double>(accum)).backward();
-    total += out.loss.item<double>();
+    if (out.loss_count > 0) {  // a share without terms (no masked position) adds nothing
+      const auto n = static_cast<double>(out.loss_count);
+      (weigh ? out.loss * n : out.loss).backward();
+      loss_sum += out.loss.item<double>() * n, terms += n;
+    }
     t.tokens += out.num_tokens;
     lap(&t.backward_ms);
   }
-  t.loss = total / static_cast<double>(accum);
-  if (!std::isfinite(t.loss)) {
+  // What every rank must agree on: the step's totals, and whether any rank was asked to stop.
+  const int local_signal = signals_ ? signals_->raised() : 0;
+  const bool local_out_of_time =
+      s_.trainer.max_minutes > 0 && elapsed_seconds() >= s_.trainer.max_minutes * 60.0;
+  std::vector<double> totals = {loss_sum, terms, static_cast<double>(t.tokens), static_cast<double>(t.examples),
+                                local_signal == SIGINT ? 1.0 : 0.0, local_signal == SIGTERM ? 1.0 : 0.0,
+                                local_out_of_time ? 1.0 : 0.0};
+  if (s_.group) s_.group->all_reduce_sum(totals);
+  lap(&t.sync_ms);
+  t.loss = totals[1] > 0 ? totals[0] / totals[1] : std::nan("");
+  t.tokens = static_cast<int64_t>(totals[2]), t.examples = static_cast<int64_t>(totals[3]);
+  t.signal = totals[4] > 0 ? SIGINT : totals[5] > 0 ? SIGTERM : 0;
+  t.out_of_time = totals[6] > 0;
+  if (!std::isfinite(t.loss)) {  // every rank sees the same loss, so all stop here together
     std::string last = last_saved_step_ >= 0
                            ? fmt::format("{} (step {})", checkpoint_path("last"), last_saved_step_)
                            : std::string("none was written yet");
@@ -138,6 +185,12 @@ StepTiming Trainer::step(bool synchronize) {
         "Try a lower optimizer.learning_rate or set optimizer.grad_clip.",
         t.loss, state_.step, last));
   }
+  if (s_.group) {  // sum the gradients of all ranks, one all-reduce per flat buffer
+    for (auto& g : optimizer_->flat_grads())
+      if (g.numel() > 0) s_.group->all_reduce_sum(g);
+  }
+  lap(&t.allreduce_ms);
+  if (weigh) optimizer_->scale_grads(1.0 / totals[1]);
   if (s_.optimizer.grad_clip > 0) optimizer_->clip_grad_norm(s_.optimizer.grad_clip);
   optimizer_->step();
   optimizer_->zero_grad();
@@ -149,12 +202,17 @@ StepTiming Trainer::step(bool synchronize) {
 TrainResult Trainer::fit() {
   using clock = std::chrono::steady_clock;
   StopSignals signals;
+  signals_ = &signals;
+  struct Reset {
+    const StopSignals*& p;
+    ~Reset() { p = nullptr; }
+  } reset{signals_};
   const auto& t = s_.trainer;
   s_.model->train();
   session_start_ = clock::now();
   elapsed_before_ = state_.elapsed_seconds;
 
-  double window_ms = 0, window_data_ms = 0;
+  double window_ms = 0, window_data_ms = 0, window_sync_ms = 0, window_allreduce_ms = 0;
   int64_t window_steps = 0, window_tokens = 0;
   if (state_.step == 0 && state_.evaluated_step != 0) run_evaluation();  // the untrained baseline, as nanoGPT
   while (state_.step < t.max_iters) {
@@ -162,30 +220,43 @@ TrainResult Trainer::fit() {
     const StepTiming timing = step();
     const double loss = timing.loss, lr = timing.lr;
     window_ms += std::chrono::duration<double, std::milli>(clock::now() - start).count();
-    window_data_ms += timing.data_ms, window_steps += 1, window_tokens += timing.tokens;
+    window_data_ms += timing.data_ms, window_sync_ms += timing.sync_ms, window_allreduce_ms += timing.allreduce_ms;
+    window_steps += 1, window_tokens += timing.tokens;
 
     // A wall-clock budget ends the run like its last step: evaluated and checkpointed.
-    const bool out_of_time = t.max_minutes > 0 && elapsed_seconds() >= t.max_minutes * 60.0;
+    const bool out_of_time = timing.out_of_time;
     const bool final_step = state_.step == t.max_iters || out_of_time;
-    if (state_.step % t.log_interval == 0 || final_step) {
-      const double ms_per_step = window_ms / static_cast<double>(window_steps);
+    if ((state_.step % t.log_interval == 0 || final_step) && is_main()) {
+      const auto steps = static_cast<double>(window_steps);
+      const double ms_per_step = window_ms / steps;
       const double tokens_per_s = static_cast<double>(window_tokens) / (window_ms / 1000.0);
-      const double data_ms = window_data_ms / static_cast<double>(window_steps);
-      fmt::print("step {}/{} | loss {:.4f} | lr {:.2e} | {:.1f} ms/step (data {:.1f}) | {} tok/s | ETA {}\n",
-                 state_.step, t.max_iters, loss, lr, ms_per_step, data_ms, format_count(tokens_per_s),
+      const double data_ms = window_data_ms / steps, sync_ms = window_sync_ms / steps;
+      const double allreduce_ms = window_allreduce_ms / steps;
+      const std::string comm = s_.group ? fmt::format(", sync {:.1f}, all-reduce {:.1f}", sync_ms, allreduce_ms) : "";
+      fmt::print("step {}/{} | loss {:.4f} | lr {:.2e} | {:.1f} ms/step (data {:.1f}{}) | {} tok/s | ETA {}\n",
+                 state_.step, t.max_iters, loss, lr, ms_per_step, data_ms, comm, format_count(tokens_per_s),
                  format_duration(ms_per_step * static_cast<double>(t.max_iters - state_.step) / 1000.0));
       std::fflush(stdout);
-      metrics_.write({{"step", state_.step}, {"loss", loss}, {"lr", lr}, {"ms_per_step", ms_per_step},
-                      {"data_ms_per_step", data_ms}, {"tokens_per_s", tokens_per_s}, {"elapsed_s", elapsed_seconds()}});
-      window_ms = 0, window_data_ms = 0, window_steps = 0, window_tokens = 0;
+      nlohmann::json record = {{"step", state_.step},       {"loss", loss},
+                               {"lr", lr},                  {"ms_per_step", ms_per_step},
+                               {"data_ms_per_step", data_ms}, {"tokens_per_s", tokens_per_s},
+                               {"elapsed_s", elapsed_seconds()}};
+      if (s_.group) record["sync_ms_per_step"] = sync_ms, record["allreduce_ms_per_step"] = allreduce_ms;
+      metrics_->write(record);
     }
+    if (state_.step % t.log_interval == 0 || final_step)
+      window_ms = 0, window_data_ms = 0, window_sync_ms = 0, window_allreduce_ms = 0, window_steps = 0, window_tokens = 0;
     // Evaluate before checkpointing, so that a checkpoint records its own evaluation.
     if (state_.step % t.eval_interval == 0 || final_step) run_evaluation();
     if (state_.step % t.checkpoint_interval == 0 || final_step) save("last");
-    if (int sig = signals.raised()) {
+    // Stop where every process stops: the step's agreed request, or (alone) one raised since.
+    int sig = timing.signal;
+    if (!s_.group && sig == 0) sig = signals.raised();
+    if (sig != 0) {
       if (last_saved_step_ != state_.step) save("last");
-      fmt::print(stderr, "{} received: stopped at step {} and saved {}; continue with: attnlab train --resume {}\n",
-                 signal_name(sig), state_.step, checkpoint_path("last"), s_.run_dir);
+      if (is_main())
+        fmt::print(stderr, "{} received: stopped at step {} and saved {}; continue with: attnlab train --resume {}\n",
+                   signal_name(sig), state_.step, checkpoint_path("last"), s_.run_dir);
       return {state_.step, t.best_metric, state_.best_metric, sig};
     }
     if (out_of_time) break;

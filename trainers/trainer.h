@@ -11,8 +11,10 @@
 #include <stdexcept>
 #include <string>
 
+#include "core/distributed/process_group.h"
 #include "core/metrics/metric_sums.h"
 #include "core/task.h"
+#include "core/util/stop_signals.h"
 #include "trainers/checkpoint.h"
 #include "trainers/metrics_log.h"
 #include "trainers/optimizer.h"
@@ -38,16 +40,25 @@ struct TrainerSetup {
   std::string run_dir;      // checkpoints and metrics.jsonl go here
   std::string config_yaml;  // stored in every checkpoint
   std::string precision = "fp32";  // experiment.precision: "bf16" runs forward passes under autocast
+  // The processes of a multi-process run (null: this process alone). Each trains on its share
+  // of every batch, gradients are summed over all of them, and only rank 0 writes run_dir.
+  std::shared_ptr<ProcessGroup> group;
 };
 
 // What one optimizer step did and where its time went (milliseconds, summed over the
-// gradient-accumulation micro-steps): the numbers `attnlab bench` reports.
+// gradient-accumulation micro-steps): the numbers `attnlab bench` reports. Counts and the
+// loss are over every process of a multi-process run.
 struct StepTiming {
-  double loss = 0;
+  double loss = 0;        // mean over every loss term of the step (tokens, masked positions, examples)
   double lr = 0;          // the learning rate it stepped with
   int64_t tokens = 0;    // tokens (or examples) trained on, as the task counts them
   int64_t examples = 0;  // rows of the batches (sequences, sentence pairs, images)
   double data_ms = 0, forward_ms = 0, backward_ms = 0, optimizer_ms = 0;
+  // Multi-process only: sync_ms, the all-reduce of the step's totals, which also waits for the
+  // slowest rank; allreduce_ms, the gradients' all-reduce, once all have arrived.
+  double sync_ms = 0, allreduce_ms = 0;
+  int signal = 0;         // SIGINT/SIGTERM that some process received before the step's end
+  bool out_of_time = false;  // trainer.max_minutes has passed (on some process)
 };
 
 struct TrainResult {
@@ -68,13 +79,15 @@ class Trainer {
   TrainResult fit();
 
   // One optimizer step at the schedule's learning rate, without logging, evaluation or
-  // checkpoints. synchronize: wait for the device after each phase, so that the phases' times
-  // are their own on CUDA (slower; for benchmarks).
+  // checkpoints. The gradient is that of the mean loss over every term of the step (all
+  // micro-batches of all processes, weighted by their loss_count). synchronize: wait for the
+  // device after each phase, so that the phases' times are their own on CUDA (slower; for benchmarks).
   StepTiming step(bool synchronize = false);
 
   // Loss and metrics of `split`, in eval mode: the dataset's eval_iters fixed evaluation
   // batches, so evaluations compare across steps and never disturb training. With
-  // eval_iters 0, val is evaluated whole and train on as many examples as val has.
+  // eval_iters 0, val is evaluated whole and train on as many examples as val has. The
+  // batches are those of the global batch: the same examples whatever the number of processes.
   MetricSums evaluate(const std::string& split);
 
   const TrainingState& state() const { return state_; }
@@ -82,6 +95,7 @@ class Trainer {
 
  private:
   void run_evaluation();
+  bool is_main() const { return !s_.group || s_.group->rank() == 0; }  // the process that writes and prints
   void save(const std::string& name);
   double elapsed_seconds() const;  // the run's training wall time, over every session of it
 
@@ -92,7 +106,8 @@ class Trainer {
   int64_t last_saved_step_ = -1;
   std::chrono::steady_clock::time_point session_start_ = std::chrono::steady_clock::now();
   double elapsed_before_ = 0;  // from the checkpoint this session resumed
-  MetricsLog metrics_;
+  const StopSignals* signals_ = nullptr;  // while fit() runs
+  std::unique_ptr<MetricsLog> metrics_;  // rank 0 only
 };
 
 }  // namespace attnlab
