@@ -8,7 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 STEPS=${1:-200}
 shift || true
-BIN=build/apps/attnlab
+BIN=${ATTNLAB_BIN:-build/apps/attnlab}  # a copy keeps a long measurement safe from rebuilds
 CONFIG=configs/gpt/kjv_char.yaml
 OUT=runs/distributed
 BATCH=$(grep -E '^\s+batch_size:' "$CONFIG" | head -1 | awk '{print $2}')

@@ -15,11 +15,14 @@
 #include "core/distributed/process_group.h"
 #include "datasets/char_tokenizer.h"
 #include "datasets/masked_text.h"
+#include "models/causal_lm_task.h"
+#include "models/gpt.h"
 #include "datasets/text_dataset.h"
 #include "test_util.h"
 #include "trainers/checkpoint.h"
 #include "trainers/evaluation.h"
 #include "trainers/experiment.h"
+#include "trainers/trainer.h"
 
 using namespace attnlab;
 using attnlab::testing::read_text;
@@ -227,6 +230,63 @@ TEST_CASE("process group: all-reduce, all-gather and broadcast between two ranks
   CHECK_THROWS_WITH(ProcessGroup(alone, torch::kCPU, "nccl", std::chrono::seconds(1)), Contains("without NCCL"));
 }
 
+TEST_CASE("two ranks of one Trainer: bitwise-equal weights on both, the 1-process step, rank 1 writes nothing") {
+  TempDir dir;
+  const std::string corpus = attnlab::testing::small_corpus();
+  CharTokenizer tok = CharTokenizer::from_text(corpus);
+  auto data = std::make_shared<TextDataset>(tok.encode(corpus), 0.1, 16);
+  auto gpt = [&](uint64_t seed) {
+    torch::manual_seed(seed);
+    GPTOptions o;
+    o.vocab_size = tok.vocab_size(), o.block_size = 16, o.n_layer = 2, o.n_head = 2, o.n_embd = 32, o.dropout = 0;
+    return GPT(o);
+  };
+  auto setup = [&](GPT model, int64_t batch, const std::string& run) {
+    TrainerSetup s;
+    s.model = model.ptr();
+    s.task = std::make_shared<CausalLMTask>([model](const torch::Tensor& x) mutable { return model(x); });
+    s.data = data;
+    s.trainer.batch_size = batch, s.trainer.gradient_accumulation_steps = 2, s.trainer.eval_iters = 3;
+    s.optimizer.learning_rate = 3e-3;
+    s.schedule.warmup_iters = 1;
+    s.run_dir = run;
+    return s;
+  };
+  auto flat = [](GPT& m) {
+    std::vector<torch::Tensor> v;
+    for (const auto& p : m->parameters()) v.push_back(p.detach().flatten());
+    return torch::cat(v);
+  };
+  GPT single = gpt(0);
+  const auto initial = flat(single).clone();
+  Trainer one(setup(single, 4, dir / "one"));
+  for (int i = 0; i < 5; ++i) one.step();
+  const double one_val = one.evaluate("val").value("loss");
+
+  GPT ranks[2] = {gpt(0), gpt(1)};  // rank 1 starts from other weights: rank 0's broadcast replaces them
+  double val[2] = {0, 0};
+  const int port = free_port();
+  auto rank = [&](int r) {
+    Launch l;
+    l.rank = r, l.world_size = 2, l.master_port = port, l.launcher = "env";
+    TrainerSetup s = setup(ranks[r], 2, dir / fmt::format("rank{}", r));
+    s.group = std::make_shared<ProcessGroup>(l, torch::kCPU, "gloo", std::chrono::seconds(20));
+    Trainer t(s);
+    for (int i = 0; i < 5; ++i) t.step();
+    val[r] = t.evaluate("val").value("loss");
+  };
+  std::thread other(rank, 1);
+  rank(0);
+  other.join();
+  CHECK(flat(ranks[0]).equal(flat(ranks[1])));
+  CHECK((flat(ranks[0]) - flat(single)).abs().max().item<double>() < 1e-5);
+  CHECK((flat(single) - initial).abs().max().item<double>() > 1e-3);  // it trained
+  CHECK(val[0] == val[1]);
+  CHECK(std::abs(val[0] - one_val) < 1e-6);
+  CHECK(std::filesystem::exists(dir / "rank0/metrics.jsonl"));
+  CHECK_FALSE(std::filesystem::exists(dir / "rank1"));
+}
+
 TEST_CASE("distributed GPT: 2 processes with batch 2 train as 1 process with batch 4, and only rank 0 writes") {
   TempDir dir;
   const std::string one = dir / "one", two = dir / "runs/two";
@@ -280,6 +340,22 @@ TEST_CASE("distributed BERT: masked-LM on 2 processes weighs every masked positi
   const auto la = attnlab::testing::training_losses(dir / "one"), lb = attnlab::testing::training_losses(dir / "two");
   REQUIRE(la.size() == lb.size());
   for (size_t i = 0; i < la.size(); ++i) CHECK(std::abs(la[i] - lb[i]) < 1e-5);
+}
+
+TEST_CASE("distributed ViT: 2 processes see the images and augmentations 1 process sees with the global batch") {
+  TempDir dir;
+  attnlab::testing::image_fixture(dir / "images", 60, 10);
+  auto args = [&](const std::string& name, int batch) {
+    return fmt::format("train {}/configs/vit/fashion_mnist_tiny.yaml data.dir={} experiment.out_dir={} "
+                       "experiment.name={} model.dropout=0 trainer.max_iters=6 trainer.batch_size={} "
+                       "distributed.timeout_s=20",
+                       ATTNLAB_SOURCE_DIR, dir / "images", dir.path(), name, batch);
+  };
+  REQUIRE(attnlab::testing::run_command(std::string(ATTNLAB_BIN) + " " + args("one", 16), dir).status == 0);
+  Ranks r = launch_ranks(dir, 2, args("two", 8));
+  INFO(r.logs[0] + r.logs[1]);
+  REQUIRE(r.status == std::vector<int>{0, 0});
+  CHECK(max_param_diff(dir / "one", dir / "two") < 1e-5);
 }
 
 TEST_CASE("a killed rank makes the other fail at once, a stopped one within distributed.timeout_s") {
