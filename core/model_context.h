@@ -11,7 +11,7 @@ namespace attnlab {
 
 struct ModelContext {
   // What the data trains: "causal_lm", "masked_lm", "classification" (of token sequences),
-  // "translation", "image_classification".
+  // "translation", "image_classification", "icl_regression".
   std::string objective;
   int64_t vocab_size = 0;  // tokenizer's vocabulary
   int64_t pad_id = -1;     // -1: the data never pads
@@ -28,6 +28,8 @@ struct ModelContext {
   int64_t image_channels = 0, image_height = 0, image_width = 0;
   // How pixels in [0, 1] were normalised for the model: (x - image_mean) / image_std.
   double image_mean = 0, image_std = 1;
+  // Real-valued vector inputs (in-context regression): dimensions of each x; 0 for other data.
+  int64_t input_dims = 0;
 };
 
 }  // namespace attnlab

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "core/metrics/metric_curves.h"
 #include "core/metrics/metric_sums.h"
 
 namespace attnlab {
@@ -83,6 +84,12 @@ class Task {
   // Turns raw statistics summed over a whole evaluation into final metrics (e.g. corpus
   // BLEU from n-gram counts); called once per evaluation, after the last batch.
   virtual void summarize(MetricSums& sums) const { (void)sums; }
+  // The evaluation's metrics as curves, for tasks whose figures are a function of something
+  // (none by default).
+  virtual MetricCurves curves(const MetricSums& sums) const {
+    (void)sums;
+    return {};
+  }
 };
 
 inline Batch BatchSource::sample_shard(const std::string& split, int64_t batch_size, int rank, int world,

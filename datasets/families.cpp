@@ -3,6 +3,7 @@
 // the ModelContext the model is built from.
 #include <fmt/format.h>
 
+#include "datasets/icl_linear.h"
 #include "datasets/image_classification.h"
 #include "datasets/masked_text.h"
 #include "datasets/parallel_text.h"
@@ -238,9 +239,32 @@ DataSpec image_classification_family(ConfigSection& s) {
   }};
 }
 
+// In-context linear regression prompts (datasets/icl_linear.h); generated, no files, no tokenizer.
+DataSpec icl_linear_family(ConfigSection& s) {
+  const IclLinearOptions o = IclLinearOptions::read(s);
+  return {"icl_linear", [o](const DataBuildContext& ctx) {
+    auto data = std::make_shared<IclLinearDataset>(o, ctx.seed);
+    BuiltData built{data, nullptr, {}, {}};
+    ModelContext& c = built.context;
+    c.objective = "icl_regression";
+    c.input_dims = o.n_dims;
+    c.seq_len = 2 * o.n_points;  // x1, y1, ..., xP, yP
+    std::string curriculum = "none";
+    if (o.curriculum_every > 0)
+      curriculum = fmt::format("{} dims and {} points, +1 and +2 every {} batches", o.curriculum_dims,
+                               o.curriculum_points, o.curriculum_every);
+    built.report.push_back(fmt::format(
+        "data: in-context linear regression | d = {}, {} points per prompt, noise {} | {} fixed val prompts | "
+        "curriculum: {}",
+        o.n_dims, o.n_points, o.noise_std, o.val_prompts, curriculum));
+    return built;
+  }};
+}
+
 }  // namespace
 
 void register_builtin_data() {
+  register_data("icl_linear", icl_linear_family);
   register_data("image_classification", image_classification_family);
   register_data("parallel_text", parallel_text_family);
   register_data("text", text_family);

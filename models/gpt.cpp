@@ -21,8 +21,8 @@ GPTOptions GPTOptions::read(ConfigSection s) {
 }
 
 GPTImpl::GPTImpl(const GPTOptions& o) : options(o) {
-  TORCH_CHECK(o.vocab_size > 0, "GPT needs vocab_size > 0");
-  wte = register_module("wte", torch::nn::Embedding(o.vocab_size, o.n_embd));
+  TORCH_CHECK(o.vocab_size >= 0, "GPT needs vocab_size >= 0 (0: a backbone without token embedding)");
+  if (o.vocab_size > 0) wte = register_module("wte", torch::nn::Embedding(o.vocab_size, o.n_embd));
   wpe = register_module("wpe", PositionalEncoding(PositionalEncodingOptions(o.block_size, o.n_embd).kind(o.pos_encoding)));
   drop = register_module("drop", Dropout(o.dropout));
   h = register_module("h", torch::nn::ModuleList());
@@ -31,7 +31,7 @@ GPTImpl::GPTImpl(const GPTOptions& o) : options(o) {
     h->push_back(blocks_.back());
   }
   ln_f = register_module("ln_f", LayerNorm(norm_options(o)));
-  if (!o.tie_embeddings)
+  if (!o.tie_embeddings && o.vocab_size > 0)
     lm_head = register_module("lm_head", torch::nn::Linear(torch::nn::LinearOptions(o.n_embd, o.vocab_size).bias(false)));
 
   // nanoGPT's initialisation: N(0, 0.02) for every matrix, zero biases, and the projections
@@ -49,15 +49,21 @@ torch::Tensor GPTImpl::output_head(const torch::Tensor& features) {
 
 torch::Tensor GPTImpl::features(const torch::Tensor& idx, DecoderCache* cache) {
   TORCH_CHECK(idx.dim() == 2, "GPT expects token ids of shape [B, T]");
+  TORCH_CHECK(wte, "this GPT is a backbone (vocab_size 0): call forward_embeddings");
+  return forward_embeddings(wte(idx), cache);
+}
+
+torch::Tensor GPTImpl::forward_embeddings(const torch::Tensor& embeddings, DecoderCache* cache) {
+  TORCH_CHECK(embeddings.dim() == 3, "GPT expects embeddings of shape [B, T, n_embd]");
   const int64_t kept = cache ? cache->length : 0;
-  TORCH_CHECK(kept + idx.size(1) <= options.block_size, "sequence of length ", kept + idx.size(1),
+  TORCH_CHECK(kept + embeddings.size(1) <= options.block_size, "sequence of length ", kept + embeddings.size(1),
               " exceeds block_size ", options.block_size);
-  auto pos = positions_like(idx);
+  auto pos = positions_like(embeddings);
   if (kept > 0) pos = pos + kept;
-  auto x = drop(wpe->apply(wte(idx), pos));
+  auto x = drop(wpe->apply(embeddings, pos));
   for (size_t i = 0; i < blocks_.size(); ++i)
     x = blocks_[i](x, torch::Tensor(), torch::Tensor(), torch::Tensor(), cache ? &cache->blocks[i] : nullptr);
-  if (cache) cache->length += idx.size(1);
+  if (cache) cache->length += embeddings.size(1);
   return ln_f(x);
 }
 

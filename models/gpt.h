@@ -20,7 +20,9 @@ namespace attnlab {
 // One field per `model:` key (see docs/config.md): the block keys (nanoGPT's defaults), and:
 struct GPTOptions : BlockKeys {
   GPTOptions() { n_layer = 6, n_head = 6, n_embd = 384, bias = false; }
-  int64_t vocab_size = 0;  // 0: taken from the dataset's tokenizer
+  // 0: taken from the dataset's tokenizer. Built with 0, the GPT is a backbone without token
+  // embedding or head, driven through forward_embeddings() (e.g. models/icl_regressor.h).
+  int64_t vocab_size = 0;
   int64_t block_size = 256;
   bool tie_embeddings = true;  // output head = the token embedding
 
@@ -36,6 +38,10 @@ class GPTImpl : public torch::nn::Module {
   // cache keeps their keys and values (at most block_size positions in all).
   torch::Tensor forward(const torch::Tensor& idx, DecoderCache* cache = nullptr);
   DecoderCache new_cache() const { return DecoderCache(blocks_.size()); }
+
+  // The causal stack on input embeddings x [B, T, n_embd] instead of token ids: positions,
+  // blocks and final norm. Returns the features [B, T, n_embd] an output head reads.
+  torch::Tensor forward_embeddings(const torch::Tensor& x, DecoderCache* cache = nullptr);
 
   // Appends max_new_tokens sampled tokens to idx [B, T]. temperature <= 0 means greedy;
   // top_k <= 0 means no top-k filter. The model sees the last block_size tokens (the context
@@ -55,7 +61,7 @@ class GPTImpl : public torch::nn::Module {
   int64_t num_params(bool non_embedding = true) const;
 
   GPTOptions options;
-  torch::nn::Embedding wte{nullptr};
+  torch::nn::Embedding wte{nullptr};  // null in a backbone (vocab_size 0)
   PositionalEncoding wpe{nullptr};
   Dropout drop{nullptr};
   torch::nn::ModuleList h{nullptr};

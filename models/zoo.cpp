@@ -6,6 +6,7 @@
 #include "models/causal_lm_task.h"
 #include "models/classification_task.h"
 #include "models/gpt.h"
+#include "models/icl_regression_task.h"
 #include "models/masked_lm_task.h"
 #include "models/registry.h"
 #include "models/seq2seq.h"
@@ -131,9 +132,23 @@ ModelSpec vit_family(ConfigSection& s) {
   }};
 }
 
+// In-context regression (models/icl_regressor.h): the GPT stack as a backbone over
+// real-valued prompts; its size comes from the data.
+ModelSpec icl_regressor_family(ConfigSection& s) {
+  IclRegressorOptions o = IclRegressorOptions::read(s);
+  return ModelSpec{"icl_regressor", 0, "", "", [o](const ModelContext& ctx) mutable {
+    if (ctx.objective != "icl_regression")
+      unsupported("icl_regressor", ctx, "icl_regression data (data.type: icl_linear)");
+    o.n_dims = ctx.input_dims, o.n_points = ctx.seq_len / 2;
+    IclRegressor model(o);
+    return BuiltModel{model.ptr(), std::make_shared<IclRegressionTask>(model)};
+  }};
+}
+
 }  // namespace
 
 void register_builtin_models() {
+  register_model("icl_regressor", icl_regressor_family);
   register_model("vit", vit_family);
   register_model("seq2seq", seq2seq_family);
   register_model("gpt", gpt_family);

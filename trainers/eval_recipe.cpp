@@ -95,6 +95,14 @@ EvalReport evaluate_run(const EvalRequest& r) {
     text += "confusion matrix (rows: true class, columns: predicted):\n" + confusion->to_table();
   }
   EvalReport report;
+  const MetricCurves curves = a.model.task->curves(sums);
+  if (!curves.empty()) {  // e.g. in-context regression: error against the number of examples
+    j["curves"] = curves.to_json();
+    text += fmt::format("\n{} ({} against {}):\n{}", curves.title, curves.y_label, curves.x_label, curves.table());
+    report.picture_path = curves.draw(stem);
+    j["curves_picture"] = report.picture_path;
+    text += fmt::format("curves: {}\n", report.picture_path);
+  }
   if (r.attention_maps > 0) {
     const int64_t n = std::min(r.attention_maps, a.data.source->num_examples(r.split));
     report.picture_path = r.run_dir + "/attention_" + r.split + ".png";

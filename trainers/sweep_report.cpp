@@ -2,10 +2,8 @@
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
-#include <sys/wait.h>
 
 #include <algorithm>
-#include <cstdlib>
 #include <tuple>
 #include <cmath>
 #include <filesystem>
@@ -13,6 +11,7 @@
 #include <limits>
 
 #include "core/util/files.h"
+#include "core/util/gnuplot.h"
 
 namespace attnlab {
 
@@ -281,15 +280,7 @@ SweepReport write_sweep_report(const SweepLayout& layout, const std::map<std::st
                     layout.name, m, minutes, rows, verdicts));
 
   if (block > 0) {
-    const std::string cmd = fmt::format("cd '{}' && gnuplot curves.gp > gnuplot.log 2>&1", layout.out_dir);
-    const int status = std::system(cmd.c_str());
-    if (status != 0) {
-      const std::string log = read_file((fs::path(layout.out_dir) / "gnuplot.log").string());
-      if (log.find("not found") != std::string::npos || WEXITSTATUS(status) == 127)
-        throw std::runtime_error("gnuplot is not installed: apt-get install gnuplot-nox (scripts/bootstrap.sh does); "
-                                 "the tables are written in " + layout.out_dir);
-      throw std::runtime_error(fmt::format("gnuplot failed on {}/curves.gp: {}", layout.out_dir, log));
-    }
+    run_gnuplot(layout.out_dir, "curves.gp", "the tables are written in " + layout.out_dir);
     for (const char* f : {"curves_step.png", "curves_step.svg", "curves_time.png", "curves_time.svg"})
       report.written.push_back((fs::path(layout.out_dir) / f).string());
   }

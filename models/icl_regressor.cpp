@@ -1,0 +1,34 @@
+#include "models/icl_regressor.h"
+
+#include "models/transformer_keys.h"
+
+namespace attnlab {
+
+IclRegressorOptions IclRegressorOptions::read(ConfigSection s) {
+  IclRegressorOptions o;
+  read_block_keys(s, o);  // no vocab_size: the inputs are vectors
+  return o;
+}
+
+IclRegressorImpl::IclRegressorImpl(const IclRegressorOptions& o) : options(o) {
+  TORCH_CHECK(o.n_dims > 0 && o.n_points > 0, "IclRegressor needs n_dims and n_points > 0");
+  GPTOptions g;
+  static_cast<BlockKeys&>(g) = o;
+  g.vocab_size = 0;  // a backbone: the read-in below replaces the token embedding
+  g.block_size = 2 * o.n_points;
+  read_in = register_module("read_in", torch::nn::Linear(o.n_dims, o.n_embd));
+  backbone = register_module("backbone", GPT(g));
+  read_out = register_module("read_out", torch::nn::Linear(o.n_embd, 1));
+}
+
+torch::Tensor IclRegressorImpl::forward(const torch::Tensor& xs, const torch::Tensor& ys) {
+  TORCH_CHECK(xs.dim() == 3 && ys.dim() == 2 && xs.size(-1) == options.n_dims,
+              "IclRegressor expects xs [B, P, n_dims] and ys [B, P]");
+  // y as a d-vector (y, 0, ..., 0), then x1, y1, x2, y2, ... as one sequence [B, 2P, d].
+  const auto y_vectors = torch::cat({ys.unsqueeze(-1), torch::zeros_like(xs).narrow(-1, 1, options.n_dims - 1)}, -1);
+  const auto z = torch::stack({xs, y_vectors}, 2).flatten(1, 2);
+  const auto h = backbone->forward_embeddings(read_in(z));       // [B, 2P, n_embd]
+  return read_out(h).squeeze(-1).unflatten(1, {-1, 2}).select(2, 0);  // the x positions: [B, P]
+}
+
+}  // namespace attnlab
