@@ -6,7 +6,11 @@
 #include "models/icl_baselines.h"
 #include "models/icl_regression_task.h"
 #include "models/icl_regressor.h"
+#include "test_paths.h"
 #include "test_util.h"
+#include "trainers/checkpoint.h"
+#include "trainers/experiment.h"
+#include "trainers/recipes.h"
 
 using namespace attnlab;
 using attnlab::testing::TempDir;
@@ -26,6 +30,14 @@ IclRegressor tiny_model(int64_t d, int64_t points) {
   IclRegressorOptions o;
   o.n_dims = d, o.n_points = points, o.n_layer = 2, o.n_head = 2, o.n_embd = 32;
   return IclRegressor(o);
+}
+
+TrainSummary train_tiny(const TempDir& dir, std::vector<std::string> overrides) {
+  overrides.push_back("experiment.out_dir=" + dir.path());
+  TrainRequest req;
+  req.config_path = std::string(ATTNLAB_SOURCE_DIR) + "/configs/icl/linear_regression_tiny.yaml";
+  req.overrides = overrides;
+  return train(req);
 }
 
 }  // namespace
@@ -153,4 +165,28 @@ TEST_CASE("CLI: train the tiny in-context regressor, eval draws error against k 
   CHECK_THAT(attnlab::testing::read_text(dir / "icl_tiny/eval_val.gp"), Contains("set yrange [0:1.5]"));
   CHECK_THAT(attnlab::testing::read_text(dir / "icl_tiny/eval_val.dat"), Contains("\"averaging\""));
   CHECK(j.at("nse").get<double>() > 0);
+}
+
+TEST_CASE("icl training resumes exactly, curriculum included: 6 steps + resume + 6 equals 12 straight") {
+  TempDir dir;
+  // The curriculum grows every 4 batches, so the resumed half must pick it up at its step.
+  const std::vector<std::string> common = {"data.curriculum_every=4", "data.curriculum_dims=1",
+                                           "data.curriculum_points=2"};
+  auto with = [&](std::vector<std::string> extra) {
+    extra.insert(extra.end(), common.begin(), common.end());
+    return extra;
+  };
+  auto straight = train_tiny(dir, with({"trainer.max_iters=12", "experiment.name=straight"}));
+  auto first = train_tiny(dir, with({"trainer.max_iters=6", "experiment.name=split"}));
+  REQUIRE(first.step == 6);
+  TrainRequest resume;
+  resume.resume_dir = first.run_dir;
+  resume.overrides = {"trainer.max_iters=12"};
+  REQUIRE(train(resume).step == 12);
+  auto exp = Experiment::read_run(straight.run_dir);
+  Assembled a = assemble(exp, straight.run_dir, true, torch::kCPU), b = assemble(exp, first.run_dir, true, torch::kCPU);
+  load_checkpoint(straight.run_dir + "/last.pt", *a.model.module, nullptr, torch::kCPU);
+  load_checkpoint(first.run_dir + "/last.pt", *b.model.module, nullptr, torch::kCPU);
+  auto pb = b.model.module->named_parameters();
+  for (const auto& p : a.model.module->named_parameters()) CHECK(p.value().equal(pb[p.key()]));
 }
