@@ -31,4 +31,19 @@ torch::Tensor IclRegressorImpl::forward(const torch::Tensor& xs, const torch::Te
   return read_out(h).squeeze(-1).unflatten(1, {-1, 2}).select(2, 0);  // the x positions: [B, P]
 }
 
+Exportable IclRegressorImpl::exportable() {
+  const int64_t d = options.n_dims;
+  ExportMethod fwd{"forward", {"xs", "ys"},
+                   "forward(xs: float32 [B, P, n_dims], ys: float32 [B, P], P <= n_points) -> predictions: float32 "
+                   "[B, P], prediction i from x_1..x_i and y_1..y_(i-1)",
+                   [this](const Tensors& in) { return Tensors{forward(in[0], in[1])}; },
+                   [d](int64_t B, int64_t P, uint64_t seed) {
+                     // Prompts as the data draws them: y = w.x with one w per prompt.
+                     auto gen = at::detail::createCPUGenerator(seed);
+                     const auto xs = torch::randn({B, P, d}, gen), w = torch::randn({B, d, 1}, gen);
+                     return Tensors{xs, torch::bmm(xs, w).squeeze(-1)};
+                   }};
+  return {{fwd}, options.n_points};
+}
+
 }  // namespace attnlab

@@ -7,6 +7,7 @@
 #include <torch/torch.h>
 
 #include "core/config/section.h"
+#include "core/export/exportable.h"
 #include "models/block_keys.h"
 #include "models/gpt.h"
 
@@ -27,6 +28,9 @@ class IclRegressorImpl : public torch::nn::Module {
 
   // xs [B, P, d], ys [B, P] -> predictions [B, P]: prediction i sees x_1..x_i and y_1..y_{i-1}.
   torch::Tensor forward(const torch::Tensor& xs, const torch::Tensor& ys);
+
+  // TorchScript export: forward(xs, ys) at any batch size and any prompt length <= n_points.
+  Exportable exportable();
 
   IclRegressorOptions options;
   torch::nn::Linear read_in{nullptr};

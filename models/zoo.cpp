@@ -141,7 +141,8 @@ ModelSpec icl_regressor_family(ConfigSection& s) {
       unsupported("icl_regressor", ctx, "icl_regression data (data.type: icl_linear)");
     o.n_dims = ctx.input_dims, o.n_points = ctx.seq_len / 2;
     IclRegressor model(o);
-    return BuiltModel{model.ptr(), std::make_shared<IclRegressionTask>(model)};
+    return BuiltModel{model.ptr(), std::make_shared<IclRegressionTask>(model), {},
+                      [model]() mutable { return model->exportable(); }};
   }};
 }
 

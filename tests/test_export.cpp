@@ -248,6 +248,40 @@ TEST_CASE("export: a ViT's file classifies an image in Python as the native mode
   CHECK(meta["class_names"].size() == 10);
 }
 
+TEST_CASE("export: an in-context regressor's file regresses in Python, at any prompt length, as the native model") {
+  TempDir dir;
+  TrainRequest req;
+  req.config_path = std::string(ATTNLAB_SOURCE_DIR) + "/configs/icl/linear_regression_tiny.yaml";
+  req.overrides = {"experiment.out_dir=" + dir.path(), "trainer.max_iters=10"};
+  const std::string run_dir = train(req).run_dir;
+  const std::string file = dir / "icl.pt";
+  const ExportSummary s = export_file(run_dir, file);
+  INFO(s.text);
+  REQUIRE(s.passed);
+  const auto meta = nlohmann::json::parse(read_extra_files(file, {"attnlab.json"}).at("attnlab.json"));
+  CHECK(meta["input_dims"] == 3);
+  CHECK(meta["max_length"] == 8);
+
+  // Python draws its own prompts (5 pairs, shorter than traced or trained); the native model on them agrees.
+  const auto py = python_example("regress_in_context.py " + file + " --prompts 6 --points 5", dir);
+  std::vector<float> flat;  // the first prompt's 5 x's of 3 dimensions
+  for (const auto& row : py["xs"])
+    for (double v : row) flat.push_back(static_cast<float>(v));
+  REQUIRE(flat.size() == 15);
+  const auto x = torch::tensor(flat).view({1, 5, 3});
+  const auto y = torch::tensor(py["ys"].get<std::vector<float>>()).view({1, 5});
+  Assembled a = load_run(run_dir);
+  const auto native = a.model.exportable().methods[0].run({x, y})[0][0];
+  const auto exported = torch::tensor(py["predictions"].get<std::vector<float>>());
+  CHECK(max_diff(exported, native) <= 1e-5);
+  // Python's least squares is exact once k >= d = 3 (y = w.x): the prompts it drew are linear.
+  const auto lsq = py["least_squares"].get<std::vector<double>>();
+  REQUIRE(lsq.size() == 5);
+  CHECK(lsq[0] > 0.05);
+  CHECK(lsq[3] < 1e-8);
+  CHECK(lsq[4] < 1e-8);
+}
+
 TEST_CASE("export verification refuses a model that bakes a size or a tensor in, and leaves what was there") {
   TempDir dir;
   const std::string path = dir / "model.pt";
