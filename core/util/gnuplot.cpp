@@ -14,8 +14,13 @@ namespace attnlab {
 void run_gnuplot(const std::string& dir, const std::string& script, const std::string& what_is_kept) {
   const std::string cmd = fmt::format("cd '{}' && gnuplot '{}' > gnuplot.log 2>&1", dir, script);
   const int status = std::system(cmd.c_str());
-  if (status == 0) return;
-  const std::string log = read_file((std::filesystem::path(dir) / "gnuplot.log").string());
+  const auto log_path = std::filesystem::path(dir) / "gnuplot.log";
+  if (status == 0) {
+    std::error_code ignored;
+    std::filesystem::remove(log_path, ignored);  // kept only when it explains a failure
+    return;
+  }
+  const std::string log = read_file(log_path.string());
   if (log.find("not found") != std::string::npos || WEXITSTATUS(status) == 127)
     throw std::runtime_error("gnuplot is not installed: apt-get install gnuplot-nox (scripts/bootstrap.sh does); " +
                              what_is_kept);
