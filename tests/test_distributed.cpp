@@ -25,8 +25,10 @@
 #include "trainers/trainer.h"
 
 using namespace attnlab;
+using attnlab::testing::max_param_diff;
 using attnlab::testing::read_text;
 using attnlab::testing::TempDir;
+using attnlab::testing::trained_model;
 using attnlab::testing::write_text;
 using Catch::Matchers::Contains;
 
@@ -94,23 +96,6 @@ std::string until_step(const std::string& run, int step) {
   return fmt::format("for i in $(seq 600); do grep -q '\"step\":{},\"sync_ms_per_step\"' {}/metrics.jsonl "
                      "2>/dev/null && break; sleep 0.05; done\n",
                      step, run);
-}
-
-// The model of a run directory with the parameters of its last.pt.
-std::shared_ptr<torch::nn::Module> trained_model(const std::string& run_dir) {
-  auto exp = Experiment::read_run(run_dir);
-  Assembled a = assemble(exp, run_dir, /*saved_tokenizer=*/true, torch::kCPU);
-  load_checkpoint(run_dir + "/last.pt", *a.model.module, nullptr, torch::kCPU);
-  return a.model.module;
-}
-
-double max_param_diff(const std::string& run_a, const std::string& run_b) {
-  auto a = trained_model(run_a), b = trained_model(run_b);
-  auto pb = b->named_parameters();
-  double diff = 0;
-  for (const auto& p : a->named_parameters())
-    diff = std::max(diff, (p.value() - pb[p.key()]).abs().max().item<double>());
-  return diff;
 }
 
 // The GPT test config on small_corpus(), without dropout (each rank draws its own masks).

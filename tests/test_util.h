@@ -15,6 +15,8 @@
 
 #include "datasets/idx_file.h"
 #include "test_paths.h"
+#include "trainers/checkpoint.h"
+#include "trainers/experiment.h"
 #include "trainers/recipes.h"
 
 namespace attnlab::testing {
@@ -163,6 +165,24 @@ inline void image_fixture(const std::string& dir, int64_t n_train = 60, int64_t 
   };
   write("train", n_train);
   write("t10k", n_test);
+}
+
+// The model of a run directory with the parameters of its last.pt.
+inline std::shared_ptr<torch::nn::Module> trained_model(const std::string& run_dir) {
+  auto exp = attnlab::Experiment::read_run(run_dir);
+  attnlab::Assembled a = attnlab::assemble(exp, run_dir, /*saved_tokenizer=*/true, torch::kCPU);
+  attnlab::load_checkpoint(run_dir + "/last.pt", *a.model.module, nullptr, torch::kCPU);
+  return a.model.module;
+}
+
+// The largest parameter difference between two runs' last.pt (0: bitwise equal weights).
+inline double max_param_diff(const std::string& run_a, const std::string& run_b) {
+  auto a = trained_model(run_a), b = trained_model(run_b);
+  auto pb = b->named_parameters();
+  double diff = 0;
+  for (const auto& p : a->named_parameters())
+    diff = std::max(diff, (p.value() - pb[p.key()]).abs().max().item<double>());
+  return diff;
 }
 
 }  // namespace attnlab::testing
