@@ -4,6 +4,8 @@
 #include <functional>
 #include <stdexcept>
 
+#include "core/util/portable_random.h"
+
 namespace attnlab {
 
 IclLinearOptions IclLinearOptions::read(ConfigSection& s) {
@@ -25,12 +27,6 @@ IclLinearOptions IclLinearOptions::read(ConfigSection& s) {
   if (o.curriculum_points < 1 || o.curriculum_points > o.n_points)
     s.fail("curriculum_points", "must be in [1, n_points]");
   return o;
-}
-
-double standard_normal(std::mt19937_64& rng) {
-  const double u1 = (static_cast<double>(rng() >> 11) + 1.0) * 0x1.0p-53;  // (0, 1]
-  const double u2 = static_cast<double>(rng() >> 11) * 0x1.0p-53;          // [0, 1)
-  return std::sqrt(-2.0 * std::log(u1)) * std::cos(2.0 * M_PI * u2);
 }
 
 namespace {
@@ -79,11 +75,9 @@ Batch IclLinearDataset::sample(const std::string& split, int64_t batch_size, std
 Batch IclLinearDataset::fixed(const std::string& split, const std::vector<int64_t>& indices) const {
   check_split(split);
   std::vector<std::mt19937_64> generators;
-  for (int64_t i : indices) {
-    std::seed_seq seq{static_cast<uint32_t>(seed_), static_cast<uint32_t>(seed_ >> 32),
-                      static_cast<uint32_t>(split == "val" ? 1 : 2), static_cast<uint32_t>(i)};
-    generators.emplace_back(seq);
-  }
+  for (int64_t i : indices)
+    generators.push_back(
+        seeded_generator(seed_, {static_cast<uint32_t>(split == "val" ? 1 : 2), static_cast<uint32_t>(i)}));
   std::mt19937_64 unused;
   return prompts(unused, static_cast<int64_t>(indices.size()), o_.n_dims, o_.n_dims, o_.n_points, o_.noise_std,
                  [&](int64_t b) -> std::mt19937_64& { return generators[static_cast<size_t>(b)]; });

@@ -30,10 +30,6 @@ struct IclLinearOptions {
   static IclLinearOptions read(ConfigSection& s);
 };
 
-// Gaussian numbers from a 64-bit generator by Box-Muller: the same on every platform
-// (std::normal_distribution is not).
-double standard_normal(std::mt19937_64& rng);
-
 class IclLinearDataset : public BatchSource {
  public:
   IclLinearDataset(const IclLinearOptions& options, uint64_t seed);

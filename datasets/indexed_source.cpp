@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <stdexcept>
 
+#include "core/util/portable_random.h"
+
 namespace attnlab {
 
 std::vector<std::string> IndexedBatchSource::splits() const {
@@ -19,11 +21,8 @@ const std::vector<int64_t>& IndexedBatchSource::indices(const std::string& split
 
 std::vector<int64_t> IndexedBatchSource::epoch_order(const std::string& split, int64_t epoch) const {
   std::vector<int64_t> order = indices(split);
-  std::seed_seq seq{static_cast<uint32_t>(epoch_seed_), static_cast<uint32_t>(epoch_seed_ >> 32),
-                    static_cast<uint32_t>(epoch)};
-  std::mt19937_64 rng(seq);
-  // Fisher-Yates on the raw generator: std::shuffle differs between standard libraries.
-  for (size_t i = order.size(); i-- > 1;) std::swap(order[i], order[rng() % (i + 1)]);
+  std::mt19937_64 rng = seeded_generator(epoch_seed_, {static_cast<uint32_t>(epoch)});
+  shuffle(order, rng);
   return order;
 }
 

@@ -1,11 +1,8 @@
 #include "datasets/masked_text.h"
 
-namespace attnlab {
+#include "core/util/portable_random.h"
 
-namespace {
-// A uniform double in [0, 1) from the raw generator: the same on every standard library.
-double uniform01(std::mt19937_64& rng) { return static_cast<double>(rng() >> 11) * 0x1.0p-53; }
-}  // namespace
+namespace attnlab {
 
 torch::Tensor mask_tokens(torch::Tensor& input, const MaskingOptions& o, const SpecialTokens& sp, int64_t vocab_size,
                           std::mt19937_64& rng) {

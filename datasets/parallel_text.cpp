@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <stdexcept>
 
+#include "core/util/portable_random.h"
 #include "datasets/token_batching.h"
 
 namespace attnlab {
@@ -88,19 +89,14 @@ Batch ParallelTextDataset::make(const std::vector<int64_t>& pairs, std::mt19937_
 std::vector<std::vector<int64_t>> ParallelTextDataset::epoch_batches(int64_t epoch) const {
   if (options_.max_tokens <= 0) throw std::logic_error("epoch batches need data.max_tokens > 0");
   std::vector<int64_t> order = indices("train");
-  std::seed_seq seq{static_cast<uint32_t>(options_.seed), static_cast<uint32_t>(options_.seed >> 32),
-                    static_cast<uint32_t>(epoch)};
-  std::mt19937_64 rng(seq);
-  auto shuffle = [&rng](auto& v) {  // Fisher-Yates on the raw generator: the same on every platform
-    for (size_t i = v.size(); i-- > 1;) std::swap(v[i], v[rng() % (i + 1)]);
-  };
-  shuffle(order);
+  std::mt19937_64 rng = seeded_generator(options_.seed, {static_cast<uint32_t>(epoch)});
+  shuffle(order, rng);
   const double mean_cost = std::max(1.0, (pairs_.mean_source + pairs_.mean_target) / 2.0);
   const int64_t window = options_.bucket_window > 0
                              ? options_.bucket_window
                              : std::max<int64_t>(1, static_cast<int64_t>(100.0 * options_.max_tokens / mean_cost));
   auto batches = token_batches(order, cost_, options_.max_tokens, window);
-  shuffle(batches);  // sorted windows, but no length order across the epoch's batches
+  shuffle(batches, rng);  // sorted windows, but no length order across the epoch's batches
   return batches;
 }
 

@@ -5,6 +5,7 @@
 #include <random>
 #include <stdexcept>
 
+#include "core/util/portable_random.h"
 #include "datasets/text_dataset.h"
 
 namespace attnlab {
@@ -56,19 +57,11 @@ VerseCorpus VerseCorpus::read(const VerseSplitOptions& o) {
   return c;
 }
 
-namespace {
-// Fisher-Yates with the raw generator (std::shuffle and the distributions differ between
-// standard libraries; mt19937_64's output does not).
-void shuffle(std::vector<int64_t>& v, uint64_t seed) {
-  std::mt19937_64 rng(seed);
-  for (size_t i = v.size(); i-- > 1;) std::swap(v[i], v[rng() % (i + 1)]);
-}
-}  // namespace
-
 std::vector<int64_t> seeded_subset(const std::vector<int64_t>& indices, int64_t count, uint64_t seed) {
   if (count <= 0 || count >= static_cast<int64_t>(indices.size())) return indices;
   std::vector<int64_t> chosen = indices;
-  shuffle(chosen, seed);
+  std::mt19937_64 rng(seed);
+  shuffle(chosen, rng);
   chosen.resize(static_cast<size_t>(count));
   std::sort(chosen.begin(), chosen.end());
   return chosen;
@@ -81,7 +74,8 @@ std::map<std::string, std::vector<int64_t>> split_by_counts(int64_t n, int64_t n
                              " validation and " + std::to_string(n_test) + " test examples and a training set");
   std::vector<int64_t> perm(static_cast<size_t>(n));
   for (int64_t i = 0; i < n; ++i) perm[static_cast<size_t>(i)] = i;
-  shuffle(perm, seed);
+  std::mt19937_64 rng(seed);
+  shuffle(perm, rng);
   std::map<std::string, std::vector<int64_t>> out;
   out["train"].assign(perm.begin(), perm.begin() + n_train);
   out["val"].assign(perm.begin() + n_train, perm.begin() + n_train + n_val);

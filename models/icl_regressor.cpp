@@ -25,7 +25,7 @@ torch::Tensor IclRegressorImpl::forward(const torch::Tensor& xs, const torch::Te
   TORCH_CHECK(xs.dim() == 3 && ys.dim() == 2 && xs.size(-1) == options.n_dims,
               "IclRegressor expects xs [B, P, n_dims] and ys [B, P]");
   // y as a d-vector (y, 0, ..., 0), then x1, y1, x2, y2, ... as one sequence [B, 2P, d].
-  const auto y_vectors = torch::cat({ys.unsqueeze(-1), torch::zeros_like(xs).narrow(-1, 1, options.n_dims - 1)}, -1);
+  const auto y_vectors = torch::constant_pad_nd(ys.unsqueeze(-1), {0, options.n_dims - 1});
   const auto z = torch::stack({xs, y_vectors}, 2).flatten(1, 2);
   const auto h = backbone->forward_embeddings(read_in(z));       // [B, 2P, n_embd]
   return read_out(h).squeeze(-1).unflatten(1, {-1, 2}).select(2, 0);  // the x positions: [B, P]
