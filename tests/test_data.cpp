@@ -3,6 +3,7 @@
 
 #include <cstdlib>
 
+#include "core/util/portable_random.h"
 #include "datasets/char_tokenizer.h"
 #include "datasets/corpora.h"
 #include "datasets/text_dataset.h"
@@ -141,4 +142,36 @@ TEST_CASE("the installed Reina-Valera module yields every verse, without Strong'
                                 empty += v.text.empty();
   CHECK(tagged == 0);
   CHECK(empty == 18);  // the verses `data prepare bible-en-es` leaves out
+}
+
+TEST_CASE("portable random numbers: seeded streams, uniform and normal moments, shuffles are permutations") {
+  auto a = seeded_generator(7, {1, 2}), b = seeded_generator(7, {1, 2}), c = seeded_generator(7, {1, 3});
+  const auto first = a();
+  CHECK(first == b());
+  CHECK(first != c());
+  CHECK(seeded_generator(7ull << 32, {1, 2})() != first);  // the seed's high word counts too
+
+  std::mt19937_64 rng(1);
+  double sum = 0, sum_sq = 0, u_min = 1, u_max = 0;
+  const int n = 200000;
+  for (int i = 0; i < n; ++i) {
+    const double z = standard_normal(rng), u = uniform01(rng);
+    sum += z, sum_sq += z * z, u_min = std::min(u_min, u), u_max = std::max(u_max, u);
+  }
+  CHECK(std::abs(sum / n) < 0.01);          // mean 0 (standard error 0.0022)
+  CHECK(std::abs(sum_sq / n - 1.0) < 0.02);  // variance 1 (standard error 0.0032)
+  CHECK(u_min >= 0.0);
+  CHECK(u_min < 1e-3);
+  CHECK(u_max < 1.0);
+  CHECK(u_max > 1 - 1e-3);
+
+  std::vector<int> v(50);
+  for (int i = 0; i < 50; ++i) v[static_cast<size_t>(i)] = i;
+  shuffle(v, rng);
+  auto sorted = v;
+  std::sort(sorted.begin(), sorted.end());
+  for (int i = 0; i < 50; ++i) CHECK(sorted[static_cast<size_t>(i)] == i);
+  int moved = 0;
+  for (int i = 0; i < 50; ++i) moved += v[static_cast<size_t>(i)] != i;
+  CHECK(moved > 40);
 }
