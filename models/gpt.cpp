@@ -1,6 +1,7 @@
 #include "models/gpt.h"
 
 #include "core/blocks/init.h"
+#include "core/util/threads.h"
 #include "core/util/precision.h"
 #include "models/transformer_keys.h"
 
@@ -84,6 +85,7 @@ torch::Tensor GPTImpl::generate(torch::Tensor idx, int64_t max_new_tokens, doubl
   DecoderCache cache = new_cache();
   std::vector<torch::Tensor> steps;
   for (int64_t i = 0; i < max_new_tokens; ++i) {
+    adapt_threads();  // threads: auto follows the machine's load, a token at a time
     torch::Tensor h;  // the last position's features: only its logits are needed
     if (!kv_cache) {
       h = features(crop(idx).to(device));

@@ -4,6 +4,8 @@
 #include <cmath>
 #include <limits>
 
+#include "core/util/threads.h"
+
 namespace attnlab {
 
 namespace {
@@ -35,6 +37,7 @@ class Decoding {
   // Log-probabilities [N, V] of the next token, float32; rows whose output reached its limit
   // may only end ([SEP]).
   torch::Tensor next_log_probs(const torch::Tensor& at_limit, int64_t eos) {
+    adapt_threads();  // threads: auto follows the machine's load, a token at a time
     auto fresh = kv_cache_ ? prefix_.narrow(1, prefix_.size(1) - 1, 1) : prefix_;
     auto logits = model_.decode(fresh, memory_, kv_cache_ ? &cache_ : nullptr).select(1, -1);
     auto logp = torch::log_softmax(logits.to(torch::kFloat), -1);

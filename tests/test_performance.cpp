@@ -10,6 +10,7 @@
 #include "core/blocks/dropout.h"
 #include "core/config/loader.h"
 #include "core/util/device.h"
+#include "core/util/threads.h"
 #include "core/util/flop_counter.h"
 #include "core/util/op_profiler.h"
 #include "core/util/precision.h"

@@ -15,6 +15,7 @@
 
 #include "core/config/loader.h"
 #include "core/util/device.h"
+#include "core/util/threads.h"
 #include "core/util/files.h"
 #include "core/util/flop_counter.h"
 #include "core/util/matmul_rate.h"

@@ -6,6 +6,7 @@
 #include <optional>
 
 #include "core/util/device.h"
+#include "core/util/threads.h"
 #include "core/util/precision.h"
 #include "core/util/files.h"
 #include "trainers/attention_maps.h"

@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "core/util/precision.h"
+#include "core/util/threads.h"
 
 namespace attnlab {
 
@@ -54,11 +55,11 @@ MetricSums evaluate_split(torch::nn::Module& model, Task& task, const BatchSourc
   const int64_t rank = group ? group->rank() : 0, world = group ? group->size() : 1;
   MetricSums sums;
   if (iters > 0) {
-    for (int64_t i = rank; i < iters; i += world)
+    for (int64_t i = rank; i < iters; i += world, adapt_threads())
       accumulate(sums, task.compute(to_device(data.eval_batch(split, i, iters, batch_size), device)), confusion, generated);
   } else {
     const int64_t n = data.num_examples(split);
-    for (int64_t start = rank * batch_size; start < n; start += world * batch_size)
+    for (int64_t start = rank * batch_size; start < n; start += world * batch_size, adapt_threads())
       accumulate(sums, task.compute(to_device(data.examples(split, start, batch_size), device)), confusion, generated);
   }
   if (group) add_over_ranks(sums, *group);

@@ -12,6 +12,7 @@
 #include "core/config/json.h"
 #include "core/export/torchscript.h"
 #include "core/util/device.h"
+#include "core/util/threads.h"
 #include "core/util/files.h"
 #include "trainers/checkpoint.h"
 #include "trainers/experiment.h"

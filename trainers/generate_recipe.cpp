@@ -1,6 +1,7 @@
 // Sampling from a trained run: rebuild the data and model from the run's config.yaml and
 // tokenizer, load a checkpoint, and generate.
 #include "core/util/device.h"
+#include "core/util/threads.h"
 #include "models/gpt.h"
 #include "trainers/checkpoint.h"
 #include "trainers/experiment.h"

@@ -5,10 +5,10 @@
 
 #include <filesystem>
 #include <functional>
-#include <thread>
 
 #include "core/config/loader.h"
 #include "core/util/device.h"
+#include "core/util/threads.h"
 #include "core/util/precision.h"
 #include "core/util/files.h"
 #include "trainers/experiment.h"
@@ -72,10 +72,8 @@ TrainSummary train(const TrainRequest& request) {
   if (device.is_cuda() && launch.distributed())  // one GPU per process of a machine
     device = torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(launch.local_rank % torch::cuda::device_count()));
   exp.experiment.precision = resolve_precision(exp.experiment.precision, device);  // "auto" -> fp32 | bf16
-  int64_t cores = exp.experiment.threads;  // auto: this machine's cores shared among its processes
-  if (cores == 0 && launch.local_world_size > 1)
-    cores = std::max<int64_t>(1, std::thread::hardware_concurrency() / launch.local_world_size);
-  const ThreadCounts threads = configure_threads(cores, exp.experiment.precision);
+  // auto: this machine's cores shared among its processes, and with whatever else runs on it.
+  const ThreadCounts threads = configure_threads(exp.experiment.threads, exp.experiment.precision, launch.local_world_size);
   seed_everything(static_cast<uint64_t>(exp.experiment.seed));
   std::shared_ptr<ProcessGroup> group;
   if (launch.distributed())

@@ -9,6 +9,7 @@
 #include "core/util/checkpoint_file.h"
 #include "core/util/precision.h"
 #include "core/util/stop_signals.h"
+#include "core/util/threads.h"
 #include "trainers/evaluation.h"
 #include "trainers/optimizer.h"
 
@@ -124,6 +125,7 @@ StepTiming Trainer::step(bool synchronize) {
   using clock = std::chrono::steady_clock;
   const int64_t accum = s_.trainer.gradient_accumulation_steps;
   const int rank = s_.group ? s_.group->rank() : 0, world = s_.group ? s_.group->size() : 1;
+  adapt_threads();  // threads: auto follows the machine's load (core/util/threads.h)
   StepTiming t;
   t.lr = learning_rate_at(state_.step, s_.optimizer.learning_rate, s_.schedule, s_.trainer.max_iters);
   set_learning_rate(*optimizer_, t.lr);
@@ -233,15 +235,22 @@ TrainResult Trainer::fit() {
       const double data_ms = window_data_ms / steps, sync_ms = window_sync_ms / steps;
       const double allreduce_ms = window_allreduce_ms / steps;
       const std::string comm = s_.group ? fmt::format(", sync {:.1f}, all-reduce {:.1f}", sync_ms, allreduce_ms) : "";
-      fmt::print("step {}/{} | loss {:.4f} | lr {:.2e} | {:.1f} ms/step (data {:.1f}{}) | {} tok/s | ETA {}\n",
+      // threads: auto gave up cores to other processes (core/util/threads.h): say so beside the speed.
+      const ThreadCounts threads = current_threads();
+      const std::string shared =
+          threads.computing() < threads.configured
+              ? fmt::format(" | threads {} of {} (other processes busy)", threads.computing(), threads.configured)
+              : "";
+      fmt::print("step {}/{} | loss {:.4f} | lr {:.2e} | {:.1f} ms/step (data {:.1f}{}) | {} tok/s | ETA {}{}\n",
                  state_.step, t.max_iters, loss, lr, ms_per_step, data_ms, comm, format_count(tokens_per_s),
-                 format_duration(ms_per_step * static_cast<double>(t.max_iters - state_.step) / 1000.0));
+                 format_duration(ms_per_step * static_cast<double>(t.max_iters - state_.step) / 1000.0), shared);
       std::fflush(stdout);
       nlohmann::json record = {{"step", state_.step},       {"loss", loss},
                                {"lr", lr},                  {"ms_per_step", ms_per_step},
                                {"data_ms_per_step", data_ms}, {"tokens_per_s", tokens_per_s},
                                {"elapsed_s", elapsed_seconds()}};
       if (s_.group) record["sync_ms_per_step"] = sync_ms, record["allreduce_ms_per_step"] = allreduce_ms;
+      if (threads.adaptive) record["threads"] = threads.computing();
       metrics_->write(record);
     }
     if (state_.step % t.log_interval == 0 || final_step)

@@ -7,6 +7,7 @@
 #include <iostream>
 
 #include "core/util/device.h"
+#include "core/util/threads.h"
 #include "core/util/precision.h"
 #include "models/seq2seq.h"
 #include "models/translation_search.h"

@@ -1,0 +1,110 @@
+#include "core/util/threads.h"
+
+#include <dlfcn.h>
+#include <torch/torch.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <mutex>
+#include <optional>
+
+#include "core/util/core_share.h"
+
+namespace attnlab {
+
+namespace {
+// OpenBLAS (pthread build) keeps its own thread pool, which LibTorch's set_num_threads does
+// not reach. Found at run time, so other BLAS libraries and official LibTorch builds work too.
+template <class Fn>
+Fn openblas_symbol(const char* name) {
+  return reinterpret_cast<Fn>(dlsym(RTLD_DEFAULT, name));
+}
+
+// What configure_threads set up, and the adaptation under threads: auto.
+struct Pools {
+  std::mutex mutex;
+  std::atomic<bool> adaptive{false};
+  bool bf16 = false;
+  int max_threads = 1;
+  ThreadCounts now;
+  std::vector<int> cpus;
+  std::optional<CoreShare> share;
+  std::chrono::steady_clock::time_point next_poll;
+};
+Pools& pools() {
+  static Pools p;
+  return p;
+}
+constexpr std::chrono::milliseconds kPollInterval{250};
+
+// The split of `n` threads between the pools (see configure_threads); returns what is in effect.
+ThreadCounts set_split(int n, bool bf16) {
+  static const auto set_blas = openblas_symbol<void (*)(int)>("openblas_set_num_threads");
+  static const auto get_blas = openblas_symbol<int (*)()>("openblas_get_num_threads");
+  torch::set_num_threads(bf16 ? n : 1);
+  if (set_blas) set_blas(bf16 ? 1 : n);
+  ThreadCounts c;
+  c.intra_op = torch::get_num_threads();
+  c.blas = get_blas ? get_blas() : -1;
+  return c;
+}
+}  // namespace
+
+std::string ThreadCounts::str() const {
+  return std::to_string(intra_op) + " (" + (blas > 0 ? "BLAS " + std::to_string(blas) : "no OpenBLAS") +
+         (adaptive ? ", auto: fewer while other processes use the cores)" : ")");
+}
+
+ThreadCounts configure_threads(int64_t threads, const std::string& precision, int64_t processes_per_machine) {
+  Pools& p = pools();
+  std::lock_guard<std::mutex> lock(p.mutex);
+  p.cpus = usable_cpus();
+  const auto cpus = static_cast<int64_t>(p.cpus.size());
+  const bool adaptive = threads == 0;
+  p.max_threads = static_cast<int>(adaptive ? std::max<int64_t>(1, cpus / std::max<int64_t>(1, processes_per_machine))
+                                            : std::max<int64_t>(1, threads));
+  p.bf16 = precision == "bf16";
+  p.now = set_split(p.max_threads, p.bf16);
+  p.now.adaptive = adaptive;
+  p.now.configured = p.max_threads;
+  p.share.reset();
+  if (adaptive) p.share.emplace(static_cast<int>(cpus), p.max_threads, sample_load(p.cpus));
+  p.next_poll = std::chrono::steady_clock::now() + kPollInterval;
+  p.adaptive = adaptive;
+  return p.now;
+}
+
+void adapt_threads() {
+  Pools& p = pools();
+  if (!p.adaptive.load(std::memory_order_relaxed)) return;
+  std::unique_lock<std::mutex> lock(p.mutex, std::try_to_lock);  // another thread is at it
+  if (!lock.owns_lock() || !p.share) return;
+  const auto now = std::chrono::steady_clock::now();
+  if (now < p.next_poll) return;
+  p.next_poll = now + kPollInterval;
+  const int before = p.share->threads();
+  const int n = p.share->update(sample_load(p.cpus));
+  if (n != before) {
+    p.now = set_split(n, p.bf16);
+    p.now.adaptive = true;
+    p.now.configured = p.max_threads;
+  }
+}
+
+ThreadCounts current_threads() {
+  Pools& p = pools();
+  std::lock_guard<std::mutex> lock(p.mutex);
+  return p.now;
+}
+
+void apply_thread_count(int n) {
+  Pools& p = pools();
+  std::lock_guard<std::mutex> lock(p.mutex);
+  const ThreadCounts before = p.now;
+  p.now = set_split(std::clamp(n, 1, p.max_threads), p.bf16);
+  p.now.adaptive = before.adaptive;
+  p.now.configured = before.configured;
+}
+
+}  // namespace attnlab
