@@ -8,6 +8,7 @@
 #include <exception>
 #include <iostream>
 
+#include "apps/flag_checks.h"
 #include "core/util/allocator.h"
 #include "datasets/corpora.h"
 #include "trainers/recipes.h"
@@ -73,16 +74,23 @@ void add_generate(CLI::App& app) {
   auto req = std::make_shared<attnlab::GenerateRequest>();
   add_run_options(cmd, *req);
   cmd->add_option("--prompt", req->prompt, "Text to continue")->capture_default_str();
-  cmd->add_option("--max-new-tokens", req->max_new_tokens, "Tokens to generate")
-      ->check(CLI::NonNegativeNumber)
+  cmd->add_option("--max-new-tokens", req->max_new_tokens, "Tokens to generate (printed as they are drawn)")
+      ->check(attnlab::cli::whole_number(0))
       ->capture_default_str();
-  cmd->add_option("--temperature", req->temperature, "Sampling temperature; 0 = greedy")->capture_default_str();
-  cmd->add_option("--top-k", req->top_k, "Sample among the k most likely tokens; 0 = all")->capture_default_str();
-  cmd->add_option("--seed", req->seed, "Sampling seed")->capture_default_str();
+  cmd->add_option("--temperature", req->temperature, "Sampling temperature; 0 = greedy")
+      ->check(attnlab::cli::real_number(1e-3, 1e3, /*or_zero=*/true))
+      ->capture_default_str();
+  cmd->add_option("--top-k", req->top_k, "Sample among the k most likely tokens; 0 = all")
+      ->check(attnlab::cli::whole_number(0))
+      ->capture_default_str();
+  cmd->add_option("--seed", req->seed, "Sampling seed")->check(attnlab::cli::whole_number(0))->capture_default_str();
   cmd->add_flag("--no-kv-cache{false}", req->kv_cache, "Recompute the whole context for every new token (to compare)");
   cmd->callback([req] {
-    std::string text = attnlab::generate(*req);
-    std::fwrite(text.data(), 1, text.size(), stdout);
+    req->on_text = [](const std::string& piece) {  // stream: each token as it is drawn
+      std::fwrite(piece.data(), 1, piece.size(), stdout);
+      std::fflush(stdout);
+    };
+    attnlab::generate(*req);
     std::fputs("\n", stdout);
   });
 }
@@ -93,12 +101,12 @@ void add_eval(CLI::App& app) {
   add_run_options(cmd, *req);
   cmd->add_option("--split", req->split, "val, test (where the data has one) or train")->capture_default_str();
   cmd->add_option("--batch-size", req->batch_size, "Examples per batch (default: the run's trainer.batch_size)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(attnlab::cli::whole_number(1, 1 << 20));
   cmd->add_option("--beam", req->beam, "Translators: beam size, 1 = greedy (default: the run's model.beam)")
-      ->check(CLI::PositiveNumber);
+      ->check(attnlab::cli::whole_number(1, 1000));
   cmd->add_option("--attention-maps", req->attention_maps,
                   "Image models: draw the first N examples with their attention maps into RUN_DIR/attention_SPLIT.png")
-      ->check(CLI::PositiveNumber);
+      ->check(attnlab::cli::whole_number(1, 10000));
   cmd->footer(
       "Writes RUN_DIR/eval_SPLIT.json (eval_SPLIT_beamN.json with --beam; translators also write the sources,\n"
       "outputs and references beside it as .src.txt, .out.txt and .ref.txt). Examples:\n  attnlab eval runs/kjv_books_finetune --split test\n"
@@ -115,9 +123,9 @@ void add_translate(CLI::App& app) {
   add_run_options(cmd, *req);
   cmd->add_option("--input", req->input, "File of sentences, one per line; - = standard input")->capture_default_str();
   cmd->add_option("--beam", req->beam, "Beam size, 1 = greedy (default: the run's model.beam)")
-      ->check(CLI::PositiveNumber);
+      ->check(attnlab::cli::whole_number(1, 1000));
   cmd->add_option("--batch-size", req->batch_size, "Sentences decoded together")
-      ->check(CLI::PositiveNumber)
+      ->check(attnlab::cli::whole_number(1, 1 << 20))
       ->capture_default_str();
   cmd->add_flag("--no-kv-cache{false}", req->kv_cache, "Decode the whole output prefix at every step (to compare)");
   cmd->footer("Example:\n  echo 'In the beginning God created the heaven and the earth.' | attnlab translate runs/bible_en_es --beam 5");
@@ -156,6 +164,8 @@ void add_compare(CLI::App& app, int& status) {
   cmd->add_option("--report", req->report_dir, "Rebuild the table and plots of a sweep's OUT directory, without training")
       ->type_name("OUT");
   cmd->add_flag("--dry-run", req->dry_run, "Validate the sweep and list its runs; train nothing");
+  cmd->add_flag("--retrain-changed", req->retrain_changed,
+                "Delete and retrain runs trained earlier with another config than the sweep now gives them");
   cmd->footer(
       "Runs every variant x seed into OUT/<variant>/seed<k>/ (finished runs are skipped, interrupted ones resumed),\n"
       "then writes OUT/results.md, results.csv, results.json, curves_{step,time}.{png,svg} and index.html. Examples:\n"
@@ -184,15 +194,15 @@ void add_bench(CLI::App& app) {
   auto args = std::make_shared<std::vector<std::string>>();
   auto req = std::make_shared<attnlab::BenchRequest>();
   cmd->add_option("args", *args, "CONFIG followed by section.key=value overrides")->required();
-  cmd->add_option("--steps", req->steps, "Timed training steps")->check(CLI::PositiveNumber)->capture_default_str();
-  cmd->add_option("--warmup", req->warmup, "Training steps before timing")->check(CLI::NonNegativeNumber)->capture_default_str();
+  cmd->add_option("--steps", req->steps, "Timed training steps")->check(attnlab::cli::whole_number(1))->capture_default_str();
+  cmd->add_option("--warmup", req->warmup, "Training steps before timing")->check(attnlab::cli::whole_number(0))->capture_default_str();
   cmd->add_option("--eval-batches", req->eval_batches, "Timed evaluation batches")
-      ->check(CLI::NonNegativeNumber)
+      ->check(attnlab::cli::whole_number(0))
       ->capture_default_str();
   cmd->add_option("--new-tokens", req->new_tokens, "Language models: tokens generated per decoding run")
-      ->check(CLI::NonNegativeNumber)
+      ->check(attnlab::cli::whole_number(0))
       ->capture_default_str();
-  cmd->add_option("--profile", req->profile, "Also list the top N operators by self time")->check(CLI::NonNegativeNumber);
+  cmd->add_option("--profile", req->profile, "Also list the top N operators by self time")->check(attnlab::cli::whole_number(0));
   cmd->add_flag("--profile-callers", req->profile_callers, "With --profile: one row per calling operator > operator");
   cmd->add_option("--out", req->out, "JSON report (default: OUT_DIR/bench/NAME.json)");
   cmd->footer(

@@ -69,7 +69,8 @@ torch::Tensor GPTImpl::forward_embeddings(const torch::Tensor& embeddings, Decod
 }
 
 torch::Tensor GPTImpl::generate(torch::Tensor idx, int64_t max_new_tokens, double temperature, int64_t top_k,
-                                uint64_t seed, bool kv_cache, torch::Tensor* logits_out) {
+                                uint64_t seed, bool kv_cache, torch::Tensor* logits_out,
+                                const std::function<void(const torch::Tensor&)>& on_token) {
   torch::NoGradGuard no_grad;
   // Float32 whatever the run trained in (its weights are float32): sampling one sequence is
   // bound by per-operator overhead, which bf16 autocast adds to by casting every input
@@ -109,6 +110,7 @@ torch::Tensor GPTImpl::generate(torch::Tensor idx, int64_t max_new_tokens, doubl
       next = torch::multinomial(torch::softmax(logits, -1), 1, /*replacement=*/false, gen);
     }
     idx = torch::cat({idx, next}, 1);
+    if (on_token) on_token(next);
   }
   if (logits_out) *logits_out = steps.empty() ? torch::Tensor() : torch::stack(steps, 1);
   return idx;

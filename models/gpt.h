@@ -50,9 +50,11 @@ class GPTImpl : public torch::nn::Module {
   // depend on the tokens the crop drops (rolling the cache would change the logits, by ~1e-2
   // in a 2-layer model, even with relative positions).
   // logits: if given, receives each step's next-token logits [B, max_new_tokens, V] (float32).
-  // Runs in float32 even inside a bf16 autocast scope.
+  // on_token: if given, called with each step's new tokens [B, 1] (CPU, int64) as they are drawn,
+  // so that a caller can stream them. Runs in float32 even inside a bf16 autocast scope.
   torch::Tensor generate(torch::Tensor idx, int64_t max_new_tokens, double temperature, int64_t top_k,
-                         uint64_t seed, bool kv_cache = true, torch::Tensor* logits = nullptr);
+                         uint64_t seed, bool kv_cache = true, torch::Tensor* logits = nullptr,
+                         const std::function<void(const torch::Tensor&)>& on_token = nullptr);
 
   // TorchScript: forward(idx) -> logits, for any batch and any length up to block_size.
   Exportable exportable();

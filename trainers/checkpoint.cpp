@@ -2,6 +2,8 @@
 
 #include <ATen/Context.h>
 
+#include <filesystem>
+
 #include "core/util/checkpoint_file.h"
 
 namespace attnlab {
@@ -70,6 +72,18 @@ void set_group_options(torch::optim::Optimizer& optimizer, const c10::List<c10::
 
 bool starts_with(const std::string& s, const std::string& prefix) { return s.compare(0, prefix.size(), prefix) == 0; }
 
+// The first floating-point tensor (by name) holding a NaN or an infinity, or "".
+std::string first_non_finite(const c10::Dict<std::string, torch::Tensor>& tensors) {
+  for (const auto& e : tensors)
+    if (e.value().is_floating_point() && !torch::isfinite(e.value()).all().item<bool>()) return e.key();
+  return "";
+}
+
+[[noreturn]] void refuse_non_finite(const std::string& path, const std::string& tensor) {
+  throw CheckpointError("checkpoint " + path + " holds non-finite values (NaN or infinity) in tensor '" + tensor +
+                        "': the run diverged before it was written; use an earlier checkpoint or retrain");
+}
+
 }  // namespace
 
 void save_checkpoint(const std::string& path, const torch::nn::Module& model,
@@ -121,6 +135,7 @@ TrainingState load_checkpoint(const std::string& path, torch::nn::Module& model,
   }
   if (saved.size() != expected.size())
     throw CheckpointError("checkpoint " + path + " has tensors this model does not have (a different configuration?)");
+  if (const std::string bad = first_non_finite(saved); !bad.empty()) refuse_non_finite(path, bad);
 
   TrainingState state;
   state.step = read("step").toInt();
@@ -160,6 +175,26 @@ TrainingState load_checkpoint(const std::string& path, torch::nn::Module& model,
   return state;
 }
 
+std::string non_finite_tensor(const torch::nn::Module& model) { return first_non_finite(model_state(model)); }
+
+std::optional<std::pair<std::string, int64_t>> newest_finite_checkpoint(const std::string& run_dir) {
+  std::optional<std::pair<std::string, int64_t>> newest;
+  for (const char* name : {"last", "best"}) {
+    const std::string path = run_dir + "/" + name + ".pt";
+    if (!std::filesystem::exists(path)) continue;
+    try {
+      torch::serialize::InputArchive archive;
+      load_archive(archive, path);
+      c10::IValue model, step;
+      if (!archive.try_read("model", model) || !archive.try_read("step", step)) continue;
+      if (!first_non_finite(c10::impl::toTypedDict<std::string, torch::Tensor>(model.toGenericDict())).empty()) continue;
+      if (!newest || step.toInt() > newest->second) newest = std::make_pair(path, step.toInt());
+    } catch (const std::exception&) {  // unreadable: not a good checkpoint either
+    }
+  }
+  return newest;
+}
+
 void load_pretrained_tensors(const std::string& path, torch::nn::Module& model, const std::string& prefix) {
   torch::serialize::InputArchive archive;
   load_archive(archive, path);
@@ -182,6 +217,7 @@ void load_pretrained_tensors(const std::string& path, torch::nn::Module& model, 
     ++copied;
   }
   if (copied == 0) throw CheckpointError("this model has no tensors under '" + prefix + "'");
+  if (const std::string bad = first_non_finite(saved); !bad.empty()) refuse_non_finite(path, bad);
   torch::NoGradGuard no_grad;
   for (auto& p : model.named_parameters())
     if (starts_with(p.key(), prefix)) p.value().copy_(saved.at(p.key()));

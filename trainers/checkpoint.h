@@ -5,6 +5,8 @@
 #include <torch/torch.h>
 
 #include <limits>
+#include <optional>
+#include <utility>
 #include <string>
 
 namespace attnlab {
@@ -22,10 +24,18 @@ struct TrainingState {
 void save_checkpoint(const std::string& path, const torch::nn::Module& model,
                      const torch::optim::Optimizer* optimizer, const TrainingState& state);
 
-// Verifies the file, checks every model tensor's name and shape, and only then copies
-// them into `model` (and the optimizer and RNG state, when `optimizer` is given).
+// Verifies the file, checks every model tensor's name and shape and that each is finite (a
+// diverged run's NaN weights are refused, naming the tensor), and only then copies them into
+// `model` (and the optimizer and RNG state, when `optimizer` is given).
 TrainingState load_checkpoint(const std::string& path, torch::nn::Module& model, torch::optim::Optimizer* optimizer,
                               const torch::Device& device);
+
+// The name of the first model tensor holding a NaN or an infinity, or "" when all are finite.
+std::string non_finite_tensor(const torch::nn::Module& model);
+
+// The newest of RUN/last.pt and RUN/best.pt whose weights are all finite (read and checked),
+// with its step; none when neither is.
+std::optional<std::pair<std::string, int64_t>> newest_finite_checkpoint(const std::string& run_dir);
 
 // Fine-tuning: copies the tensors named `prefix`... from checkpoint `path` into `model`.
 // Every such model tensor must be in the checkpoint with the same shape (else a

@@ -1,6 +1,7 @@
 // `attnlab compare`: a sweep's runs trained one after another into ordinary run directories,
 // then the table and curves that answer which variant is better, by how much, at what cost.
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <chrono>
 #include <filesystem>
@@ -22,8 +23,9 @@ namespace {
 namespace fs = std::filesystem;
 
 // Reads every variant's experiment (base + overrides) before anything trains, so that a typo
-// in the tenth variant is found now. Returns the metric the sweep compares.
-std::string validate(const Sweep& sweep) {
+// in the tenth variant is found now. Returns the metric the sweep compares; `resolved` gets
+// each run's resolved config, by run directory.
+std::string validate(const Sweep& sweep, std::map<std::string, std::string>& resolved) {
   std::string metric = sweep.metric;
   for (const auto& run : sweep.runs()) {
     Experiment exp;
@@ -35,6 +37,7 @@ std::string validate(const Sweep& sweep) {
       throw ConfigError(fmt::format("{}: variant '{}' (on {}): {}", v.loc.str(), run.variant, sweep.base, e.what()));
     }
     if (metric.empty()) metric = exp.trainer.best_metric;
+    resolved[run.run_dir] = exp.resolved_yaml;
   }
   if (metric.rfind("val_", 0) != 0)
     throw ConfigError(fmt::format("{}: metric must name a validation metric (val_loss, val_accuracy, ...), got '{}'",
@@ -72,6 +75,40 @@ std::map<std::string, VariantCost> measure_costs(const SweepLayout& layout) {
   return costs;
 }
 
+// A run directory of the sweep's from an earlier invocation must hold the run the sweep now
+// describes: an edited variant would otherwise be skipped as finished (or resumed) and reported
+// under its new label. Changed runs are refused, listed with what changed, or with
+// --retrain-changed deleted so that they train afresh.
+void check_existing_runs(const Sweep& sweep, const std::map<std::string, std::string>& resolved, bool retrain) {
+  std::vector<std::string> changed;
+  for (const auto& run : sweep.runs()) {
+    const std::string config = run.run_dir + "/config.yaml";
+    if (!fs::exists(config)) continue;
+    auto diffs = config_differences(read_file(config), resolved.at(run.run_dir));
+    // A run still to be resumed gets the budget again on resume (below): only the rest must agree.
+    if (!fs::exists(run.run_dir + "/" + kFinishedMarker))
+      diffs.erase(std::remove_if(diffs.begin(), diffs.end(),
+                                 [&](const std::string& d) {
+                                   return (sweep.steps > 0 && d.rfind("trainer.max_iters:", 0) == 0) ||
+                                          (sweep.minutes > 0 && d.rfind("trainer.max_minutes:", 0) == 0);
+                                 }),
+                  diffs.end());
+    if (diffs.empty()) continue;
+    if (retrain) {
+      fmt::print("[compare] {} seed {}: its config changed ({}); retraining it\n", run.variant, run.seed,
+                 fmt::join(diffs, "; "));
+      fs::remove_all(run.run_dir);
+      continue;
+    }
+    changed.push_back(fmt::format("  {} seed {} ({}): {}", run.variant, run.seed, run.run_dir, fmt::join(diffs, "; ")));
+  }
+  if (!changed.empty())
+    throw ConfigError(fmt::format(
+        "{}: {} run(s) in {} were trained with another config than the sweep now gives them:\n{}\n"
+        "Rerun with --retrain-changed to delete and retrain them, or set another out_dir.",
+        sweep.path, changed.size(), sweep.out_dir, fmt::join(changed, "\n")));
+}
+
 CompareSummary report(const SweepLayout& layout, CompareSummary summary) {
   const SweepReport r = write_sweep_report(layout, measure_costs(layout));
   summary.markdown = r.markdown;
@@ -99,7 +136,9 @@ CompareSummary compare(const CompareRequest& request) {
   layout.out_dir = sweep.out_dir;
   for (const auto& v : sweep.variants) layout.variants.push_back(v.name);
   layout.seeds = sweep.seeds;
-  layout.metric = validate(sweep);
+  std::map<std::string, std::string> resolved;
+  layout.metric = validate(sweep, resolved);
+  if (!request.dry_run || !request.retrain_changed) check_existing_runs(sweep, resolved, request.retrain_changed && !request.dry_run);
   layout.higher_is_better = higher_is_better(layout.metric);
   if (request.dry_run) {
     CompareSummary plan;

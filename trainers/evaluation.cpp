@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "core/util/precision.h"
+#include "core/util/stop_signals.h"
 #include "core/util/threads.h"
 
 namespace attnlab {
@@ -54,12 +55,18 @@ MetricSums evaluate_split(torch::nn::Module& model, Task& task, const BatchSourc
   model.eval();
   const int64_t rank = group ? group->rank() : 0, world = group ? group->size() : 1;
   MetricSums sums;
+  // A stop request ends a long evaluation at the next batch (one process: ranks of a
+  // distributed run stop together at a step boundary instead, as the all-reduce below waits).
+  auto check_stop = [&] {
+    if (!group)
+      if (const int sig = stop_signal_raised()) throw StopRequested(sig);
+  };
   if (iters > 0) {
-    for (int64_t i = rank; i < iters; i += world, adapt_threads())
+    for (int64_t i = rank; i < iters; i += world, adapt_threads(), check_stop())
       accumulate(sums, task.compute(to_device(data.eval_batch(split, i, iters, batch_size), device)), confusion, generated);
   } else {
     const int64_t n = data.num_examples(split);
-    for (int64_t start = rank * batch_size; start < n; start += world * batch_size, adapt_threads())
+    for (int64_t start = rank * batch_size; start < n; start += world * batch_size, adapt_threads(), check_stop())
       accumulate(sums, task.compute(to_device(data.examples(split, start, batch_size), device)), confusion, generated);
   }
   if (group) add_over_ranks(sums, *group);

@@ -9,6 +9,19 @@
 
 namespace attnlab {
 
+namespace {
+// Whether `text` ends inside a multi-byte UTF-8 character.
+bool is_partial_utf8_end(const std::string& text) {
+  for (size_t back = 1; back <= 4 && back <= text.size(); ++back) {
+    const auto c = static_cast<unsigned char>(text[text.size() - back]);
+    if ((c & 0xC0) == 0x80) continue;  // a continuation byte: look further back
+    const size_t length = c < 0x80 ? 1 : (c & 0xE0) == 0xC0 ? 2 : (c & 0xF0) == 0xE0 ? 3 : 4;
+    return length > back;
+  }
+  return false;
+}
+}  // namespace
+
 std::string generate(const GenerateRequest& r) {
   if (r.max_new_tokens < 0) throw std::invalid_argument("--max-new-tokens must be >= 0");
   if (r.prompt.empty()) throw std::runtime_error("the prompt must not be empty");
@@ -24,7 +37,28 @@ std::string generate(const GenerateRequest& r) {
 
   auto ids = a.data.tokenizer->encode(r.prompt);
   auto idx = torch::tensor(ids, torch::kLong).unsqueeze(0);
-  auto out = gpt->generate(idx, r.max_new_tokens, r.temperature, r.top_k, r.seed, r.kv_cache).squeeze(0).contiguous();
+  std::function<void(const torch::Tensor&)> stream;
+  if (r.on_text) {
+    r.on_text(a.data.tokenizer->decode(ids));
+    // Each token's text is what it adds to the decoding of the few tokens before it: a subword
+    // tokenizer's leading space or a character split over byte tokens comes out right, and the
+    // cost stays the same per token however long the text gets.
+    stream = [&, recent = std::vector<int64_t>(ids.end() - std::min<ptrdiff_t>(ids.size(), 8), ids.end()),
+              held = std::vector<int64_t>()](const torch::Tensor& next) mutable {
+      held.push_back(next.item<int64_t>());
+      std::vector<int64_t> with = recent;
+      with.insert(with.end(), held.begin(), held.end());
+      const std::string before = a.data.tokenizer->decode(recent), after = a.data.tokenizer->decode(with);
+      const bool clean = after.compare(0, before.size(), before) == 0 && !is_partial_utf8_end(after);
+      if (!clean && held.size() < 16) return;  // a character not finished yet: wait for the next token
+      r.on_text(after.substr(std::min(before.size(), after.size())));
+      recent = with.size() > 8 ? std::vector<int64_t>(with.end() - 8, with.end()) : with;
+      held.clear();
+    };
+  }
+  auto out = gpt->generate(idx, r.max_new_tokens, r.temperature, r.top_k, r.seed, r.kv_cache, nullptr, stream)
+                 .squeeze(0)
+                 .contiguous();
   std::vector<int64_t> tokens(out.data_ptr<int64_t>(), out.data_ptr<int64_t>() + out.numel());
   return a.data.tokenizer->decode(tokens);
 }

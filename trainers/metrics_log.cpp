@@ -10,21 +10,16 @@
 
 namespace attnlab {
 
-MetricsLog::MetricsLog(const std::string& path) : path_(path) {
+MetricsLog::MetricsLog(const std::string& path, int64_t keep_through_step) : path_(path) {
   std::filesystem::create_directories(std::filesystem::path(path).parent_path());
-  out_.open(path, std::ios::app);
-  if (!out_) throw std::runtime_error("cannot open " + path + " for writing");
-}
-
-void MetricsLog::drop_after(int64_t step) {
-  out_.close();
-  std::ifstream in(path_);
   std::string kept;
-  for (std::string line; std::getline(in, line);) {
-    auto record = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
-    if (record.is_object() && record.value("step", int64_t{0}) <= step) kept += line + "\n";
+  if (keep_through_step >= 0) {
+    std::ifstream in(path_);
+    for (std::string line; std::getline(in, line);) {
+      auto record = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
+      if (record.is_object() && record.value("step", int64_t{0}) <= keep_through_step) kept += line + "\n";
+    }
   }
-  in.close();
   write_file_atomic(path_, kept);
   out_.open(path_, std::ios::app);
   if (!out_) throw std::runtime_error("cannot open " + path_ + " for writing");

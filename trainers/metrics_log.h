@@ -12,12 +12,12 @@ namespace attnlab {
 
 class MetricsLog {
  public:
-  // Appends to `path` (a resumed run continues the same file), creating its folder.
-  explicit MetricsLog(const std::string& path);
+  // Continues `path` with the records of steps up to `keep_through_step` kept (a resumed run:
+  // a run killed after its last checkpoint logged steps that it will log again), or starts it
+  // afresh when `keep_through_step` < 0 (a new run in a directory that a run killed before its
+  // first checkpoint left behind). Creates its folder.
+  MetricsLog(const std::string& path, int64_t keep_through_step);
   void write(const nlohmann::json& record);
-  // Removes records of steps after `step`: a run killed after its last checkpoint logged
-  // steps that the resumed run will log again.
-  void drop_after(int64_t step);
 
  private:
   std::string path_;

@@ -39,6 +39,8 @@ struct GenerateRequest {
   uint64_t seed = 1337;
   std::string device = "";  // "" = the run's experiment.device
   bool kv_cache = true;     // false: recompute the whole context for every token (to compare)
+  // If given, receives the text as it is produced: the prompt, then each token's text.
+  std::function<void(const std::string&)> on_text;
 };
 
 // The prompt followed by max_new_tokens sampled tokens.
@@ -109,6 +111,7 @@ struct CompareRequest {
   std::string sweep_path;  // a sweep file (configs/sweeps/*.yaml): run it, then report; or
   std::string report_dir;  // a sweep's OUT directory: rebuild the report from its runs, no training
   bool dry_run = false;    // with sweep_path: validate and list the runs, train nothing
+  bool retrain_changed = false;  // delete and retrain runs whose config the sweep has changed since
 };
 
 struct CompareSummary {

@@ -4,10 +4,13 @@
 #include <fmt/ranges.h>
 
 #include <algorithm>
+#include <cmath>
 #include <filesystem>
+#include <map>
 #include <set>
 
 #include "core/config/section.h"
+#include "core/util/files.h"
 
 namespace attnlab {
 
@@ -40,14 +43,42 @@ int64_t integer(const ConfigNode& n, const std::string& what) {
   fail(n.loc, fmt::format("{} must be an integer, got '{}'", what, n.scalar));
 }
 
+double positive_number(const ConfigNode::Entry& e, const std::string& what) {
+  const std::string& text = scalar(e, what);
+  try {
+    size_t used = 0;
+    const double v = std::stod(text, &used);
+    if (used == text.size() && std::isfinite(v) && v > 0) return v;
+  } catch (const std::exception&) {
+  }
+  fail(e.value->loc, fmt::format("{} must be a positive number, got '{}'", what, text));
+}
+
+// The keys a sweep sets in every run itself: the run's place and seed always, the budget's
+// keys when a budget is given. A variant, grid or override that set one would be silently
+// replaced (or would relabel runs), so it is refused.
+std::string owner_of(const std::string& key, const Sweep& s) {
+  if (key == "experiment.name" || key == "experiment.out_dir") return "the sweep (runs go to out_dir/<variant>/seed<k>)";
+  if (key == "experiment.seed") return "the sweep's `seeds:` list";
+  if (key == "trainer.max_iters" && s.steps > 0) return "the sweep's `budget: {steps}`";
+  if (key == "trainer.max_minutes" && s.minutes > 0) return "the sweep's `budget: {minutes}`";
+  return "";
+}
+
+void check_not_owned(const std::string& key, const SourceLocation& loc, const Sweep& s) {
+  const std::string owner = owner_of(key, s);
+  if (!owner.empty()) fail(loc, fmt::format("'{}' is set by {}; it cannot be set here", key, owner));
+}
+
 // "section.key: value" entries of a map -> "section.key=value" overrides.
-std::vector<std::string> read_overrides(const ConfigNode& map, const std::string& where) {
+std::vector<std::string> read_overrides(const ConfigNode& map, const std::string& where, const Sweep& s) {
   if (map.kind == ConfigNode::Kind::Null) return {};
   if (!map.is_map()) fail(map.loc, where + " must be a map of section.key: value");
   std::vector<std::string> out;
   for (const auto& e : map.entries) {
     if (e.key.find('.') == std::string::npos)
       fail(e.key_loc, fmt::format("'{}' in {} must name section.key (e.g. model.n_layer)", e.key, where));
+    check_not_owned(e.key, e.key_loc, s);
     out.push_back(e.key + "=" + scalar(e, "override"));
   }
   return out;
@@ -94,32 +125,41 @@ Sweep Sweep::read(const std::string& path) {
   if (const auto* e = root->find("budget")) {
     if (!e->value->is_map()) fail(e->key_loc, "budget must be a map: {steps: N} or {minutes: M}");
     for (const auto& b : e->value->entries) {
-      if (b.key == "steps") s.steps = integer(*b.value, "budget.steps");
-      else if (b.key == "minutes") s.minutes = std::stod(scalar(b, "budget.minutes"));
-      else fail(b.key_loc, fmt::format("unknown budget key '{}'; use steps or minutes", b.key));
+      if (b.key == "steps") {
+        s.steps = integer(*b.value, "budget.steps");
+        if (s.steps < 1) fail(b.value->loc, fmt::format("budget.steps must be at least 1, got {}", s.steps));
+      } else if (b.key == "minutes") {
+        s.minutes = positive_number(b, "budget.minutes");
+      } else {
+        fail(b.key_loc, fmt::format("unknown budget key '{}'; use steps or minutes", b.key));
+      }
     }
-    if (s.steps < 0 || s.minutes < 0) fail(e->key_loc, "budget values must be positive");
   }
-  if (const auto* e = root->find("overrides")) s.overrides = read_overrides(*e->value, "overrides");
+  if (const auto* e = root->find("overrides")) s.overrides = read_overrides(*e->value, "overrides", s);
 
   // Named variants, then the grid's product; with both, every variant at every grid point.
   std::vector<SweepVariant> named;
   if (const auto* e = root->find("variants")) {
     if (!e->value->is_map() || e->value->entries.empty()) fail(e->key_loc, "variants must be a map of name: {overrides}");
-    for (const auto& v : e->value->entries)
-      named.push_back({v.key, read_overrides(*v.value, "variant '" + v.key + "'"), v.key_loc});
+    for (const auto& v : e->value->entries) {
+      if (!is_safe_name(v.key)) fail(v.key_loc, fmt::format("variant name '{}' {}", v.key, kSafeNameRule));
+      named.push_back({v.key, read_overrides(*v.value, "variant '" + v.key + "'", s), v.key_loc});
+    }
   }
   std::vector<SweepVariant> grid = {{"", {}, {}}};
   if (const auto* e = root->find("grid")) {
     if (!e->value->is_map() || e->value->entries.empty()) fail(e->key_loc, "grid must be a map of section.key: [values]");
     for (const auto& g : e->value->entries) {
       if (g.key.find('.') == std::string::npos) fail(g.key_loc, fmt::format("grid key '{}' must name section.key", g.key));
+      check_not_owned(g.key, g.key_loc, s);
       if (g.value->kind != ConfigNode::Kind::List || g.value->items.empty())
         fail(g.key_loc, fmt::format("grid key '{}' needs a non-empty list of values", g.key));
       std::vector<SweepVariant> next;
       for (const auto& point : grid)
         for (const auto& item : g.value->items) {
           if (item->kind != ConfigNode::Kind::Scalar) fail(item->loc, "grid values must be single values");
+          if (!is_safe_name(item->scalar))  // it becomes part of the variant's directory name
+            fail(item->loc, fmt::format("grid value '{}' names a run directory and {}", item->scalar, kSafeNameRule));
           SweepVariant v = point;
           v.name += (v.name.empty() ? "" : "+") + short_key(g.key) + "=" + item->scalar;
           v.overrides.push_back(g.key + "=" + item->scalar);
@@ -141,6 +181,42 @@ Sweep Sweep::read(const std::string& path) {
       s.variants.push_back(v);
     }
   return s;
+}
+
+namespace {
+void flatten(const ConfigNode& n, const std::string& prefix, std::map<std::string, std::string>& out) {
+  if (n.is_map()) {
+    for (const auto& e : n.entries) flatten(*e.value, prefix.empty() ? e.key : prefix + "." + e.key, out);
+  } else if (n.kind == ConfigNode::Kind::List) {
+    std::string text = "[";
+    for (const auto& item : n.items) {
+      std::map<std::string, std::string> one;
+      flatten(*item, "", one);
+      std::string value;
+      for (const auto& [k, v] : one) value += (value.empty() ? "" : ", ") + (k.empty() ? v : k + ": " + v);
+      text += (text.size() > 1 ? ", " : "") + value;
+    }
+    out[prefix] = text + "]";
+  } else {
+    out[prefix] = n.kind == ConfigNode::Kind::Null ? "null" : n.scalar;
+  }
+}
+}  // namespace
+
+std::vector<std::string> config_differences(const std::string& old_yaml, const std::string& new_yaml) {
+  std::map<std::string, std::string> a, b;
+  flatten(*parse_yaml(old_yaml, "the run's config.yaml"), "", a);
+  flatten(*parse_yaml(new_yaml, "the sweep's config"), "", b);
+  std::set<std::string> keys;
+  for (const auto& kv : a) keys.insert(kv.first);
+  for (const auto& kv : b) keys.insert(kv.first);
+  std::vector<std::string> out;
+  for (const auto& k : keys) {
+    const auto x = a.find(k), y = b.find(k);
+    const std::string old_v = x == a.end() ? "(unset)" : x->second, new_v = y == b.end() ? "(unset)" : y->second;
+    if (old_v != new_v) out.push_back(fmt::format("{}: {} -> {}", k, old_v, new_v));
+  }
+  return out;
 }
 
 std::vector<SweepRun> Sweep::runs() const {

@@ -41,4 +41,8 @@ struct Sweep {
   std::vector<SweepRun> runs() const;
 };
 
+// What differs between two resolved configs (YAML text), one "section.key: old -> new" per key
+// ("(unset)" for a key only one of them has), in sorted order; empty when they agree.
+std::vector<std::string> config_differences(const std::string& old_yaml, const std::string& new_yaml);
+
 }  // namespace attnlab

@@ -5,12 +5,14 @@
 
 #include <filesystem>
 #include <functional>
+#include <optional>
 
 #include "core/config/loader.h"
 #include "core/util/device.h"
 #include "core/util/threads.h"
 #include "core/util/precision.h"
 #include "core/util/files.h"
+#include "core/util/run_lock.h"
 #include "trainers/experiment.h"
 #include "trainers/pretrained.h"
 #include "trainers/recipes.h"
@@ -59,6 +61,11 @@ TrainSummary train(const TrainRequest& request) {
                             : Experiment::read(load_config(request.config_path, request.overrides));
   const std::string run_dir = resuming ? request.resume_dir : exp.experiment.run_dir();
   const std::string last = run_dir + "/last.pt";
+  // One writer per run directory (rank 0 writes for all ranks): taken before anything is
+  // looked at, so that two runs started together cannot both pass the checks below.
+  const Launch launch = detect_launch();
+  std::optional<RunLock> lock;
+  if (launch.rank == 0) lock.emplace(run_dir);
   if (resuming && !fs::exists(last))
     throw std::runtime_error("cannot resume: " + last + " does not exist (the run never saved a checkpoint)");
   if (!resuming && fs::exists(last))
@@ -67,7 +74,6 @@ TrainSummary train(const TrainRequest& request) {
 
   // 2. Where and how: the processes of the run (from torchrun's or Slurm's variables), device,
   //    threads, seed (before any weight is initialised). Only rank 0 prints and writes.
-  const Launch launch = detect_launch();
   torch::Device device = resolve_device(exp.experiment.device);
   if (device.is_cuda() && launch.distributed())  // one GPU per process of a machine
     device = torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(launch.local_rank % torch::cuda::device_count()));
@@ -95,6 +101,7 @@ TrainSummary train(const TrainRequest& request) {
     fmt::print("init_from: {}* tensors loaded from {}\n", exp.model.init_prefix,
                init_from_pretrained(*a.model.module, exp.model, a.data.context));
   fmt::print("model: {}\n", describe(exp, *a.model.module, device));
+  std::fflush(stdout);  // the header reaches a pipe or a log file now, not with the first steps
   if (group) {  // a rank that built something else would train garbage, or hang a collective
     const auto all = group->all_gather(rank_fingerprint(exp, a));
     for (size_t r = 1; r < all.size(); ++r)
@@ -103,14 +110,8 @@ TrainSummary train(const TrainRequest& request) {
                                            r, all[0], r, all[r]));
   }
 
-  // 4. The run directory: resolved config + tokenizer, so the run can be reproduced, evaluated and sampled.
-  if (launch.rank == 0) {
-    fs::create_directories(run_dir);
-    write_file_atomic(run_dir + "/config.yaml", exp.resolved_yaml);
-    if (!resuming && a.data.tokenizer) a.data.tokenizer->save(run_dir);
-  }
-
-  // 5. Train.
+  // 4. The trainer, and the checkpoint it resumes: the last checks (metric names, every tensor's
+  //    name and shape) before anything in the run directory is written.
   Trainer trainer({a.model.module, a.model.task, a.data.source, exp.trainer, exp.optimizer, exp.schedule, device,
                    static_cast<uint64_t>(exp.experiment.seed), run_dir, exp.resolved_yaml, exp.experiment.precision,
                    group});
@@ -118,6 +119,17 @@ TrainSummary train(const TrainRequest& request) {
     trainer.resume(last);
     fmt::print("resumed from {} at step {}\n", last, trainer.state().step);
   }
+
+  // 5. The run directory: resolved config + tokenizer, so the run can be reproduced, evaluated
+  //    and sampled. A new run clears what a run killed before its first checkpoint left.
+  if (lock) {
+    lock->write_owner();
+    if (!resuming) fs::remove(run_dir + "/best.pt");
+    write_file_atomic(run_dir + "/config.yaml", exp.resolved_yaml);
+    if (!resuming && a.data.tokenizer) a.data.tokenizer->save(run_dir);
+  }
+
+  // 6. Train.
   TrainResult result = trainer.fit();
   if (group) group->barrier();  // all finish together, after rank 0's last checkpoint
   return {run_dir, result.step, result.best_metric, result.best_value, result.signal, launch.rank};

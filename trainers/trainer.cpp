@@ -40,7 +40,6 @@ Trainer::Trainer(TrainerSetup setup)
       optimizer_(make_adamw(*s_.model, s_.optimizer)),
       train_rng_(s_.seed) {
   state_.config_yaml = s_.config_yaml;
-  if (is_main()) metrics_ = std::make_unique<MetricsLog>(s_.run_dir + "/metrics.jsonl");
   if (s_.group) {  // every rank starts from rank 0's weights
     for (auto& p : optimizer_->flat_params())
       if (p.numel() > 0) s_.group->broadcast(p);
@@ -66,14 +65,31 @@ void Trainer::resume(const std::string& path) {
   in >> train_rng_;
   if (in.fail()) throw CheckpointError("checkpoint " + path + " has an unreadable sampler state");
   last_saved_step_ = state_.step;
-  if (metrics_) metrics_->drop_after(state_.step);
+  resumed_step_ = state_.step;
+}
+
+MetricsLog& Trainer::metrics() {
+  // Opened at the first record, not before: a run refused by a check writes nothing.
+  if (!metrics_) metrics_ = std::make_unique<MetricsLog>(s_.run_dir + "/metrics.jsonl", resumed_step_);
+  return *metrics_;
 }
 
 double Trainer::elapsed_seconds() const {
   return elapsed_before_ + std::chrono::duration<double>(std::chrono::steady_clock::now() - session_start_).count();
 }
 
+void Trainer::diverged(const std::string& what) const {
+  const auto good = newest_finite_checkpoint(s_.run_dir);  // read and checked, not assumed
+  throw TrainingDiverged(fmt::format(
+      "{} at step {}: the run diverged and stopped; nothing non-finite was saved. Newest finite checkpoint: {}. "
+      "Try a lower optimizer.learning_rate, a longer schedule.warmup_iters or optimizer.grad_clip.",
+      what, state_.step, good ? fmt::format("{} (step {})", good->first, good->second) : std::string("none")));
+}
+
 void Trainer::save(const std::string& name) {
+  // Every rank holds the same weights: all refuse together, before anything is written.
+  if (const std::string bad = non_finite_tensor(*s_.model); !bad.empty())
+    diverged(fmt::format("weight '{}' holds NaN or infinity", bad));
   if (!is_main()) {  // rank 0 writes; the others only keep count
     if (name == "last") last_saved_step_ = state_.step;
     return;
@@ -100,6 +116,10 @@ MetricSums Trainer::evaluate(const std::string& split) {
 
 void Trainer::run_evaluation() {
   const MetricSums train = evaluate("train"), val = evaluate("val");
+  for (const auto* sums : {&train, &val})
+    for (const auto& [name, v] : sums->shown())
+      if (!std::isfinite(v))
+        diverged(fmt::format("{} {} is {}", sums == &train ? "train" : "val", name, v));
   state_.evaluated_step = state_.step;
   const std::string& key = s_.trainer.best_metric;
   const double value = val.value(key.substr(4));  // "val_accuracy" -> "accuracy"
@@ -118,7 +138,7 @@ void Trainer::run_evaluation() {
   }
   fmt::print("{}{}\n", line, best ? " (best)" : "");
   std::fflush(stdout);
-  metrics_->write(record);
+  metrics().write(record);
 }
 
 StepTiming Trainer::step(bool synchronize) {
@@ -178,22 +198,18 @@ StepTiming Trainer::step(bool synchronize) {
   t.tokens = static_cast<int64_t>(totals[2]), t.examples = static_cast<int64_t>(totals[3]);
   t.signal = totals[4] > 0 ? SIGINT : totals[5] > 0 ? SIGTERM : 0;
   t.out_of_time = totals[6] > 0;
-  if (!std::isfinite(t.loss)) {  // every rank sees the same loss, so all stop here together
-    std::string last = last_saved_step_ >= 0
-                           ? fmt::format("{} (step {})", checkpoint_path("last"), last_saved_step_)
-                           : std::string("none was written yet");
-    throw TrainingDiverged(fmt::format(
-        "loss is {} at step {}: training stopped without writing a checkpoint. Last good checkpoint: {}. "
-        "Try a lower optimizer.learning_rate or set optimizer.grad_clip.",
-        t.loss, state_.step, last));
-  }
+  // every rank sees the same loss, so all stop here together
+  if (!std::isfinite(t.loss)) diverged(fmt::format("the training loss is {}", t.loss));
   if (s_.group) {  // sum the gradients of all ranks, one all-reduce per flat buffer
     for (auto& g : optimizer_->flat_grads())
       if (g.numel() > 0) s_.group->all_reduce_sum(g);
   }
   lap(&t.allreduce_ms);
   if (weigh) optimizer_->scale_grads(1.0 / totals[1]);
-  if (s_.optimizer.grad_clip > 0) optimizer_->clip_grad_norm(s_.optimizer.grad_clip);
+  if (s_.optimizer.grad_clip > 0) {
+    const double norm = optimizer_->clip_grad_norm(s_.optimizer.grad_clip);
+    if (!std::isfinite(norm)) diverged(fmt::format("the gradient norm is {}", norm));
+  }
   optimizer_->step();
   optimizer_->zero_grad();
   lap(&t.optimizer_ms);
@@ -202,13 +218,29 @@ StepTiming Trainer::step(bool synchronize) {
 }
 
 TrainResult Trainer::fit() {
-  using clock = std::chrono::steady_clock;
   StopSignals signals;
   signals_ = &signals;
   struct Reset {
     const StopSignals*& p;
     ~Reset() { p = nullptr; }
   } reset{signals_};
+  try {
+    return train_loop(signals);
+  } catch (const StopRequested& stop) {  // raised inside an evaluation
+    return stopped(stop.signal);
+  }
+}
+
+TrainResult Trainer::stopped(int sig) {
+  if (last_saved_step_ != state_.step) save("last");
+  if (is_main())
+    fmt::print(stderr, "{} received: stopped at step {} and saved {}; continue with: attnlab train --resume {}\n",
+               signal_name(sig), state_.step, checkpoint_path("last"), s_.run_dir);
+  return {state_.step, s_.trainer.best_metric, state_.best_metric, sig};
+}
+
+TrainResult Trainer::train_loop(const StopSignals& signals) {
+  using clock = std::chrono::steady_clock;
   const auto& t = s_.trainer;
   s_.model->train();
   session_start_ = clock::now();
@@ -251,7 +283,7 @@ TrainResult Trainer::fit() {
                                {"elapsed_s", elapsed_seconds()}};
       if (s_.group) record["sync_ms_per_step"] = sync_ms, record["allreduce_ms_per_step"] = allreduce_ms;
       if (threads.adaptive) record["threads"] = threads.computing();
-      metrics_->write(record);
+      metrics().write(record);
     }
     if (state_.step % t.log_interval == 0 || final_step)
       window_ms = 0, window_data_ms = 0, window_sync_ms = 0, window_allreduce_ms = 0, window_steps = 0, window_tokens = 0;
@@ -261,13 +293,7 @@ TrainResult Trainer::fit() {
     // Stop where every process stops: the step's agreed request, or (alone) one raised since.
     int sig = timing.signal;
     if (!s_.group && sig == 0) sig = signals.raised();
-    if (sig != 0) {
-      if (last_saved_step_ != state_.step) save("last");
-      if (is_main())
-        fmt::print(stderr, "{} received: stopped at step {} and saved {}; continue with: attnlab train --resume {}\n",
-                   signal_name(sig), state_.step, checkpoint_path("last"), s_.run_dir);
-      return {state_.step, t.best_metric, state_.best_metric, sig};
-    }
+    if (sig != 0) return stopped(sig);
     if (out_of_time) break;
   }
   return {state_.step, t.best_metric, state_.best_metric, 0};

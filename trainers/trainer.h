@@ -22,7 +22,8 @@
 
 namespace attnlab {
 
-// A NaN or infinite loss. No checkpoint is written after it.
+// A NaN or infinite loss, gradient norm, evaluation metric or weight: the run stops, and
+// nothing non-finite is written as a checkpoint.
 class TrainingDiverged : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
@@ -98,6 +99,10 @@ class Trainer {
   bool is_main() const { return !s_.group || s_.group->rank() == 0; }  // the process that writes and prints
   void save(const std::string& name);
   double elapsed_seconds() const;  // the run's training wall time, over every session of it
+  MetricsLog& metrics();           // rank 0's metrics.jsonl, opened at its first record
+  [[noreturn]] void diverged(const std::string& what) const;  // throws TrainingDiverged
+  TrainResult train_loop(const StopSignals& signals);  // fit()'s steps
+  TrainResult stopped(int sig);                        // saves last.pt (if not yet) and says how to resume
 
   TrainerSetup s_;
   std::unique_ptr<FlatAdamW> optimizer_;
@@ -108,6 +113,7 @@ class Trainer {
   double elapsed_before_ = 0;  // from the checkpoint this session resumed
   const StopSignals* signals_ = nullptr;  // while fit() runs
   std::unique_ptr<MetricsLog> metrics_;  // rank 0 only
+  int64_t resumed_step_ = -1;            // the checkpoint's step when resumed (metrics.jsonl continues)
 };
 
 }  // namespace attnlab

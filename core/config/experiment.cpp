@@ -3,14 +3,18 @@
 #include <stdexcept>
 #include <string>
 
+#include "core/util/files.h"
+
 namespace attnlab {
 
 ExperimentOptions ExperimentOptions::read(ConfigSection s) {
   ExperimentOptions o;
   ATTNLAB_READ(s, o, name);
-  if (o.name.empty() || o.name.find('/') != std::string::npos) s.fail("name", "must be a non-empty name without '/'");
+  // The run directory is out_dir/name: the name must not lead out of out_dir (.., a/b).
+  if (!is_safe_name(o.name)) s.fail("name", std::string(kSafeNameRule) + ", got '" + o.name + "'");
   ATTNLAB_READ(s, o, seed);
   ATTNLAB_READ(s, o, out_dir);
+  if (o.out_dir.empty()) s.fail("out_dir", "must name a directory (an empty out_dir would put runs at the filesystem root)");
   o.device = s.choice("device", o.device, {"auto", "cpu", "cuda"});
   // threads: auto, or the number of CPU cores to use (0 also means auto).
   const std::string threads = s.get("threads", std::string("auto"));

@@ -1,5 +1,9 @@
 #include "core/util/files.h"
 
+#include <unistd.h>
+
+#include <atomic>
+#include <cctype>
 #include <cstdio>
 #include <fstream>
 #include <sstream>
@@ -8,14 +12,26 @@
 namespace attnlab {
 
 void write_file_atomic(const std::string& path, const std::string& bytes) {
-  const std::string tmp = path + ".tmp";
+  // Unique per writer: two processes (or threads) writing the same path never share a temporary.
+  static std::atomic<unsigned> counter{0};
+  const std::string tmp = path + ".tmp." + std::to_string(getpid()) + "." + std::to_string(counter++);
   {
     std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
     out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
     out.flush();
     if (!out) throw std::runtime_error("cannot write " + tmp);
   }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) throw std::runtime_error("cannot rename " + tmp + " to " + path);
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+    std::remove(tmp.c_str());
+    throw std::runtime_error("cannot rename " + tmp + " to " + path);
+  }
+}
+
+bool is_safe_name(const std::string& name) {
+  if (name.empty() || name == "." || name == "..") return false;
+  for (const unsigned char c : name)
+    if (!std::isalnum(c) && std::string("._-+=,@").find(static_cast<char>(c)) == std::string::npos) return false;
+  return true;
 }
 
 std::string read_file(const std::string& path) {

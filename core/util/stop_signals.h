@@ -3,6 +3,7 @@
 #pragma once
 
 #include <csignal>
+#include <stdexcept>
 
 namespace attnlab {
 
@@ -17,6 +18,16 @@ class StopSignals {
 
  private:
   struct sigaction old_int_ {}, old_term_ {};
+};
+
+// The signal received while a StopSignals lives, or 0: for loops that run inside one without a
+// handle to it (evaluation batches, decoded tokens), which then throw StopRequested.
+int stop_signal_raised();
+
+// A loop stopped on SIGINT/SIGTERM; caught by whoever installed the StopSignals.
+struct StopRequested : std::runtime_error {
+  explicit StopRequested(int sig) : std::runtime_error("stopped by a signal"), signal(sig) {}
+  int signal;
 };
 
 // "SIGINT", "SIGTERM" or "a signal".
