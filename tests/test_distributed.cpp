@@ -410,3 +410,36 @@ TEST_CASE("torchrun --no_python runs the same training as a launch by hand") {
   CHECK_THAT(r.out, Contains("(torchrun, local rank 0 of 2)") && Contains("(torchrun's)"));
   CHECK(max_param_diff(dir / "hand", dir / "torchrun") == 0);
 }
+
+TEST_CASE("distributed.timeout_s bounds the start: a silent master port and a missing rank fail within it") {
+  TempDir dir;
+  // A port that accepts connections (the kernel's backlog) and never answers them.
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  REQUIRE(bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+  REQUIRE(listen(fd, 16) == 0);
+  socklen_t len = sizeof addr;
+  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  auto start_rank = [&](int rank, int port) {
+    const auto start = std::chrono::steady_clock::now();
+    auto r = attnlab::testing::run_command(
+        fmt::format("RANK={} WORLD_SIZE=2 LOCAL_RANK={} LOCAL_WORLD_SIZE=2 MASTER_ADDR=127.0.0.1 MASTER_PORT={} "
+                    "timeout -k 5 60 {} {}",
+                    rank, rank, port, ATTNLAB_BIN, gpt_args(dir, "r" + std::to_string(rank), "distributed.timeout_s=2")),
+        dir);
+    return std::make_pair(r, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+  };
+  const auto [silent, silent_s] = start_rank(1, ntohs(addr.sin_port));
+  close(fd);
+  INFO(silent.out);
+  CHECK(silent.status == 1);
+  CHECK_THAT(silent.err, Contains("rank 1 of 2: could not connect to the other processes") && Contains("within 2 s"));
+  CHECK(silent_s < 2 + 1 + 6);  // the stated timeout, a second's grace, and the start-up
+  const auto [alone, alone_s] = start_rank(0, free_port());  // rank 1 never comes
+  INFO(alone.out);
+  CHECK(alone.status == 1);
+  CHECK_THAT(alone.err, Contains("rank 0 of 2: could not connect") && Contains("within 2 s"));
+  CHECK(alone_s < 2 + 1 + 6);
+}

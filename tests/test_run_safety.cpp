@@ -317,3 +317,17 @@ TEST_CASE("run safety: compare refuses a run trained with another config than it
   CHECK(s.skipped == 1);
   CHECK_THAT(read_text(dir / "out/wide/seed1337/config.yaml"), Contains("n_embd: 48"));
 }
+
+TEST_CASE("run safety: compare checks the sweep's metric against what the task reports, before training") {
+  TempDir dir;
+  write_text(dir / "text.txt", attnlab::testing::small_corpus());
+  write_text(dir / "s.yaml", "base: " + kTiny + "\nout_dir: " + (dir / "out") + "\nbudget: {steps: 2}\n" +
+                                 "metric: val_nosuch\noverrides: {data.path: " + (dir / "text.txt") + "}\n");
+  for (bool dry_run : {true, false}) {
+    CompareRequest r{dir / "s.yaml", ""};
+    r.dry_run = dry_run;
+    CHECK_THROWS_WITH(compare(r), Contains("metric 'val_nosuch' is not reported by variant 'base'") &&
+                                      Contains("val_loss"));
+  }
+  CHECK_FALSE(fs::exists(dir / "out"));
+}

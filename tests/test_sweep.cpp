@@ -161,6 +161,16 @@ TEST_CASE("compare: an interrupted sweep resumes to the same table, finished run
 }
 
 TEST_CASE("the ready sweeps in configs/sweeps are valid") {
+  // A dry run reads the data once per model family (to check the metric against its task):
+  // the KJV text stands in as a small corpus at its prepared path; Fashion-MNIST is a package.
+  TempDir dir;
+  write_text(dir / "data/kjv/kjv.txt", attnlab::testing::small_corpus());
+  const fs::path cwd = fs::current_path();
+  fs::current_path(dir.path());
+  struct Back {
+    fs::path to;
+    ~Back() { fs::current_path(to); }
+  } back{cwd};
   for (const auto& entry : fs::directory_iterator(std::string(ATTNLAB_SOURCE_DIR) + "/configs/sweeps")) {
     INFO(entry.path());
     CompareRequest r;

@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <set>
 
 #include "core/config/loader.h"
 #include "core/util/flop_counter.h"
@@ -42,6 +43,20 @@ std::string validate(const Sweep& sweep, std::map<std::string, std::string>& res
   if (metric.rfind("val_", 0) != 0)
     throw ConfigError(fmt::format("{}: metric must name a validation metric (val_loss, val_accuracy, ...), got '{}'",
                                   sweep.path, metric));
+  // The metric must be one the runs' task reports: built once per model and data family (the
+  // data is read, nothing is trained or written), so that a typo fails now, not after the sweep.
+  std::set<std::string> checked;
+  for (const auto& run : sweep.runs()) {
+    const Experiment exp = Experiment::read(load_config(sweep.base, run.overrides));
+    if (!checked.insert(exp.model.type + " on " + exp.data.type).second) continue;
+    const Assembled a = assemble(exp, run.run_dir, /*saved_tokenizer=*/false, torch::kCPU);
+    std::vector<std::string> known = {"val_loss"};
+    for (const auto& m : a.model.task->metric_names()) known.push_back("val_" + m);
+    if (std::find(known.begin(), known.end(), metric) == known.end())
+      throw ConfigError(fmt::format("{}: metric '{}' is not reported by variant '{}' ({} on {}), which reports {}",
+                                    sweep.path, metric, run.variant, exp.model.type, exp.data.type,
+                                    fmt::join(known, ", ")));
+  }
   return metric;
 }
 

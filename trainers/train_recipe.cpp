@@ -13,6 +13,7 @@
 #include "core/util/precision.h"
 #include "core/util/files.h"
 #include "core/util/run_lock.h"
+#include "core/util/watchdog.h"
 #include "trainers/experiment.h"
 #include "trainers/pretrained.h"
 #include "trainers/recipes.h"
@@ -82,9 +83,14 @@ TrainSummary train(const TrainRequest& request) {
   const ThreadCounts threads = configure_threads(exp.experiment.threads, exp.experiment.precision, launch.local_world_size);
   seed_everything(static_cast<uint64_t>(exp.experiment.seed));
   std::shared_ptr<ProcessGroup> group;
-  if (launch.distributed())
-    group = std::make_shared<ProcessGroup>(launch, device, exp.distributed.backend,
-                                           std::chrono::milliseconds(static_cast<int64_t>(exp.distributed.timeout_s * 1000)));
+  if (launch.distributed()) {
+    const std::chrono::milliseconds timeout(static_cast<int64_t>(exp.distributed.timeout_s * 1000));
+    // c10d's own waits overrun the timeout (a port that accepts and never answers holds the
+    // store's handshake for good; a missing rank takes twice the time): the process holds it
+    // to the stated time, plus a second, and says why.
+    Watchdog deadline(timeout + std::chrono::seconds(1), connect_failure(launch, timeout, "no answer"));
+    group = std::make_shared<ProcessGroup>(launch, device, exp.distributed.backend, timeout);
+  }
   QuietStdout quiet(launch.rank != 0);
   fmt::print("experiment {} -> {} | device {} | {} | threads {} | seed {}\n", exp.experiment.name, run_dir,
              device.str(), exp.experiment.precision, threads.str(), exp.experiment.seed);

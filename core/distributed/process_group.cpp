@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <csignal>
 #include <cstdlib>
 
 // c10d's Gloo header compiles to nothing without USE_C10D_GLOO (LibTorch's CMake target sets
@@ -70,6 +71,15 @@ struct ProcessGroup::Impl {
   }
 };
 
+std::string connect_failure(const Launch& launch, std::chrono::milliseconds timeout, const std::string& why) {
+  return fmt::format(
+      "rank {} of {}: could not connect to the other processes through {}:{} within {} s{}\n"
+      "Every rank must start with the same WORLD_SIZE, MASTER_ADDR and MASTER_PORT; rank 0 hosts the store "
+      "(distributed.timeout_s sets the wait).",
+      launch.rank, launch.world_size, launch.master_addr, launch.master_port, timeout.count() / 1000.0,
+      why.empty() ? "" : ": " + why);
+}
+
 ProcessGroup::ProcessGroup(const Launch& launch, const torch::Device& device, const std::string& backend,
                            std::chrono::milliseconds timeout)
     : launch_(launch), timeout_(timeout), impl_(std::make_unique<Impl>()) {
@@ -81,6 +91,8 @@ ProcessGroup::ProcessGroup(const Launch& launch, const torch::Device& device, co
     backend_ = "gloo";  // auto on CUDA without NCCL: Gloo (it reduces CUDA tensors through the host)
   }
 #endif
+  // A peer that died mid-collective must be an error, not a silent SIGPIPE exit (status 141).
+  std::signal(SIGPIPE, SIG_IGN);
   try {
     ::c10d::TCPStoreOptions options;
     options.port = static_cast<uint16_t>(launch.master_port);
@@ -112,11 +124,7 @@ ProcessGroup::ProcessGroup(const Launch& launch, const torch::Device& device, co
       impl_->gloo = c10::make_intrusive<::c10d::ProcessGroupGloo>(impl_->store, launch.rank, launch.world_size, o);
     }
   } catch (const std::exception& e) {
-    throw DistributedError(fmt::format(
-        "rank {} of {}: could not connect to the other processes through {}:{} within {} s: {}\n"
-        "Every rank must start with the same WORLD_SIZE, MASTER_ADDR and MASTER_PORT; rank 0 hosts the store "
-        "(distributed.timeout_s sets the wait).",
-        launch.rank, launch.world_size, launch.master_addr, launch.master_port, timeout.count() / 1000.0, e.what()));
+    throw DistributedError(connect_failure(launch, timeout, e.what()));
   }
 }
 

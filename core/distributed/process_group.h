@@ -21,6 +21,9 @@ class DistributedError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// "rank R of W: could not connect ... within T s: WHY", and what every rank must agree on.
+std::string connect_failure(const Launch& launch, std::chrono::milliseconds timeout, const std::string& why);
+
 // Whether this build can run multi-process (LibTorch built with c10d's Gloo, and its headers found).
 bool distributed_available();
 
