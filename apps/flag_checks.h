@@ -4,9 +4,9 @@
 // range; CLI11 prefixes the flag.
 #pragma once
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include <CLI/CLI.hpp>
 #include <charconv>
 #include <cmath>
 #include <cstdint>
@@ -16,14 +16,14 @@
 namespace attnlab::cli {
 
 inline CLI::Validator whole_number(int64_t lo, int64_t hi = std::numeric_limits<int64_t>::max()) {
-  const std::string range = hi == std::numeric_limits<int64_t>::max() ? fmt::format(">= {}", lo)
-                                                                      : fmt::format("from {} to {}", lo, hi);
+  const std::string range =
+      hi == std::numeric_limits<int64_t>::max() ? fmt::format(">= {}", lo) : fmt::format("from {} to {}", lo, hi);
   return CLI::Validator(
       [lo, hi, range](std::string& text) -> std::string {
         int64_t v = 0;
         const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-        if (ec == std::errc::result_out_of_range || (ec == std::errc() && end == text.data() + text.size() &&
-                                                      (v < lo || v > hi)))
+        if (ec == std::errc::result_out_of_range ||
+            (ec == std::errc() && end == text.data() + text.size() && (v < lo || v > hi)))
           return fmt::format("must be a whole number {}, got {} (out of range)", range, text);
         if (ec != std::errc() || end != text.data() + text.size())
           return fmt::format("must be a whole number {}, got '{}'", range, text);

@@ -3,10 +3,10 @@
 // a stop during evaluation is prompt; generated text streams; run and sweep names stay inside
 // their folder; a sweep never reuses a run trained with another config, nor lets a variant set
 // what the sweep owns.
-#include <catch2/catch.hpp>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <catch2/catch.hpp>
 #include <chrono>
 #include <filesystem>
 #include <map>
@@ -46,14 +46,27 @@ std::map<std::string, std::string> snapshot(const std::string& dir) {
   return files;
 }
 
+// Sweep::read's error for a sweep file on the tiny GPT with `body`, or "no error".
+std::string sweep_read_error(const TempDir& dir, const std::string& body) {
+  write_text(dir / "s.yaml", "base: " + kTiny + "\n" + body);
+  try {
+    Sweep::read(dir / "s.yaml");
+  } catch (const std::exception& e) {
+    return std::string(e.what());
+  }
+  return std::string("no error");
+}
+
 }  // namespace
 
-TEST_CASE("run safety: a diverged run stops with a non-zero exit, saves nothing non-finite, names a finite checkpoint") {
+TEST_CASE(
+    "run safety: a diverged run stops with a non-zero exit, saves nothing non-finite, names a finite checkpoint") {
   TempDir dir;
   const std::string train = tiny_train(dir, "nan");
   // Diverges in its first update: the evaluation after it is NaN.
-  auto first = run(train + " optimizer.learning_rate=1e30 schedule.warmup_iters=0 schedule.decay_lr=false"
-                           " optimizer.grad_clip=0 trainer.max_iters=1",
+  auto first = run(train +
+                       " optimizer.learning_rate=1e30 schedule.warmup_iters=0 schedule.decay_lr=false"
+                       " optimizer.grad_clip=0 trainer.max_iters=1",
                    dir);
   INFO(first.out);
   CHECK(first.status != 0);
@@ -62,12 +75,14 @@ TEST_CASE("run safety: a diverged run stops with a non-zero exit, saves nothing 
   CHECK_FALSE(fs::exists(dir / "nan/best.pt"));
 
   // A healthy run of 3 steps, then resumed at a rate that diverges: its last.pt stays the good one.
-  REQUIRE(run(tiny_train(dir, "good") + " trainer.max_iters=3 trainer.eval_interval=1 trainer.checkpoint_interval=1", dir)
-              .status == 0);
+  REQUIRE(
+      run(tiny_train(dir, "good") + " trainer.max_iters=3 trainer.eval_interval=1 trainer.checkpoint_interval=1", dir)
+          .status == 0);
   const std::string good = dir / "good";
   const std::string before = read_text(good + "/last.pt");
-  auto resumed = run("train --resume " + good + " optimizer.learning_rate=1e30 schedule.decay_lr=false"
-                     " optimizer.grad_clip=0 trainer.max_iters=8",
+  auto resumed = run("train --resume " + good +
+                         " optimizer.learning_rate=1e30 schedule.decay_lr=false"
+                         " optimizer.grad_clip=0 trainer.max_iters=8",
                      dir);
   INFO(resumed.out);
   CHECK(resumed.status != 0);
@@ -84,7 +99,7 @@ TEST_CASE("run safety: eval, generate and export refuse a checkpoint with non-fi
   REQUIRE(run(tiny_train(dir, "r") + " trainer.max_iters=2", dir).status == 0);
   const std::string run_dir = dir / "r";
   std::string name;  // the tensor made NaN
-  {  // What a diverged run of an older attnlab left: NaN in one weight of last.pt and best.pt.
+  {                  // What a diverged run of an older attnlab left: NaN in one weight of last.pt and best.pt.
     Experiment exp = Experiment::read_run(run_dir);
     Assembled a = assemble(exp, run_dir, /*saved_tokenizer=*/true, torch::kCPU);
     load_checkpoint(run_dir + "/last.pt", *a.model.module, nullptr, torch::kCPU);
@@ -99,8 +114,9 @@ TEST_CASE("run safety: eval, generate and export refuse a checkpoint with non-fi
     save_checkpoint(run_dir + "/best.pt", *a.model.module, nullptr, state);
   }
   CHECK_FALSE(newest_finite_checkpoint(run_dir));
-  for (const std::string command : {"eval " + run_dir, "generate " + run_dir + " --max-new-tokens 5",
-                                    "export " + run_dir, "train --resume " + run_dir + " trainer.max_iters=4"}) {
+  for (const std::string& command :
+       std::vector<std::string>{"eval " + run_dir, "generate " + run_dir + " --max-new-tokens 5", "export " + run_dir,
+                                "train --resume " + run_dir + " trainer.max_iters=4"}) {
     auto r = run(command, dir);
     INFO(command << "\n" << r.out);
     CHECK(r.status != 0);
@@ -114,11 +130,11 @@ TEST_CASE("run safety: a refused command leaves the run directory byte for byte 
   REQUIRE(run(train + " trainer.max_iters=3", dir).status == 0);
   const std::string run_dir = dir / "kept";
   const auto before = snapshot(run_dir);
-  for (const std::string command :
-       {"train --resume " + run_dir + " model.n_embd=64",             // a shape the checkpoint does not fit
-        "train --resume " + run_dir + " trainer.best_metric=val_accuracy",  // a metric this task lacks
-        "train --resume " + run_dir + " model.n_layr=3",               // a typo
-        train + " trainer.max_iters=5"}) {                             // a new run over a finished one
+  for (const std::string& command : std::vector<std::string>{
+           "train --resume " + run_dir + " model.n_embd=64",                   // a shape the checkpoint does not fit
+           "train --resume " + run_dir + " trainer.best_metric=val_accuracy",  // a metric this task lacks
+           "train --resume " + run_dir + " model.n_layr=3",                    // a typo
+           train + " trainer.max_iters=5"}) {                                  // a new run over a finished one
     auto r = run(command, dir);
     INFO(command << "\n" << r.out);
     CHECK(r.status != 0);
@@ -193,16 +209,19 @@ TEST_CASE("run safety: SIGTERM during a long evaluation stops the run within sec
   const std::string out = dir / "out.txt";
   // The baseline evaluation at step 0 would take hours: the signal must cut it short.
   write_text(dir / "stop.sh", std::string(ATTNLAB_BIN) + " " + tiny_train(dir, "long") +
-                                 " trainer.eval_iters=1000000000 > " + out + " 2>&1 &\n"
-                                 "pid=$!\n"
-                                 "trap 'kill -9 $pid 2>/dev/null' EXIT\n"
-                                 // In the evaluation: past the model's line, with the stop handler installed.
-                                 "until grep -q '^model:' " + out + " && [ $(( 0x$(awk '/SigCgt/ {print $2}' /proc/$pid/status)"
-                                 " & 0x4000 )) -ne 0 ]; do sleep 0.05; done\n"
-                                 "start=$(date +%s)\n"
-                                 "kill -TERM $pid\n"
-                                 "wait $pid\n"
-                                 "echo \"rc=$? s=$(( $(date +%s) - start ))\"\n");
+                                  " trainer.eval_iters=1000000000 > " + out +
+                                  " 2>&1 &\n"
+                                  "pid=$!\n"
+                                  "trap 'kill -9 $pid 2>/dev/null' EXIT\n"
+                                  // In the evaluation: past the model's line, with the stop handler installed.
+                                  "until grep -q '^model:' " +
+                                  out +
+                                  " && [ $(( 0x$(awk '/SigCgt/ {print $2}' /proc/$pid/status)"
+                                  " & 0x4000 )) -ne 0 ]; do sleep 0.05; done\n"
+                                  "start=$(date +%s)\n"
+                                  "kill -TERM $pid\n"
+                                  "wait $pid\n"
+                                  "echo \"rc=$? s=$(( $(date +%s) - start ))\"\n");
   auto r = attnlab::testing::run_command("timeout 120 bash " + (dir / "stop.sh"), dir);
   INFO(read_text(out) << r.out);
   const std::string text = read_text(out);
@@ -218,10 +237,10 @@ TEST_CASE("run safety: generate streams its text as it is drawn") {
   TempDir dir;
   REQUIRE(run(tiny_train(dir, "g") + " trainer.max_iters=2", dir).status == 0);
   // A billion tokens would take hours: the first 300 bytes arrive at once, and the pipe's end stops it.
-  auto r = attnlab::testing::run_command(
-      "timeout 60 sh -c '" + std::string(ATTNLAB_BIN) + " generate " + (dir / "g") +
-          " --prompt and --max-new-tokens 1000000000 | head -c 300 > " + (dir / "head.txt") + "'; echo rc=$?",
-      dir);
+  auto r = attnlab::testing::run_command("timeout 60 sh -c '" + std::string(ATTNLAB_BIN) + " generate " + (dir / "g") +
+                                             " --prompt and --max-new-tokens 1000000000 | head -c 300 > " +
+                                             (dir / "head.txt") + "'; echo rc=$?",
+                                         dir);
   CHECK_THAT(r.out, Contains("rc=0"));
   const std::string head = read_text(dir / "head.txt");
   CHECK(head.size() == 300);
@@ -232,8 +251,9 @@ TEST_CASE("run safety: generate streams its text as it is drawn") {
   g.run_dir = dir / "g", g.prompt = "and", g.max_new_tokens = 50, g.seed = 3;
   CHECK_THAT(streamed.out, Contains("\n" + generate(g) + "\n"));
   // Flags are parsed with their ranges.
-  for (const std::string flag : {"--max-new-tokens 99999999999999999999", "--max-new-tokens -1", "--top-k -5",
-                                 "--seed -1", "--temperature nan", "--temperature -1", "--temperature 1e-39"}) {
+  for (const std::string& flag :
+       std::vector<std::string>{"--max-new-tokens 99999999999999999999", "--max-new-tokens -1", "--top-k -5",
+                                "--seed -1", "--temperature nan", "--temperature -1", "--temperature 1e-39"}) {
     auto bad = run("generate " + (dir / "g") + " " + flag, dir);
     INFO(flag << ": " << bad.err);
     CHECK(bad.status != 0);
@@ -243,7 +263,7 @@ TEST_CASE("run safety: generate streams its text as it is drawn") {
 
 TEST_CASE("run safety: run names and sweep names are one directory inside their folder") {
   TempDir dir;
-  for (const std::string name : {"..", ".", "a/b", "x y", "../escape"}) {
+  for (const std::string& name : std::vector<std::string>{"..", ".", "a/b", "x y", "../escape"}) {
     auto r = run(tiny_train(dir, "'" + name + "'") + " trainer.max_iters=1", dir);
     INFO(name << ": " << r.err);
     CHECK(r.status != 0);
@@ -254,15 +274,7 @@ TEST_CASE("run safety: run names and sweep names are one directory inside their 
   CHECK_THAT(empty_out.err, Contains("experiment.out_dir"));
   CHECK_FALSE(fs::exists(fs::path(dir.path()).parent_path() / "escape"));
 
-  auto sweep_error = [&](const std::string& body) {
-    write_text(dir / "s.yaml", "base: " + kTiny + "\n" + body);
-    try {
-      Sweep::read(dir / "s.yaml");
-    } catch (const std::exception& e) {
-      return std::string(e.what());
-    }
-    return std::string("no error");
-  };
+  auto sweep_error = [&](const std::string& body) { return sweep_read_error(dir, body); };
   CHECK_THAT(sweep_error("variants: {'..': {}}\n"), Contains("s.yaml:2") && Contains("variant name '..'"));
   CHECK_THAT(sweep_error("variants: {a/b: {}}\n"), Contains("variant name 'a/b'"));
   CHECK_THAT(sweep_error("grid: {data.path: [x/y.txt]}\n"), Contains("s.yaml:2") && Contains("grid value 'x/y.txt'"));
@@ -270,25 +282,20 @@ TEST_CASE("run safety: run names and sweep names are one directory inside their 
 
 TEST_CASE("run safety: a sweep owns its runs' names, seeds and budget, and parses its budget strictly") {
   TempDir dir;
-  auto sweep_error = [&](const std::string& body) {
-    write_text(dir / "s.yaml", "base: " + kTiny + "\n" + body);
-    try {
-      Sweep::read(dir / "s.yaml");
-    } catch (const std::exception& e) {
-      return std::string(e.what());
-    }
-    return std::string("no error");
-  };
+  auto sweep_error = [&](const std::string& body) { return sweep_read_error(dir, body); };
   CHECK_THAT(sweep_error("budget: {steps: 5}\nvariants: {a: {trainer.max_iters: 9}}\n"),
              Contains("s.yaml:3") && Contains("'trainer.max_iters' is set by the sweep's `budget: {steps}`"));
   CHECK(sweep_error("variants: {a: {trainer.max_iters: 9}}\n") == "no error");  // no budget: the variant's own
   CHECK_THAT(sweep_error("variants: {a: {experiment.name: x}}\n"), Contains("'experiment.name' is set by the sweep"));
   CHECK_THAT(sweep_error("variants: {a: {experiment.out_dir: x}}\n"), Contains("'experiment.out_dir' is set by"));
-  CHECK_THAT(sweep_error("grid: {experiment.seed: [1, 2]}\n"), Contains("'experiment.seed' is set by the sweep's `seeds:`"));
+  CHECK_THAT(sweep_error("grid: {experiment.seed: [1, 2]}\n"),
+             Contains("'experiment.seed' is set by the sweep's `seeds:`"));
   CHECK_THAT(sweep_error("overrides: {experiment.seed: 3}\n"), Contains("'experiment.seed'"));
   CHECK_THAT(sweep_error("budget: {minutes: 5}\ngrid: {trainer.max_minutes: [1, 2]}\n"), Contains("budget: {minutes}"));
-  for (const std::string bad : {"{minutes: nan}", "{minutes: 12abc}", "{minutes: abc}", "{minutes: -1}", "{minutes: inf}"})
-    CHECK_THAT(sweep_error("budget: " + bad + "\n"), Contains("s.yaml:2") && Contains("budget.minutes must be a positive number"));
+  for (const std::string& bad : std::vector<std::string>{"{minutes: nan}", "{minutes: 12abc}", "{minutes: abc}",
+                                                         "{minutes: -1}", "{minutes: inf}"})
+    CHECK_THAT(sweep_error("budget: " + bad + "\n"),
+               Contains("s.yaml:2") && Contains("budget.minutes must be a positive number"));
   CHECK_THAT(sweep_error("budget: {steps: 0}\n"), Contains("budget.steps must be at least 1"));
 }
 
@@ -326,8 +333,8 @@ TEST_CASE("run safety: compare checks the sweep's metric against what the task r
   for (bool dry_run : {true, false}) {
     CompareRequest r{dir / "s.yaml", ""};
     r.dry_run = dry_run;
-    CHECK_THROWS_WITH(compare(r), Contains("metric 'val_nosuch' is not reported by variant 'base'") &&
-                                      Contains("val_loss"));
+    CHECK_THROWS_WITH(compare(r),
+                      Contains("metric 'val_nosuch' is not reported by variant 'base'") && Contains("val_loss"));
   }
   CHECK_FALSE(fs::exists(dir / "out"));
 }

@@ -1,12 +1,12 @@
 // threads: auto on a shared machine: the load measured from /proc/stat, the thread count it
 // leads to, the pools set to it, and the policy reported by a run (core/util/core_share.h,
 // core/util/threads.h).
-#include <catch2/catch.hpp>
 #include <signal.h>
 #include <sys/wait.h>
 #include <torch/torch.h>
 #include <unistd.h>
 
+#include <catch2/catch.hpp>
 #include <chrono>
 #include <sstream>
 #include <thread>
@@ -24,7 +24,7 @@ TEST_CASE("cpus_busy_seconds: busy ticks of the listed CPUs in /proc/stat, idle 
       "cpu  300 10 100 1000 50 5 5 10 0 0\n"
       "cpu0 100 10 50 500 20 5 5 10 7 0\n"  // guest (7) is already inside user
       "cpu1 200 0 50 500 30 0 0 0 0 0\n"
-      "cpu3 1 1 1 1 1 1 1\n"                // an old kernel: no steal column
+      "cpu3 1 1 1 1 1 1 1\n"  // an old kernel: no steal column
       "intr 123456 1 2 3\n"
       "ctxt 999\n";
   auto busy = [&](std::vector<int> cpus) {
@@ -68,8 +68,8 @@ TEST_CASE("CoreShare: gives a core up while another process uses it, takes it ba
   CHECK(share.other_cores() == Approx(0.0));
   CHECK(after(0.25, 0.5, 0.333) == 2);  // a busy loop took 2/3 of a core from our two threads:
   CHECK(share.other_cores() == Approx(0.7 * 0.668).margin(0.01));  // 0.47 smoothed, not yet half
-  CHECK(after(0.25, 0.5, 0.333) == 1);  // 0.61: one core is left
-  CHECK(after(0.25, 0.5, 0.25) == 1);   // one thread of ours, one core of theirs
+  CHECK(after(0.25, 0.5, 0.333) == 1);                             // 0.61: one core is left
+  CHECK(after(0.25, 0.5, 0.25) == 1);                              // one thread of ours, one core of theirs
   CHECK(share.other_cores() == Approx(0.88).margin(0.01));
   CHECK(after(0.25, 0.25, 0.25) == 2);  // it ended: 0.26 smoothed, the core is back
   CHECK(after(0.0, 0.0, 0.0) == 2);     // no time passed: no decision

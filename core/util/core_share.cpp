@@ -82,8 +82,10 @@ int next_thread_count(int current, double free_cores, int max_threads) {
   const int down = static_cast<int>(std::floor(free_cores + 0.5));
   const int up = static_cast<int>(std::floor(free_cores + 0.3));
   int next = current;
-  if (down < current) next = down;
-  else if (up > current) next = up;
+  if (down < current)
+    next = down;
+  else if (up > current)
+    next = up;
   return std::clamp(next, 1, std::max(1, max_threads));
 }
 

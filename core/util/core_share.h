@@ -14,9 +14,9 @@ namespace attnlab {
 
 // Cumulative counters at one instant, in seconds.
 struct LoadSample {
-  double wall_s = 0;      // a monotonic clock
-  double cpus_busy_s = 0; // busy time of the watched CPUs, summed over them (every process)
-  double own_cpu_s = 0;   // CPU time of this process, every thread
+  double wall_s = 0;       // a monotonic clock
+  double cpus_busy_s = 0;  // busy time of the watched CPUs, summed over them (every process)
+  double own_cpu_s = 0;    // CPU time of this process, every thread
 };
 
 // Busy seconds of the CPUs listed (by number) in a /proc/stat text: user + nice + system + irq +
