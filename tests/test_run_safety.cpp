@@ -231,6 +231,26 @@ TEST_CASE("run safety: SIGTERM during a long evaluation stops the run within sec
   REQUIRE(s != std::string::npos);
   CHECK(std::stoi(r.out.substr(s + 2)) <= 10);
   CHECK(fs::exists(dir / "long/last.pt"));
+
+  // Stopped in the evaluation of its last step: the resumed run evaluates that step (and saves
+  // it) instead of ending with the previous evaluation as its result.
+  REQUIRE(run(tiny_train(dir, "final") + " trainer.max_iters=2 trainer.eval_iters=2", dir).status == 0);
+  write_text(dir / "final.sh", std::string(ATTNLAB_BIN) + " train --resume " + (dir / "final") +
+                                   " trainer.max_iters=4 trainer.log_interval=1 trainer.eval_iters=1000000000 > " +
+                                   (dir / "final.txt") + " 2>&1 &\npid=$!\ntrap 'kill -9 $pid 2>/dev/null' EXIT\n" +
+                                   "until grep -q '\"step\":4,' " + (dir / "final/metrics.jsonl") +
+                                   "; do sleep 0.05; done\nkill -TERM $pid\nwait $pid\necho rc=$?\n");
+  auto stopped = attnlab::testing::run_command("timeout 120 bash " + (dir / "final.sh"), dir);
+  INFO(read_text(dir / "final.txt"));
+  CHECK_THAT(stopped.out, Contains("rc=143"));
+  CHECK_THAT(read_text(dir / "final.txt"), Contains("stopped at step 4"));
+  REQUIRE(run("train --resume " + (dir / "final") + " trainer.eval_iters=2", dir).status == 0);
+  int final_evals = 0;
+  for (const auto& r : attnlab::testing::read_metrics(dir / "final/metrics.jsonl"))
+    final_evals += r.contains("val_loss") && r.at("step") == 4;
+  CHECK(final_evals == 1);
+  CHECK(load_checkpoint(dir / "final/last.pt", *attnlab::testing::trained_model(dir / "final"), nullptr, torch::kCPU)
+            .evaluated_step == 4);
 }
 
 TEST_CASE("run safety: generate streams its text as it is drawn") {

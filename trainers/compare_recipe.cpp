@@ -10,6 +10,7 @@
 #include "core/config/loader.h"
 #include "core/util/flop_counter.h"
 #include "core/util/files.h"
+#include "core/util/run_lock.h"
 #include "trainers/evaluation.h"
 #include "trainers/experiment.h"
 #include "trainers/metrics_log.h"
@@ -43,12 +44,16 @@ std::string validate(const Sweep& sweep, std::map<std::string, std::string>& res
   if (metric.rfind("val_", 0) != 0)
     throw ConfigError(fmt::format("{}: metric must name a validation metric (val_loss, val_accuracy, ...), got '{}'",
                                   sweep.path, metric));
-  // The metric must be one the runs' task reports: built once per model and data family (the
-  // data is read, nothing is trained or written), so that a typo fails now, not after the sweep.
+  // The metric must be one the runs' task reports (model options such as eval_bleu change the
+  // list): built once per distinct model and data section, so that a typo fails now, not
+  // after the sweep. This reads the data (and trains a subword tokenizer); it writes nothing.
   std::set<std::string> checked;
   for (const auto& run : sweep.runs()) {
     const Experiment exp = Experiment::read(load_config(sweep.base, run.overrides));
-    if (!checked.insert(exp.model.type + " on " + exp.data.type).second) continue;
+    std::string key;
+    for (const auto& [k, v] : flatten_config(exp.resolved_yaml))
+      if (k.rfind("model.", 0) == 0 || k.rfind("data.", 0) == 0) key += k + "=" + v + "\n";
+    if (!checked.insert(key).second) continue;
     const Assembled a = assemble(exp, run.run_dir, /*saved_tokenizer=*/false, torch::kCPU);
     std::vector<std::string> known = {"val_loss"};
     for (const auto& m : a.model.task->metric_names()) known.push_back("val_" + m);
@@ -90,6 +95,13 @@ std::map<std::string, VariantCost> measure_costs(const SweepLayout& layout) {
   return costs;
 }
 
+// Empties a run directory under its lock, so that a run another process is training (the same
+// sweep started twice) is refused, not deleted under it.
+void clear_run(const std::string& dir) {
+  RunLock lock(dir);
+  for (const auto& entry : fs::directory_iterator(dir)) fs::remove_all(entry.path());
+}
+
 // A run directory of the sweep's from an earlier invocation must hold the run the sweep now
 // describes: an edited variant would otherwise be skipped as finished (or resumed) and reported
 // under its new label. Changed runs are refused, listed with what changed, or with
@@ -98,7 +110,8 @@ void check_existing_runs(const Sweep& sweep, const std::map<std::string, std::st
   std::vector<std::string> changed;
   for (const auto& run : sweep.runs()) {
     const std::string config = run.run_dir + "/config.yaml";
-    if (!fs::exists(config)) continue;
+    // Without a checkpoint a run is started afresh anyway; only saved runs can be stale.
+    if (!fs::exists(config) || !fs::exists(run.run_dir + "/last.pt")) continue;
     auto diffs = config_differences(read_file(config), resolved.at(run.run_dir));
     // A run still to be resumed gets the budget again on resume (below): only the rest must agree.
     if (!fs::exists(run.run_dir + "/" + kFinishedMarker))
@@ -112,7 +125,7 @@ void check_existing_runs(const Sweep& sweep, const std::map<std::string, std::st
     if (retrain) {
       fmt::print("[compare] {} seed {}: its config changed ({}); retraining it\n", run.variant, run.seed,
                  fmt::join(diffs, "; "));
-      fs::remove_all(run.run_dir);
+      clear_run(run.run_dir);
       continue;
     }
     changed.push_back(fmt::format("  {} seed {} ({}): {}", run.variant, run.seed, run.run_dir, fmt::join(diffs, "; ")));
@@ -153,7 +166,8 @@ CompareSummary compare(const CompareRequest& request) {
   layout.seeds = sweep.seeds;
   std::map<std::string, std::string> resolved;
   layout.metric = validate(sweep, resolved);
-  if (!request.dry_run || !request.retrain_changed) check_existing_runs(sweep, resolved, request.retrain_changed && !request.dry_run);
+  // A dry run reports the changed runs (with --retrain-changed too: it deletes nothing).
+  check_existing_runs(sweep, resolved, request.retrain_changed && !request.dry_run);
   layout.higher_is_better = higher_is_better(layout.metric);
   if (request.dry_run) {
     CompareSummary plan;
@@ -196,7 +210,7 @@ CompareSummary compare(const CompareRequest& request) {
     fmt::print("[compare {}/{}] {} seed {} -> {}{}{}\n", i + 1, runs.size(), run.variant, run.seed, run.run_dir,
                resume ? " (resuming)" : "", eta);
     std::fflush(stdout);
-    if (!resume && fs::exists(run.run_dir)) fs::remove_all(run.run_dir);  // started, but nothing saved yet
+    if (!resume && fs::exists(run.run_dir)) clear_run(run.run_dir);  // started, but nothing saved yet
     const auto start = std::chrono::steady_clock::now();
     const TrainSummary t = resume ? train({"", run.run_dir, budget}) : train({sweep.base, "", run.overrides});
     trained_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

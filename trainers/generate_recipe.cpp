@@ -37,29 +37,34 @@ std::string generate(const GenerateRequest& r) {
 
   auto ids = a.data.tokenizer->encode(r.prompt);
   auto idx = torch::tensor(ids, torch::kLong).unsqueeze(0);
+  // Streaming: each token's text is what it adds to the decoding of the few tokens before it,
+  // so a subword tokenizer's leading space or a character split over byte tokens comes out
+  // right, and the cost per token stays the same however long the text gets.
+  std::vector<int64_t> recent(ids.end() - std::min<ptrdiff_t>(static_cast<ptrdiff_t>(ids.size()), 8), ids.end());
+  std::vector<int64_t> held;  // drawn, not yet printed (a character not finished)
+  auto emit = [&](bool force) {
+    std::vector<int64_t> with = recent;
+    with.insert(with.end(), held.begin(), held.end());
+    const std::string before = a.data.tokenizer->decode(recent), after = a.data.tokenizer->decode(with);
+    const bool clean = after.compare(0, before.size(), before) == 0 && !is_partial_utf8_end(after);
+    if (!clean && !force && held.size() < 16) return;  // wait for the next token
+    r.on_text(after.substr(std::min(before.size(), after.size())));
+    recent = with.size() > 8 ? std::vector<int64_t>(with.end() - 8, with.end()) : with;
+    held.clear();
+  };
   std::function<void(const torch::Tensor&)> stream;
   if (r.on_text) {
     r.on_text(a.data.tokenizer->decode(ids));
-    // Each token's text is what it adds to the decoding of the few tokens before it: a subword
-    // tokenizer's leading space or a character split over byte tokens comes out right, and the
-    // cost stays the same per token however long the text gets.
-    stream = [&, recent = std::vector<int64_t>(ids.end() - std::min<ptrdiff_t>(ids.size(), 8), ids.end()),
-              held = std::vector<int64_t>()](const torch::Tensor& next) mutable {
+    stream = [&](const torch::Tensor& next) {
       held.push_back(next.item<int64_t>());
-      std::vector<int64_t> with = recent;
-      with.insert(with.end(), held.begin(), held.end());
-      const std::string before = a.data.tokenizer->decode(recent), after = a.data.tokenizer->decode(with);
-      const bool clean = after.compare(0, before.size(), before) == 0 && !is_partial_utf8_end(after);
-      if (!clean && held.size() < 16) return;  // a character not finished yet: wait for the next token
-      r.on_text(after.substr(std::min(before.size(), after.size())));
-      recent = with.size() > 8 ? std::vector<int64_t>(with.end() - 8, with.end()) : with;
-      held.clear();
+      emit(/*force=*/false);
     };
   }
   auto out = gpt->generate(idx, r.max_new_tokens, r.temperature, r.top_k, r.seed, r.kv_cache, nullptr, stream)
                  .squeeze(0)
                  .contiguous();
   std::vector<int64_t> tokens(out.data_ptr<int64_t>(), out.data_ptr<int64_t>() + out.numel());
+  if (r.on_text && !held.empty()) emit(/*force=*/true);  // the last tokens, finished or not
   return a.data.tokenizer->decode(tokens);
 }
 

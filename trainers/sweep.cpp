@@ -203,10 +203,14 @@ void flatten(const ConfigNode& n, const std::string& prefix, std::map<std::strin
 }
 }  // namespace
 
+std::map<std::string, std::string> flatten_config(const std::string& yaml) {
+  std::map<std::string, std::string> out;
+  flatten(*parse_yaml(yaml, "a resolved config"), "", out);
+  return out;
+}
+
 std::vector<std::string> config_differences(const std::string& old_yaml, const std::string& new_yaml) {
-  std::map<std::string, std::string> a, b;
-  flatten(*parse_yaml(old_yaml, "the run's config.yaml"), "", a);
-  flatten(*parse_yaml(new_yaml, "the sweep's config"), "", b);
+  const auto a = flatten_config(old_yaml), b = flatten_config(new_yaml);
   std::set<std::string> keys;
   for (const auto& kv : a) keys.insert(kv.first);
   for (const auto& kv : b) keys.insert(kv.first);

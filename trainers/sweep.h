@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -40,6 +41,9 @@ struct Sweep {
   // Every variant with every seed, variant by variant, in file order.
   std::vector<SweepRun> runs() const;
 };
+
+// Every value of a resolved config (YAML text) by its dotted key ("model.n_embd" -> "64").
+std::map<std::string, std::string> flatten_config(const std::string& yaml);
 
 // What differs between two resolved configs (YAML text), one "section.key: old -> new" per key
 // ("(unset)" for a key only one of them has), in sorted order; empty when they agree.

@@ -94,6 +94,7 @@ void Trainer::save(const std::string& name) {
     if (name == "last") last_saved_step_ = state_.step;
     return;
   }
+  metrics();  // a new run's metrics.jsonl is started afresh before its first checkpoint exists
   state_.sampler_state = rng_to_string(train_rng_);
   state_.elapsed_seconds = elapsed_seconds();
   save_checkpoint(checkpoint_path(name), *s_.model, optimizer_.get(), state_);
@@ -248,7 +249,13 @@ TrainResult Trainer::train_loop(const StopSignals& signals) {
 
   double window_ms = 0, window_data_ms = 0, window_sync_ms = 0, window_allreduce_ms = 0;
   int64_t window_steps = 0, window_tokens = 0;
-  if (state_.step == 0 && state_.evaluated_step != 0) run_evaluation();  // the untrained baseline, as nanoGPT
+  // The untrained baseline (as nanoGPT), or an evaluation that a stop interrupted: a resumed
+  // run does it before its next step, and saves it when it was the run's last.
+  const bool evaluation_due = state_.step == 0 || state_.step % t.eval_interval == 0 || state_.step >= t.max_iters;
+  if (evaluation_due && state_.evaluated_step != state_.step) {
+    run_evaluation();
+    if (state_.step >= t.max_iters) save("last");
+  }
   while (state_.step < t.max_iters) {
     const auto start = clock::now();
     const StepTiming timing = step();
@@ -270,7 +277,7 @@ TrainResult Trainer::train_loop(const StopSignals& signals) {
       // threads: auto gave up cores to other processes (core/util/threads.h): say so beside the speed.
       const ThreadCounts threads = current_threads();
       const std::string shared =
-          threads.computing() < threads.configured
+          threads.adaptive && threads.computing() < threads.configured
               ? fmt::format(" | threads {} of {} (other processes busy)", threads.computing(), threads.configured)
               : "";
       fmt::print("step {}/{} | loss {:.4f} | lr {:.2e} | {:.1f} ms/step (data {:.1f}{}) | {} tok/s | ETA {}{}\n",

@@ -92,7 +92,7 @@ DistributedOptions DistributedOptions::read(ConfigSection s) {
   DistributedOptions o;
   o.backend = s.choice("backend", o.backend, {"auto", "gloo", "nccl"});
   ATTNLAB_READ(s, o, timeout_s);
-  if (!(o.timeout_s > 0)) s.fail("timeout_s", "must be > 0 seconds");
+  if (!(o.timeout_s > 0 && o.timeout_s <= 86400)) s.fail("timeout_s", "must be a number of seconds in (0, 86400]");
   return o;
 }
 

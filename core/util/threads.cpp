@@ -45,6 +45,7 @@ ThreadCounts set_split(int n, bool bf16) {
   torch::set_num_threads(bf16 ? n : 1);
   if (set_blas) set_blas(bf16 ? 1 : n);
   ThreadCounts c;
+  c.threads = n;
   c.intra_op = torch::get_num_threads();
   c.blas = get_blas ? get_blas() : -1;
   return c;

@@ -14,7 +14,8 @@ struct ThreadCounts {
   int blas = -1;          // OpenBLAS's thread pool; -1 when the BLAS is not OpenBLAS
   bool adaptive = false;  // threads: auto, so adapt_threads() may lower (and restore) the counts
   int configured = 1;     // the cores configure_threads gave the run; adapt_threads stays at or below
-  int computing() const { return intra_op > blas ? intra_op : blas; }  // the larger pool's threads
+  int threads = 1;        // the threads the precision's computing pool was given (any BLAS)
+  int computing() const { return threads; }
   std::string str() const;  // "1 (BLAS 2)", "2 (BLAS 1, auto: fewer while other processes use the cores)"
 };
 

@@ -1,11 +1,13 @@
 #include "core/util/watchdog.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 
 namespace attnlab {
 
 Watchdog::Watchdog(std::chrono::milliseconds limit, std::string message) {
+  limit = std::min(limit, std::chrono::milliseconds(std::chrono::hours(24 * 365)));  // wait_for's nanoseconds must not overflow
   thread_ = std::thread([this, limit, message = std::move(message)] {
     std::unique_lock<std::mutex> lock(mutex_);
     if (disarmed_.wait_for(lock, limit, [this] { return done_; })) return;
