@@ -29,17 +29,18 @@ namespace fs = std::filesystem;
 // each run's resolved config, by run directory.
 std::string validate(const Sweep& sweep, std::map<std::string, std::string>& resolved) {
   std::string metric = sweep.metric;
-  for (const auto& run : sweep.runs()) {
-    Experiment exp;
+  const auto runs = sweep.runs();
+  std::vector<Experiment> experiments;
+  for (const auto& run : runs) {
     try {
-      exp = Experiment::read(load_config(sweep.base, run.overrides));
+      experiments.push_back(Experiment::read(load_config(sweep.base, run.overrides)));
     } catch (const std::exception& e) {
       const auto& v = *std::find_if(sweep.variants.begin(), sweep.variants.end(),
                                     [&](const SweepVariant& x) { return x.name == run.variant; });
       throw ConfigError(fmt::format("{}: variant '{}' (on {}): {}", v.loc.str(), run.variant, sweep.base, e.what()));
     }
-    if (metric.empty()) metric = exp.trainer.best_metric;
-    resolved[run.run_dir] = exp.resolved_yaml;
+    if (metric.empty()) metric = experiments.back().trainer.best_metric;
+    resolved[run.run_dir] = experiments.back().resolved_yaml;
   }
   if (metric.rfind("val_", 0) != 0)
     throw ConfigError(fmt::format("{}: metric must name a validation metric (val_loss, val_accuracy, ...), got '{}'",
@@ -48,15 +49,15 @@ std::string validate(const Sweep& sweep, std::map<std::string, std::string>& res
   // list): built once per distinct model and data section, so that a typo fails now, not
   // after the sweep. This reads the data (and trains a subword tokenizer); it writes nothing.
   std::set<std::string> checked;
-  for (const auto& run : sweep.runs()) {
-    const Experiment exp = Experiment::read(load_config(sweep.base, run.overrides));
+  for (size_t i = 0; i < runs.size(); ++i) {
+    const SweepRun& run = runs[i];
+    const Experiment& exp = experiments[i];
     std::string key;
     for (const auto& [k, v] : flatten_config(exp.resolved_yaml))
       if (k.rfind("model.", 0) == 0 || k.rfind("data.", 0) == 0) key += k + "=" + v + "\n";
     if (!checked.insert(key).second) continue;
     const Assembled a = assemble(exp, run.run_dir, /*saved_tokenizer=*/false, torch::kCPU);
-    std::vector<std::string> known = {"val_loss"};
-    for (const auto& m : a.model.task->metric_names()) known.push_back("val_" + m);
+    const auto known = validation_metric_names(*a.model.task);
     if (std::find(known.begin(), known.end(), metric) == known.end())
       throw ConfigError(fmt::format("{}: metric '{}' is not reported by variant '{}' ({} on {}), which reports {}",
                                     sweep.path, metric, run.variant, exp.model.type, exp.data.type,
@@ -112,15 +113,13 @@ void check_existing_runs(const Sweep& sweep, const std::map<std::string, std::st
     const std::string config = run.run_dir + "/config.yaml";
     // Without a checkpoint a run is started afresh anyway; only saved runs can be stale.
     if (!fs::exists(config) || !fs::exists(run.run_dir + "/last.pt")) continue;
-    auto diffs = config_differences(read_file(config), resolved.at(run.run_dir));
     // A run still to be resumed gets the budget again on resume (below): only the rest must agree.
-    if (!fs::exists(run.run_dir + "/" + kFinishedMarker))
-      diffs.erase(std::remove_if(diffs.begin(), diffs.end(),
-                                 [&](const std::string& d) {
-                                   return (sweep.steps > 0 && d.rfind("trainer.max_iters:", 0) == 0) ||
-                                          (sweep.minutes > 0 && d.rfind("trainer.max_minutes:", 0) == 0);
-                                 }),
-                  diffs.end());
+    std::set<std::string> budget_keys;
+    if (!fs::exists(run.run_dir + "/" + kFinishedMarker)) {
+      if (sweep.steps > 0) budget_keys.insert("trainer.max_iters");
+      if (sweep.minutes > 0) budget_keys.insert("trainer.max_minutes");
+    }
+    const auto diffs = config_differences(read_file(config), resolved.at(run.run_dir), budget_keys);
     if (diffs.empty()) continue;
     if (retrain) {
       fmt::print("[compare] {} seed {}: its config changed ({}); retraining it\n", run.variant, run.seed,

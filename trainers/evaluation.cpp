@@ -75,6 +75,12 @@ MetricSums evaluate_split(torch::nn::Module& model, Task& task, const BatchSourc
   return sums;
 }
 
+std::vector<std::string> validation_metric_names(const Task& task) {
+  std::vector<std::string> names = {"val_loss"};
+  for (const auto& m : task.metric_names()) names.push_back("val_" + m);
+  return names;
+}
+
 bool higher_is_better(const std::string& metric) {
   return metric.find("loss") == std::string::npos;
 }

@@ -32,4 +32,8 @@ MetricSums evaluate_split(torch::nn::Module& model, Task& task, const BatchSourc
 // Whether a larger value of `metric` is better: losses are lower-is-better, accuracies higher.
 bool higher_is_better(const std::string& metric);
 
+// What trainer.best_metric and a sweep's metric may name for this task: "val_loss", then
+// "val_<name>" for each of its metric_names().
+std::vector<std::string> validation_metric_names(const Task& task);
+
 }  // namespace attnlab

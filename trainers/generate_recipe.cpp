@@ -2,6 +2,7 @@
 // tokenizer, load a checkpoint, and generate.
 #include "core/util/device.h"
 #include "core/util/threads.h"
+#include "datasets/utf8.h"
 #include "models/gpt.h"
 #include "trainers/checkpoint.h"
 #include "trainers/experiment.h"
@@ -15,8 +16,7 @@ bool is_partial_utf8_end(const std::string& text) {
   for (size_t back = 1; back <= 4 && back <= text.size(); ++back) {
     const auto c = static_cast<unsigned char>(text[text.size() - back]);
     if ((c & 0xC0) == 0x80) continue;  // a continuation byte: look further back
-    const size_t length = c < 0x80 ? 1 : (c & 0xE0) == 0xC0 ? 2 : (c & 0xF0) == 0xE0 ? 3 : 4;
-    return length > back;
+    return utf8_length(c) > back;
   }
   return false;
 }

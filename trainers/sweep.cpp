@@ -209,13 +209,15 @@ std::map<std::string, std::string> flatten_config(const std::string& yaml) {
   return out;
 }
 
-std::vector<std::string> config_differences(const std::string& old_yaml, const std::string& new_yaml) {
+std::vector<std::string> config_differences(const std::string& old_yaml, const std::string& new_yaml,
+                                            const std::set<std::string>& ignore) {
   const auto a = flatten_config(old_yaml), b = flatten_config(new_yaml);
   std::set<std::string> keys;
   for (const auto& kv : a) keys.insert(kv.first);
   for (const auto& kv : b) keys.insert(kv.first);
   std::vector<std::string> out;
   for (const auto& k : keys) {
+    if (ignore.count(k)) continue;
     const auto x = a.find(k), y = b.find(k);
     const std::string old_v = x == a.end() ? "(unset)" : x->second, new_v = y == b.end() ? "(unset)" : y->second;
     if (old_v != new_v) out.push_back(fmt::format("{}: {} -> {}", k, old_v, new_v));

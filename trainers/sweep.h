@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -46,7 +47,9 @@ struct Sweep {
 std::map<std::string, std::string> flatten_config(const std::string& yaml);
 
 // What differs between two resolved configs (YAML text), one "section.key: old -> new" per key
-// ("(unset)" for a key only one of them has), in sorted order; empty when they agree.
-std::vector<std::string> config_differences(const std::string& old_yaml, const std::string& new_yaml);
+// ("(unset)" for a key only one of them has), in sorted order, leaving out the keys in
+// `ignore`; empty when they agree.
+std::vector<std::string> config_differences(const std::string& old_yaml, const std::string& new_yaml,
+                                            const std::set<std::string>& ignore = {});
 
 }  // namespace attnlab

@@ -1,6 +1,7 @@
 #include "trainers/trainer.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <chrono>
@@ -46,14 +47,9 @@ Trainer::Trainer(TrainerSetup setup)
   }
   // trainer.best_metric must be something this task reports: checked before any training.
   const std::string& key = s_.trainer.best_metric;
-  const std::string metric = key.rfind("val_", 0) == 0 ? key.substr(4) : "";
-  std::vector<std::string> known = {"loss"};
-  for (const auto& m : s_.task->metric_names()) known.push_back(m);
-  if (std::find(known.begin(), known.end(), metric) == known.end()) {
-    std::string names;
-    for (const auto& k : known) names += (names.empty() ? "val_" : ", val_") + k;
-    throw std::runtime_error("trainer.best_metric is '" + key + "', but this task reports " + names);
-  }
+  const auto known = validation_metric_names(*s_.task);
+  if (std::find(known.begin(), known.end(), key) == known.end())
+    throw std::runtime_error(fmt::format("trainer.best_metric is '{}', but this task reports {}", key, fmt::join(known, ", ")));
 }
 
 std::string Trainer::checkpoint_path(const std::string& name) const { return s_.run_dir + "/" + name + ".pt"; }

@@ -19,14 +19,18 @@ namespace attnlab {
 namespace fs = std::filesystem;
 
 namespace {
-// Whether the .lock record names a process alive on this host (else it is a killed run's).
-bool owner_alive(const std::string& owner) {
+std::string host_name() {
   char host[256] = {0};
   gethostname(host, sizeof(host) - 1);
+  return host;
+}
+
+// Whether the .lock record names a process alive on this host (else it is a killed run's).
+bool owner_alive(const std::string& owner) {
   long pid = 0;
   char who[256] = {0};
   if (std::sscanf(owner.c_str(), "pid %ld on host %255s", &pid, who) != 2) return false;
-  return std::string(who) != host || (pid > 0 && (::kill(static_cast<pid_t>(pid), 0) == 0 || errno == EPERM));
+  return who != host_name() || (pid > 0 && (::kill(static_cast<pid_t>(pid), 0) == 0 || errno == EPERM));
 }
 }  // namespace
 
@@ -76,12 +80,10 @@ RunLock::~RunLock() {
 }
 
 void RunLock::write_owner() {
-  char host[256] = {0};
-  gethostname(host, sizeof(host) - 1);
   const std::time_t now = std::time(nullptr);
   char when[32] = {0};
   std::strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", std::localtime(&now));
-  write_file_atomic(dir_ + "/.lock", "pid " + std::to_string(getpid()) + " on host " + host + " since " + when + "\n");
+  write_file_atomic(dir_ + "/.lock", "pid " + std::to_string(getpid()) + " on host " + host_name() + " since " + when + "\n");
   committed_ = true;
 }
 

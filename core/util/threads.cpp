@@ -38,17 +38,17 @@ Pools& pools() {
 }
 constexpr std::chrono::milliseconds kPollInterval{250};
 
-// The split of `n` threads between the pools (see configure_threads); returns what is in effect.
-ThreadCounts set_split(int n, bool bf16) {
+// Splits `n` threads between the pools (see configure_threads) and records what is in effect.
+void set_split(Pools& p, int n) {
   static const auto set_blas = openblas_symbol<void (*)(int)>("openblas_set_num_threads");
   static const auto get_blas = openblas_symbol<int (*)()>("openblas_get_num_threads");
-  torch::set_num_threads(bf16 ? n : 1);
-  if (set_blas) set_blas(bf16 ? 1 : n);
-  ThreadCounts c;
-  c.threads = n;
-  c.intra_op = torch::get_num_threads();
-  c.blas = get_blas ? get_blas() : -1;
-  return c;
+  torch::set_num_threads(p.bf16 ? n : 1);
+  if (set_blas) set_blas(p.bf16 ? 1 : n);
+  p.now.threads = n;
+  p.now.intra_op = torch::get_num_threads();
+  p.now.blas = get_blas ? get_blas() : -1;
+  p.now.configured = p.max_threads;
+  p.now.adaptive = p.adaptive;
 }
 }  // namespace
 
@@ -66,13 +66,11 @@ ThreadCounts configure_threads(int64_t threads, const std::string& precision, in
   p.max_threads = static_cast<int>(adaptive ? std::max<int64_t>(1, cpus / std::max<int64_t>(1, processes_per_machine))
                                             : std::max<int64_t>(1, threads));
   p.bf16 = precision == "bf16";
-  p.now = set_split(p.max_threads, p.bf16);
-  p.now.adaptive = adaptive;
-  p.now.configured = p.max_threads;
+  p.adaptive = adaptive;
+  set_split(p, p.max_threads);
   p.share.reset();
   if (adaptive) p.share.emplace(static_cast<int>(cpus), p.max_threads, sample_load(p.cpus));
   p.next_poll = std::chrono::steady_clock::now() + kPollInterval;
-  p.adaptive = adaptive;
   return p.now;
 }
 
@@ -86,11 +84,7 @@ void adapt_threads() {
   p.next_poll = now + kPollInterval;
   const int before = p.share->threads();
   const int n = p.share->update(sample_load(p.cpus));
-  if (n != before) {
-    p.now = set_split(n, p.bf16);
-    p.now.adaptive = true;
-    p.now.configured = p.max_threads;
-  }
+  if (n != before) set_split(p, n);
 }
 
 ThreadCounts current_threads() {
@@ -102,10 +96,7 @@ ThreadCounts current_threads() {
 void apply_thread_count(int n) {
   Pools& p = pools();
   std::lock_guard<std::mutex> lock(p.mutex);
-  const ThreadCounts before = p.now;
-  p.now = set_split(std::clamp(n, 1, p.max_threads), p.bf16);
-  p.now.adaptive = before.adaptive;
-  p.now.configured = before.configured;
+  set_split(p, std::clamp(n, 1, p.max_threads));
 }
 
 }  // namespace attnlab
