@@ -87,7 +87,7 @@ struct VerseDataOptions {
     VerseDataOptions o;
     o.verses = VerseSplitOptions::read(s);
     o.tokenizer = TokenizerOptions::read(s, "sentencepiece");
-    ATTNLAB_READ(s, o, max_len);
+    ATTNLAB_READ(s, o, max_len, Range::closed(0, 1 << 24, "0 = the model's positions"));
     if (o.max_len != 0 && o.max_len < 3) s.fail("max_len", "must be >= 3 ([CLS], a token, [SEP]) or 0");
     return o;
   }
@@ -122,12 +122,12 @@ struct VerseInputs {
 DataSpec masked_text_family(ConfigSection& s) {
   const VerseDataOptions o = VerseDataOptions::read(s);
   MaskingOptions m;
-  ATTNLAB_READ(s, m, mask_prob);
-  ATTNLAB_READ(s, m, mask_token_prob);
-  ATTNLAB_READ(s, m, random_token_prob);
-  if (m.mask_prob <= 0 || m.mask_prob > 1) s.fail("mask_prob", "must be in (0, 1]");
-  if (m.mask_token_prob < 0 || m.random_token_prob < 0 || m.mask_token_prob + m.random_token_prob > 1)
-    s.fail("random_token_prob", "mask_token_prob and random_token_prob must be >= 0 and sum to at most 1");
+  ATTNLAB_READ(s, m, mask_prob, Range::open_closed(0, 1));
+  ATTNLAB_READ(s, m, mask_token_prob, Range::closed(0, 1));
+  ATTNLAB_READ(s, m, random_token_prob, Range::closed(0, 1));
+  if (m.mask_token_prob + m.random_token_prob > 1)
+    s.fail("random_token_prob", fmt::format("mask_token_prob ({}) + random_token_prob ({}) must be at most 1",
+                                            m.mask_token_prob, m.random_token_prob));
   return {"masked_text", [o, m](const DataBuildContext& ctx) {
     VerseInputs in(o, ctx);
     auto data = std::make_shared<MaskedTextDataset>(in.corpus, in.splits, *in.tokenizer, in.max_len, m, ctx.seed);
@@ -140,11 +140,17 @@ DataSpec verse_classification_family(ConfigSection& s) {
   // Labelled training verses: a seeded subset of the training split (0 = all of it), for
   // experiments with few labels. The tokenizer still comes from the whole training split, so
   // it stays the pretraining run's.
-  int64_t train_examples = s.get("train_examples", int64_t{0});
-  if (train_examples < 0) s.fail("train_examples", "must be >= 0 (0 = the whole training split)");
-  return {"verse_classification", [o, train_examples](const DataBuildContext& ctx) {
+  const int64_t train_examples =
+      s.get("train_examples", int64_t{0}, Range::at_least(0, "0 = the whole training split"));
+  const std::string train_examples_key = s.where("train_examples");
+  return {"verse_classification", [o, train_examples, train_examples_key](const DataBuildContext& ctx) {
     VerseInputs in(o, ctx);
     auto splits = in.splits;
+    const auto available = static_cast<int64_t>(splits.at("train").size());
+    if (train_examples > available)
+      throw ConfigError(fmt::format("{}: asks for {} labelled examples, but the training split has {} verses "
+                                    "(0 = all of them)",
+                                    train_examples_key, train_examples, available));
     splits["train"] = seeded_subset(splits.at("train"), train_examples, static_cast<uint64_t>(o.verses.split_seed) + 1);
     auto data = std::make_shared<VerseClassificationDataset>(in.corpus, splits, *in.tokenizer, in.max_len);
     BuiltData built = in.built(data, o, "classification");
@@ -159,19 +165,15 @@ DataSpec verse_classification_family(ConfigSection& s) {
 // trained on both sides of the training pairs.
 DataSpec parallel_text_family(ConfigSection& s) {
   std::string path = s.get("path", "data/bible-en-es/bible-en-es.tsv");
-  const int64_t val_examples = s.get("val_examples", int64_t{1000});
-  const int64_t test_examples = s.get("test_examples", int64_t{1000});
-  const int64_t split_seed = s.get("split_seed", int64_t{1234});
+  const int64_t val_examples = s.get("val_examples", int64_t{1000}, Range::at_least(1));
+  const int64_t test_examples = s.get("test_examples", int64_t{1000}, Range::at_least(0));
+  const int64_t split_seed = s.get("split_seed", int64_t{1234}, Range::closed(0, kMaxSeed));
   const TokenizerOptions tokenizer = TokenizerOptions::read(s, "sentencepiece");
   ParallelBatchingOptions b;
-  b.max_len = s.get("max_len", int64_t{0});
-  ATTNLAB_READ(s, b, max_tokens);
-  ATTNLAB_READ(s, b, bucket_window);
-  if (val_examples < 1) s.fail("val_examples", "must be >= 1");
-  if (test_examples < 0) s.fail("test_examples", "must be >= 0");
+  b.max_len = s.get("max_len", int64_t{0}, Range::closed(0, 1 << 24, "0 = the model's positions"));
+  ATTNLAB_READ(s, b, max_tokens, Range::at_least(0, "0 = trainer.batch_size pairs per batch"));
+  ATTNLAB_READ(s, b, bucket_window, Range::at_least(0, "0 = 100 batches' worth of pairs"));
   if (b.max_len != 0 && b.max_len < 2) s.fail("max_len", "must be >= 2 (a token and [SEP]) or 0");
-  if (b.max_tokens < 0) s.fail("max_tokens", "must be >= 0 (0 = trainer.batch_size pairs per batch)");
-  if (b.bucket_window < 0) s.fail("bucket_window", "must be >= 0 (0 = 100 batches' worth of pairs)");
   return {"parallel_text", [=](const DataBuildContext& ctx) mutable {
     const auto pairs = read_parallel_tsv(path);
     auto splits = split_by_counts(static_cast<int64_t>(pairs.size()), val_examples, test_examples,

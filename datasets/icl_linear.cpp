@@ -10,19 +10,14 @@ namespace attnlab {
 
 IclLinearOptions IclLinearOptions::read(ConfigSection& s) {
   IclLinearOptions o;
-  ATTNLAB_READ(s, o, n_dims);
-  ATTNLAB_READ(s, o, n_points);
-  ATTNLAB_READ(s, o, noise_std);
-  ATTNLAB_READ(s, o, val_prompts);
-  ATTNLAB_READ(s, o, curriculum_dims);
-  ATTNLAB_READ(s, o, curriculum_points);
-  ATTNLAB_READ(s, o, curriculum_every);
-  if (o.n_dims < 1) s.fail("n_dims", "must be >= 1");
+  ATTNLAB_READ(s, o, n_dims, Range::closed(1, 1 << 20));
+  ATTNLAB_READ(s, o, n_points, Range::closed(0, 1 << 24, "0 = 2 n_dims + 10"));
+  ATTNLAB_READ(s, o, noise_std, Range::closed(0, 1e6));
+  ATTNLAB_READ(s, o, val_prompts, Range::at_least(1));
+  ATTNLAB_READ(s, o, curriculum_dims, Range::at_least(1));
+  ATTNLAB_READ(s, o, curriculum_points, Range::at_least(1));
+  ATTNLAB_READ(s, o, curriculum_every, Range::at_least(0, "0: no curriculum"));
   if (o.n_points == 0) o.n_points = 2 * o.n_dims + 10;
-  if (o.n_points < 1) s.fail("n_points", "must be >= 1 (0 = 2 n_dims + 10)");
-  if (o.noise_std < 0) s.fail("noise_std", "must be >= 0");
-  if (o.val_prompts < 1) s.fail("val_prompts", "must be >= 1");
-  if (o.curriculum_every < 0) s.fail("curriculum_every", "must be >= 0 (0: no curriculum)");
   if (o.curriculum_dims < 1 || o.curriculum_dims > o.n_dims) s.fail("curriculum_dims", "must be in [1, n_dims]");
   if (o.curriculum_points < 1 || o.curriculum_points > o.n_points)
     s.fail("curriculum_points", "must be in [1, n_points]");

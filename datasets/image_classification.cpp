@@ -43,12 +43,14 @@ const std::vector<std::string>& fashion_mnist_classes() {
 ImageDataOptions ImageDataOptions::read(ConfigSection& s) {
   ImageDataOptions o;
   ATTNLAB_READ(s, o, dir);
-  ATTNLAB_READ(s, o, val_examples);
+  ATTNLAB_READ(s, o, val_examples, Range::at_least(1));
   ATTNLAB_READ(s, o, class_names);
-  o.augment.crop_padding = s.get("crop_padding", o.augment.crop_padding);
+  o.augment.crop_padding = s.get("crop_padding", o.augment.crop_padding, Range::at_least(0, "0 = no random crop"));
   o.augment.hflip = s.get("hflip", o.augment.hflip);
-  if (o.val_examples < 1) s.fail("val_examples", "must be >= 1");
-  if (o.augment.crop_padding < 0) s.fail("crop_padding", "must be >= 0 (0 = no random crop)");
+  // Checked against the images once they are read: the keys' places, for those messages.
+  o.class_names_key = s.where("class_names");
+  o.crop_padding_key = s.where("crop_padding");
+  o.val_examples_key = s.where("val_examples");
   for (const auto& name : split_names(o.class_names))
     if (name.empty()) s.fail("class_names", "has an empty name (names are separated by commas)");
   return o;
@@ -78,8 +80,8 @@ ImageClassificationDataset::ImageClassificationDataset(const LabelledImages& tra
                                                        const ImageDataOptions& options, uint64_t seed)
     : IndexedBatchSource([&] {
         if (options.val_examples >= train.count)
-          throw std::runtime_error(fmt::format("data.val_examples ({}) leaves no training images of the {}",
-                                               options.val_examples, train.count));
+          throw ConfigError(fmt::format("{}: {} leaves no training images of the {}", options.val_examples_key,
+                                        options.val_examples, train.count));
         std::map<std::string, std::vector<int64_t>> splits;
         const int64_t n_train = train.count - options.val_examples;
         for (int64_t i = 0; i < train.count + test.count; ++i)
@@ -98,12 +100,22 @@ ImageClassificationDataset::ImageClassificationDataset(const LabelledImages& tra
   pixels_.insert(pixels_.end(), test.pixels.begin(), test.pixels.end());
   labels_ = train.labels;
   labels_.insert(labels_.end(), test.labels.begin(), test.labels.end());
-  for (size_t i = 0; i < labels_.size(); ++i)
+  int64_t num_labels = 0;
+  for (size_t i = 0; i < labels_.size(); ++i) {
     if (labels_[i] >= static_cast<int64_t>(class_names_.size()))
-      throw std::runtime_error(fmt::format(
-          "{}: label {} of {} image {} is out of range for the {} class names (data.class_names)", options.dir,
-          labels_[i], static_cast<int64_t>(i) < train.count ? "training" : "test",
-          static_cast<int64_t>(i) < train.count ? i : i - train.count, class_names_.size()));
+      throw ConfigError(fmt::format("{}: {} names, but label {} of {} image {} in {} needs one more",
+                                    options.class_names_key, class_names_.size(), labels_[i],
+                                    static_cast<int64_t>(i) < train.count ? "training" : "test",
+                                    static_cast<int64_t>(i) < train.count ? i : i - train.count, options.dir));
+    num_labels = std::max(num_labels, labels_[i] + 1);
+  }
+  // A name without images would give the classifier a class it can never see.
+  if (static_cast<int64_t>(class_names_.size()) != num_labels)
+    throw ConfigError(fmt::format("{}: {} names, but the labels of {} are 0..{} ({} classes)", options.class_names_key,
+                                  class_names_.size(), options.dir, num_labels - 1, num_labels));
+  if (options.augment.crop_padding >= std::min(height_, width_))
+    throw ConfigError(fmt::format("{}: {} pixels of padding is not smaller than the {}x{} images",
+                                  options.crop_padding_key, options.augment.crop_padding, height_, width_));
   // Normalisation statistics from the training split only (validation and test unseen).
   const size_t per_image = static_cast<size_t>(channels_ * height_ * width_);
   const size_t n = static_cast<size_t>(train.count - options.val_examples) * per_image;

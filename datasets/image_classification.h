@@ -20,6 +20,9 @@ struct ImageDataOptions {
   int64_t val_examples = 5000;  // the last N training images
   std::string class_names;      // comma-separated, by label; "" = Fashion-MNIST's ten
   ImageAugmentOptions augment;  // crop_padding, hflip
+  // "file:line: data.key" of the keys checked against the images (ConfigSection::where).
+  std::string val_examples_key = "data.val_examples", class_names_key = "data.class_names",
+              crop_padding_key = "data.crop_padding";
 
   static ImageDataOptions read(ConfigSection& s);
 };

@@ -16,8 +16,7 @@ TextDataOptions TextDataOptions::read(ConfigSection s) {
     s.fail("tokenizer", "data.type text supports the char tokenizer only so far (a subword vocabulary has no "
                         "newline piece); sentencepiece serves the verse families");
   ATTNLAB_READ(s, o, path);
-  ATTNLAB_READ(s, o, val_fraction);
-  if (o.val_fraction <= 0.0 || o.val_fraction >= 1.0) s.fail("val_fraction", "must be in (0, 1)");
+  ATTNLAB_READ(s, o, val_fraction, Range::open(0, 1));
   return o;
 }
 

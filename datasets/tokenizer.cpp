@@ -41,9 +41,8 @@ TokenizerOptions TokenizerOptions::read(ConfigSection& s, const std::string& def
   TokenizerOptions o;
   o.tokenizer = s.choice("tokenizer", default_tokenizer, tokenizer_types());
   // Read whatever the kind, so that switching `tokenizer` alone never makes a config invalid.
-  ATTNLAB_READ(s, o, vocab_size);
+  ATTNLAB_READ(s, o, vocab_size, Range::closed(16, 1 << 24));
   o.sp_model_type = s.choice("sp_model_type", o.sp_model_type, {"unigram", "bpe"});
-  if (o.vocab_size < 16) s.fail("vocab_size", "must be >= 16");
   return o;
 }
 

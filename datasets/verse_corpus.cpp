@@ -14,11 +14,9 @@ VerseSplitOptions VerseSplitOptions::read(ConfigSection& s) {
   VerseSplitOptions o;
   ATTNLAB_READ(s, o, path);
   ATTNLAB_READ(s, o, refs);
-  ATTNLAB_READ(s, o, val_fraction);
-  ATTNLAB_READ(s, o, test_fraction);
-  ATTNLAB_READ(s, o, split_seed);
-  if (o.val_fraction <= 0.0 || o.val_fraction >= 1.0) s.fail("val_fraction", "must be in (0, 1)");
-  if (o.test_fraction < 0.0 || o.test_fraction >= 1.0) s.fail("test_fraction", "must be in [0, 1)");
+  ATTNLAB_READ(s, o, val_fraction, Range::open(0, 1));
+  ATTNLAB_READ(s, o, test_fraction, Range::half_open(0, 1));
+  ATTNLAB_READ(s, o, split_seed, Range::closed(0, kMaxSeed));
   if (o.val_fraction + o.test_fraction >= 1.0) s.fail("test_fraction", "val_fraction + test_fraction must be < 1");
   return o;
 }

@@ -8,12 +8,11 @@ namespace attnlab {
 BertOptions BertOptions::read(ConfigSection s) {
   BertOptions o;
   read_transformer_keys(s, o);
-  ATTNLAB_READ(s, o, max_len);
+  ATTNLAB_READ(s, o, max_len, Range::closed(3, 1 << 24, "[CLS], a token, [SEP]"));
   o.pooling = s.choice("pooling", o.pooling, {"cls", "mean"});
   ATTNLAB_READ(s, o, init_from);
   ATTNLAB_READ(s, o, freeze_encoder);
   ATTNLAB_READ(s, o, tie_embeddings);
-  if (o.max_len < 3) s.fail("max_len", "must be >= 3");
   if (o.freeze_encoder && o.init_from.empty())
     s.fail("freeze_encoder", "needs model.init_from (a frozen random encoder learns nothing)");
   return o;

@@ -15,9 +15,8 @@ namespace attnlab {
 GPTOptions GPTOptions::read(ConfigSection s) {
   GPTOptions o;
   read_transformer_keys(s, o);
-  ATTNLAB_READ(s, o, block_size);
+  ATTNLAB_READ(s, o, block_size, Range::closed(1, 1 << 24));
   ATTNLAB_READ(s, o, tie_embeddings);
-  if (o.block_size < 1) s.fail("block_size", "must be >= 1");
   return o;
 }
 

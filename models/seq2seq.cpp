@@ -10,12 +10,10 @@ namespace attnlab {
 Seq2seqOptions Seq2seqOptions::read(ConfigSection& s) {
   Seq2seqOptions o;
   read_transformer_keys(s, o);
-  ATTNLAB_READ(s, o, max_len);
-  ATTNLAB_READ(s, o, n_decoder_layer);
+  ATTNLAB_READ(s, o, max_len, Range::closed(2, 1 << 24, "a token and [SEP]"));
+  ATTNLAB_READ(s, o, n_decoder_layer, Range::closed(0, 10000, "0 = n_layer"));
   ATTNLAB_READ(s, o, share_embeddings);
   ATTNLAB_READ(s, o, tie_output);
-  if (o.max_len < 2) s.fail("max_len", "must be >= 2");
-  if (o.n_decoder_layer < 0) s.fail("n_decoder_layer", "must be >= 0 (0 = n_layer)");
   return o;
 }
 

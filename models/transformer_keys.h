@@ -22,38 +22,34 @@ inline const std::vector<std::string>& pos_encoding_kinds() {
 
 template <class Options>
 void read_block_keys(ConfigSection& s, Options& o) {
-  ATTNLAB_READ(s, o, n_layer);
-  ATTNLAB_READ(s, o, n_head);
-  ATTNLAB_READ(s, o, n_embd);
-  ATTNLAB_READ(s, o, dropout);
+  // Sizes are bounded by what a machine could hold; what this one can is checked against the
+  // memory estimate (models/memory_estimate.h) before anything is allocated.
+  ATTNLAB_READ(s, o, n_layer, Range::closed(1, 10000));
+  ATTNLAB_READ(s, o, n_head, Range::closed(1, 4096));
+  ATTNLAB_READ(s, o, n_embd, Range::closed(1, 1 << 20));
+  ATTNLAB_READ(s, o, dropout, Range::half_open(0, 1));
   ATTNLAB_READ(s, o, bias);
-  ATTNLAB_READ(s, o, mlp_ratio);
-  ATTNLAB_READ(s, o, n_kv_head);
+  ATTNLAB_READ(s, o, mlp_ratio, Range::closed(1, 1024));
+  ATTNLAB_READ(s, o, n_kv_head, Range::closed(0, 4096, "0 = n_head"));
   ATTNLAB_READ(s, o, qk_norm);
   o.activation = s.choice("activation", o.activation, {"gelu", "relu", "swiglu"});
   o.norm = s.choice("norm", o.norm, {"layernorm", "rmsnorm"});
   o.norm_position = s.choice("norm_position", o.norm_position, {"pre", "post"});
   o.pos_encoding = s.choice("pos_encoding", o.pos_encoding, pos_encoding_kinds());
-  if (o.n_layer < 1) s.fail("n_layer", "must be >= 1");
-  if (o.n_head < 1) s.fail("n_head", "must be >= 1");
-  if (o.n_embd < 1) s.fail("n_embd", "must be >= 1");
   if (o.n_embd % o.n_head != 0)
     s.fail("n_embd", "must be divisible by n_head (" + std::to_string(o.n_embd) + " % " +
                          std::to_string(o.n_head) + " != 0)");
-  if (o.n_kv_head < 0 || (o.n_kv_head > 0 && o.n_head % o.n_kv_head != 0))
+  if (o.n_kv_head > 0 && o.n_head % o.n_kv_head != 0)
     s.fail("n_kv_head", "must divide n_head (" + std::to_string(o.n_head) + "); 0 = n_head");
   if (o.pos_encoding == "rope" && (o.n_embd / o.n_head) % 2 != 0)
     s.fail("pos_encoding", "rope needs an even head size (n_embd / n_head = " + std::to_string(o.n_embd / o.n_head) +
                                ")");
-  if (o.dropout < 0.0 || o.dropout >= 1.0) s.fail("dropout", "must be in [0, 1)");
-  if (o.mlp_ratio < 1) s.fail("mlp_ratio", "must be >= 1");
 }
 
 template <class Options>
 void read_transformer_keys(ConfigSection& s, Options& o) {
-  ATTNLAB_READ(s, o, vocab_size);
+  ATTNLAB_READ(s, o, vocab_size, Range::closed(0, 1 << 24, "0 = from the dataset"));
   read_block_keys(s, o);
-  if (o.vocab_size < 0) s.fail("vocab_size", "must be >= 0 (0 = from the dataset)");
 }
 
 // What attention does with positions for a pos_encoding (the additive kinds: nothing).

@@ -12,9 +12,8 @@ namespace attnlab {
 ViTOptions ViTOptions::read(ConfigSection s) {
   ViTOptions o;
   read_block_keys(s, o);
-  ATTNLAB_READ(s, o, patch_size);
+  ATTNLAB_READ(s, o, patch_size, Range::closed(1, 1 << 16, "must divide the image's height and width"));
   o.pool = s.choice("pool", o.pool, {"cls", "mean"});
-  if (o.patch_size < 1) s.fail("patch_size", "must be >= 1");
   return o;
 }
 

@@ -78,17 +78,13 @@ ModelSpec bert_family(ConfigSection& s) {
 ModelSpec seq2seq_family(ConfigSection& s) {
   Seq2seqOptions o = Seq2seqOptions::read(s);
   TranslationTaskOptions t;
-  ATTNLAB_READ(s, t, label_smoothing);
+  ATTNLAB_READ(s, t, label_smoothing, Range::half_open(0, 1));
   ATTNLAB_READ(s, t, eval_bleu);
   SearchOptions& d = t.search;
-  ATTNLAB_READ(s, d, beam);
-  ATTNLAB_READ(s, d, length_penalty);
-  ATTNLAB_READ(s, d, max_output_ratio);
-  ATTNLAB_READ(s, d, max_output_extra);
-  if (t.label_smoothing < 0 || t.label_smoothing >= 1) s.fail("label_smoothing", "must be in [0, 1)");
-  if (d.beam < 1) s.fail("beam", "must be >= 1 (1 = greedy)");
-  if (d.max_output_ratio < 0) s.fail("max_output_ratio", "must be >= 0");
-  if (d.max_output_extra < 1) s.fail("max_output_extra", "must be >= 1");
+  ATTNLAB_READ(s, d, beam, Range::closed(1, 1024, "1 = greedy"));
+  ATTNLAB_READ(s, d, length_penalty, Range::closed(0, 10, "0 = rank by log-probability alone"));
+  ATTNLAB_READ(s, d, max_output_ratio, Range::closed(0, 100, "output tokens per source token"));
+  ATTNLAB_READ(s, d, max_output_extra, Range::closed(1, 1 << 20));
   return ModelSpec{"seq2seq", o.max_len, "", "", [o, t](const ModelContext& ctx) mutable {
     if (ctx.objective != "translation") unsupported("seq2seq", ctx, "translation data (data.type: parallel_text)");
     o.vocab_size = vocab_for(o.vocab_size, ctx);
@@ -115,8 +111,7 @@ ModelSpec seq2seq_family(ConfigSection& s) {
 ModelSpec vit_family(ConfigSection& s) {
   ViTOptions o = ViTOptions::read(s);
   ClassificationTaskOptions t;
-  ATTNLAB_READ(s, t, label_smoothing);
-  if (t.label_smoothing < 0 || t.label_smoothing >= 1) s.fail("label_smoothing", "must be in [0, 1)");
+  ATTNLAB_READ(s, t, label_smoothing, Range::half_open(0, 1));
   return ModelSpec{"vit", 0, "", "", [o, t](const ModelContext& ctx) mutable {
     if (ctx.objective != "image_classification")
       unsupported("vit", ctx, "image_classification data (data.type: image_classification)");

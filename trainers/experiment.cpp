@@ -1,7 +1,9 @@
 #include "trainers/experiment.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
+#include <algorithm>
 #include <filesystem>
 
 #include "core/config/loader.h"
@@ -9,7 +11,33 @@
 
 namespace attnlab {
 
+namespace {
+
+// The top level before any section is read: a sweep file, or a misspelt section or
+// `extends`, would otherwise surface as "model.type: is required".
+void check_top_level(const ConfigNode& tree) {
+  static const std::vector<std::string> sections = {"experiment", "data",     "model",      "trainer",
+                                                    "optimizer",  "schedule", "distributed"};
+  if (tree.find("base") && (tree.find("grid") || tree.find("variants") || tree.find("seeds")))
+    throw ConfigError(tree.loc.str() + ": this is a sweep file (it has 'base' and " +
+                      (tree.find("grid") ? "'grid'" : tree.find("variants") ? "'variants'" : "'seeds'") +
+                      "): run it with `attnlab compare " + tree.loc.file + "`");
+  std::vector<std::string> candidates = sections;
+  candidates.push_back("extends");
+  for (const auto& e : tree.entries) {
+    if (std::find(sections.begin(), sections.end(), e.key) != sections.end()) continue;
+    const std::string near = nearest(e.key, candidates);
+    throw ConfigError(fmt::format("{}: unknown key '{}'; {}", e.key_loc.str(), e.key,
+                                  near.empty() ? "a config's top level holds extends and the sections " +
+                                                     fmt::format("{}", fmt::join(sections, ", "))
+                                               : "did you mean '" + near + "'?"));
+  }
+}
+
+}  // namespace
+
 Experiment Experiment::read(const NodePtr& tree) {
+  check_top_level(*tree);
   ConfigRoot root(tree);
   Experiment e;
   e.experiment = ExperimentOptions::read(root.section("experiment"));
@@ -19,8 +47,14 @@ Experiment Experiment::read(const NodePtr& tree) {
   e.optimizer = OptimizerOptions::read(root.section("optimizer"));
   e.schedule = ScheduleOptions::read(root.section("schedule"));
   e.distributed = DistributedOptions::read(root.section("distributed"));
+  // Relations between sections (those within one are checked by its reader).
+  if (e.schedule.min_lr > e.optimizer.learning_rate)
+    root.section("schedule").fail("min_lr", fmt::format("{} is above optimizer.learning_rate ({}): the rate would "
+                                                        "decay upwards; min_lr must be <= learning_rate",
+                                                        e.schedule.min_lr, e.optimizer.learning_rate));
   root.check_unknown_keys();
   e.resolved_yaml = root.resolved_yaml();
+  e.numeric_keys = root.numeric_keys();
   return e;
 }
 

@@ -23,6 +23,7 @@ struct Experiment {
   ScheduleOptions schedule;
   DistributedOptions distributed;
   std::string resolved_yaml;  // every key with the value in force, defaults included
+  std::vector<NumericKey> numeric_keys;  // every numeric key read, with its range (for the tests)
 
   static Experiment read(const NodePtr& tree);
   // The experiment a run directory was started with (its resolved config.yaml), with overrides.

@@ -3,45 +3,33 @@
 #include <algorithm>
 #include <cmath>
 
+#include <fmt/format.h>
+
 namespace attnlab {
 
 TrainerOptions TrainerOptions::read(ConfigSection s) {
   TrainerOptions o;
-  ATTNLAB_READ(s, o, max_iters);
-  ATTNLAB_READ(s, o, max_minutes);
-  ATTNLAB_READ(s, o, batch_size);
-  ATTNLAB_READ(s, o, gradient_accumulation_steps);
-  ATTNLAB_READ(s, o, eval_interval);
-  ATTNLAB_READ(s, o, eval_iters);
-  ATTNLAB_READ(s, o, log_interval);
-  ATTNLAB_READ(s, o, checkpoint_interval);
+  ATTNLAB_READ(s, o, max_iters, Range::at_least(0));
+  ATTNLAB_READ(s, o, max_minutes, Range::at_least(0, "0 = no limit"));
+  ATTNLAB_READ(s, o, batch_size, Range::at_least(1));
+  ATTNLAB_READ(s, o, gradient_accumulation_steps, Range::closed(1, 1e6));
+  ATTNLAB_READ(s, o, eval_interval, Range::at_least(1));
+  ATTNLAB_READ(s, o, eval_iters, Range::at_least(0, "0 = the whole val split"));
+  ATTNLAB_READ(s, o, log_interval, Range::at_least(1));
+  ATTNLAB_READ(s, o, checkpoint_interval, Range::at_least(1));
   ATTNLAB_READ(s, o, best_metric);
-  if (o.max_iters < 0) s.fail("max_iters", "must be >= 0");
-  if (o.max_minutes < 0) s.fail("max_minutes", "must be >= 0 (0 = no limit)");
-  if (o.batch_size < 1) s.fail("batch_size", "must be >= 1");
-  if (o.gradient_accumulation_steps < 1) s.fail("gradient_accumulation_steps", "must be >= 1");
-  if (o.eval_interval < 1) s.fail("eval_interval", "must be >= 1");
-  if (o.eval_iters < 0) s.fail("eval_iters", "must be >= 0 (0 = the whole val split)");
-  if (o.log_interval < 1) s.fail("log_interval", "must be >= 1");
-  if (o.checkpoint_interval < 1) s.fail("checkpoint_interval", "must be >= 1");
   if (o.best_metric.rfind("val_", 0) != 0) s.fail("best_metric", "must name a validation metric: val_loss, val_accuracy, ...");
   return o;
 }
 
 OptimizerOptions OptimizerOptions::read(ConfigSection s) {
   OptimizerOptions o;
-  ATTNLAB_READ(s, o, learning_rate);
-  ATTNLAB_READ(s, o, weight_decay);
-  ATTNLAB_READ(s, o, beta1);
-  ATTNLAB_READ(s, o, beta2);
-  ATTNLAB_READ(s, o, eps);
-  ATTNLAB_READ(s, o, grad_clip);
-  if (!(o.learning_rate > 0)) s.fail("learning_rate", "must be > 0");
-  if (o.weight_decay < 0) s.fail("weight_decay", "must be >= 0");
-  if (o.beta1 < 0 || o.beta1 >= 1) s.fail("beta1", "must be in [0, 1)");
-  if (o.beta2 < 0 || o.beta2 >= 1) s.fail("beta2", "must be in [0, 1)");
-  if (!(o.eps > 0)) s.fail("eps", "must be > 0");
-  if (o.grad_clip < 0) s.fail("grad_clip", "must be >= 0 (0 disables clipping)");
+  ATTNLAB_READ(s, o, learning_rate, Range::open_closed(0, 10));
+  ATTNLAB_READ(s, o, weight_decay, Range::closed(0, 10));
+  ATTNLAB_READ(s, o, beta1, Range::half_open(0, 1));
+  ATTNLAB_READ(s, o, beta2, Range::half_open(0, 1));
+  ATTNLAB_READ(s, o, eps, Range::open_closed(0, 1));
+  ATTNLAB_READ(s, o, grad_clip, Range::at_least(0, "0 disables clipping"));
   return o;
 }
 
@@ -49,12 +37,13 @@ ScheduleOptions ScheduleOptions::read(ConfigSection s) {
   ScheduleOptions o;
   o.type = s.choice("type", o.type, {"cosine", "inverse_sqrt"});
   ATTNLAB_READ(s, o, decay_lr);
-  ATTNLAB_READ(s, o, warmup_iters);
-  ATTNLAB_READ(s, o, lr_decay_iters);
-  ATTNLAB_READ(s, o, min_lr);
-  if (o.warmup_iters < 0) s.fail("warmup_iters", "must be >= 0");
-  if (o.lr_decay_iters < 0) s.fail("lr_decay_iters", "must be >= 0 (0 = trainer.max_iters)");
-  if (o.min_lr < 0) s.fail("min_lr", "must be >= 0");
+  ATTNLAB_READ(s, o, warmup_iters, Range::at_least(0));
+  ATTNLAB_READ(s, o, lr_decay_iters, Range::at_least(0, "0 = trainer.max_iters"));
+  ATTNLAB_READ(s, o, min_lr, Range::closed(0, 10));
+  if (o.lr_decay_iters > 0 && o.warmup_iters > o.lr_decay_iters)
+    s.fail("warmup_iters", fmt::format("{} is above lr_decay_iters ({}): the decay would end before the warm-up "
+                                       "does; warmup_iters must be <= lr_decay_iters",
+                                       o.warmup_iters, o.lr_decay_iters));
   return o;
 }
 

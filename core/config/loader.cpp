@@ -7,22 +7,33 @@ namespace fs = std::filesystem;
 
 namespace {
 
-NodePtr load_with_extends(const fs::path& path, std::vector<std::string>& chain) {
+// `chain`: the files read so far, each with the path as written (for the messages) and its
+// canonical form (to find a cycle).
+using Chain = std::vector<std::pair<std::string, std::string>>;
+
+NodePtr load_with_extends(const fs::path& path, Chain& chain) {
   std::string key = fs::weakly_canonical(path).string();
-  for (const auto& seen : chain)
-    if (seen == key) throw ConfigError("config 'extends' cycle: " + path.string() + " extends itself");
-  chain.push_back(key);
+  for (size_t i = 0; i < chain.size(); ++i)
+    if (chain[i].second == key) {
+      std::string cycle;
+      for (size_t j = i; j < chain.size(); ++j) cycle += chain[j].first + " -> ";
+      throw ConfigError(chain.back().first + ": 'extends' makes a cycle: " + cycle + path.string());
+    }
+  chain.emplace_back(path.string(), key);
 
   NodePtr node = parse_yaml_file(path.string());
   if (!node->is_map()) throw ConfigError(node->loc.str() + ": an experiment file must be a YAML map");
   const auto* ext = node->find("extends");
   if (!ext) return node;
-  if (ext->value->kind != ConfigNode::Kind::Scalar)
-    throw ConfigError(ext->key_loc.str() + ": 'extends' must be a file path");
-  fs::path base_path = path.parent_path() / ext->value->scalar;
+  const std::string& base_name = ext->value->scalar;
+  if (ext->value->kind != ConfigNode::Kind::Scalar || base_name.empty())
+    throw ConfigError(ext->key_loc.str() + ": 'extends' must name the YAML file this one builds on");
+  fs::path base_path = path.parent_path() / base_name;
   if (!fs::exists(base_path))
-    throw ConfigError(ext->key_loc.str() + ": extends '" + ext->value->scalar +
-                      "', but " + base_path.string() + " does not exist");
+    throw ConfigError(ext->key_loc.str() + ": extends '" + base_name + "', but " + base_path.string() +
+                      " does not exist");
+  if (fs::is_directory(base_path))
+    throw ConfigError(ext->key_loc.str() + ": extends '" + base_name + "', which is a directory; name a YAML file");
   NodePtr base = load_with_extends(base_path, chain);
   node->erase("extends");
   return merge(base, node);
@@ -55,6 +66,8 @@ void apply_override(const NodePtr& root, const std::string& assignment) {
     if (!entry) {
       node->set(key, ConfigNode::make_map(where), where);
       entry = node->find(key);
+    } else if (entry->value->kind == ConfigNode::Kind::Null) {
+      entry->value = ConfigNode::make_map(entry->value->loc);  // `experiment:` left empty in the file
     } else if (!entry->value->is_map()) {
       throw ConfigError(where.str() + ": '" + path.substr(0, dot) + "' is not a section");
     }
@@ -64,7 +77,7 @@ void apply_override(const NodePtr& root, const std::string& assignment) {
 }
 
 NodePtr load_config(const std::string& path, const std::vector<std::string>& overrides) {
-  std::vector<std::string> chain;
+  Chain chain;
   NodePtr root = load_with_extends(path, chain);
   for (const auto& o : overrides) apply_override(root, o);
   return root;

@@ -3,6 +3,7 @@
 #include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <sstream>
@@ -73,7 +74,8 @@ class TreeBuilder : public YAML::EventHandler {
   explicit TreeBuilder(std::string origin) : origin_(std::move(origin)) {}
   NodePtr root() const { return root_; }
 
-  void OnDocumentStart(const YAML::Mark&) override {}
+  void OnDocumentStart(const YAML::Mark& mark) override { start_ = mark; }
+  const YAML::Mark& document_start() const { return start_; }
   void OnDocumentEnd() override {}
   void OnNull(const YAML::Mark& mark, YAML::anchor_t anchor) override {
     auto n = std::make_shared<ConfigNode>();
@@ -143,6 +145,7 @@ class TreeBuilder : public YAML::EventHandler {
   }
 
   std::string origin_;
+  YAML::Mark start_;
   NodePtr root_;
   std::vector<Frame> stack_;
   std::map<YAML::anchor_t, NodePtr> anchors_;
@@ -156,6 +159,12 @@ NodePtr parse_yaml(const std::string& text, const std::string& origin) {
   try {
     YAML::Parser parser(in);
     parser.HandleNextDocument(builder);
+    // A second document ("---" then more keys) would be silently ignored: refuse it.
+    TreeBuilder second(origin);
+    if (parser.HandleNextDocument(second) && second.root() && second.root()->kind != ConfigNode::Kind::Null)
+      throw ConfigError(origin + ":" + std::to_string(second.document_start().line + 1) +
+                        ": a second YAML document ('---'); a config is one document: merge it into the first, or "
+                        "put it in its own file");
   } catch (const YAML::Exception& e) {
     throw ConfigError(origin + ":" + std::to_string(e.mark.line + 1) + ": YAML syntax error: " + e.msg);
   }
@@ -165,6 +174,9 @@ NodePtr parse_yaml(const std::string& text, const std::string& origin) {
 }
 
 NodePtr parse_yaml_file(const std::string& path) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec))
+    throw ConfigError("'" + path + "' is a directory; name a YAML config file (e.g. configs/gpt/kjv_char.yaml)");
   std::ifstream f(path);
   if (!f) throw ConfigError("cannot open config file '" + path + "'");
   std::stringstream ss;
@@ -173,6 +185,8 @@ NodePtr parse_yaml_file(const std::string& path) {
 }
 
 NodePtr merge(const NodePtr& base, const NodePtr& over) {
+  // A section left empty (`experiment:` alone) changes nothing of the base's.
+  if (base && base->is_map() && over->kind == ConfigNode::Kind::Null) return base->clone();
   if (!base || !base->is_map() || !over->is_map()) return over->clone();
   NodePtr out = base->clone();
   for (const auto& e : over->entries) {

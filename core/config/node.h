@@ -56,7 +56,8 @@ struct ConfigNode {
 NodePtr parse_yaml(const std::string& text, const std::string& origin);
 NodePtr parse_yaml_file(const std::string& path);
 
-// Deep merge: maps merge key by key, scalars and lists from `over` replace.
+// Deep merge: maps merge key by key, scalars and lists from `over` replace; an empty value
+// over a map (a section left empty) keeps the map.
 NodePtr merge(const NodePtr& base, const NodePtr& over);
 
 // Block-style YAML text of a tree (used for the resolved config.yaml).

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <charconv>
+#include <cmath>
 #include <cstdlib>
 
 namespace attnlab {
@@ -29,7 +30,27 @@ std::string join(const std::vector<std::string>& v) {
   return out;
 }
 
+// 1e12 reads as "1e12", 0.5 as "0.5", 1024 as "1024".
+std::string bound(double v) { return fmt::format("{:g}", v); }
+
 }  // namespace
+
+bool Range::contains(double v) const {
+  if (!std::isfinite(v)) return false;
+  if (lo_open ? !(v > lo) : !(v >= lo)) return false;
+  return hi_open ? v < hi : v <= hi;
+}
+
+std::string Range::describe() const {
+  std::string out;
+  const bool bounded_above = std::isfinite(hi) && hi < kMaxCount;
+  if (!std::isfinite(lo)) out = fmt::format("{} {}", hi_open ? "<" : "<=", bound(hi));
+  else if (!bounded_above) out = fmt::format("{} {}", lo_open ? ">" : ">=", bound(lo));
+  else out = fmt::format("in {}{}, {}{}", lo_open ? "(" : "[", bound(lo), bound(hi), hi_open ? ")" : "]");
+  if (std::isfinite(lo) && !bounded_above && std::isfinite(hi)) out += fmt::format(" and at most {}", bound(hi));
+  if (!note.empty()) out += " (" + note + ")";
+  return out;
+}
 
 std::string nearest(const std::string& word, const std::vector<std::string>& candidates) {
   std::string best;
@@ -47,10 +68,21 @@ ConfigSection::ConfigSection(NodePtr given, NodePtr resolved, std::string path, 
 
 bool ConfigSection::has(const std::string& key) const { return given_ && given_->find(key); }
 
-void ConfigSection::fail(const std::string& key, const std::string& message) const {
+std::string ConfigSection::where(const std::string& key) const {
   const ConfigNode::Entry* e = given_ ? given_->find(key) : nullptr;
-  SourceLocation where = e ? (e->value->loc.line ? e->value->loc : e->key_loc) : loc_;
-  throw ConfigError(fmt::format("{}: {}: {}", where.str(), dotted(key), message));
+  SourceLocation at = e ? (e->value->loc.line ? e->value->loc : e->key_loc) : loc_;
+  return fmt::format("{}: {}", at.str(), dotted(key));
+}
+
+void ConfigSection::fail(const std::string& key, const std::string& message) const {
+  throw ConfigError(fmt::format("{}: {}", where(key), message));
+}
+
+void ConfigSection::check(const std::string& key, double value, const Range& range, bool integer) {
+  if (declared_) declared_->push_back({dotted(key), integer, range});
+  if (!range.contains(value))
+    fail(key, fmt::format("must be {}, got {}", range.describe(),
+                          integer ? fmt::format("{:.0f}", value) : bound(value)));
 }
 
 const ConfigNode* ConfigSection::scalar_node(const std::string& key, const char* expected) const {
@@ -68,28 +100,45 @@ void ConfigSection::record(const std::string& key, const std::string& value, boo
   resolved_->set(key, n);
 }
 
-int64_t ConfigSection::get(const std::string& key, int64_t fallback) {
+int64_t ConfigSection::get(const std::string& key, int64_t fallback, const Range& range) {
   int64_t value = fallback;
   if (const ConfigNode* n = scalar_node(key, "an integer")) {
     const std::string& s = n->scalar;
     auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), value);
+    if (ec == std::errc::result_out_of_range)
+      fail(key, fmt::format("must be {}, got {}", range.describe(), s));
     if (n->quoted || ec != std::errc() || ptr != s.data() + s.size())
       fail(key, fmt::format("expected an integer, got '{}'", s));
   }
+  // Compared as integers: 2^62 + 1 would round to 2^62 as a double.
+  const auto at_most = [](int64_t v, double bound) { return bound >= 9.2e18 || v <= static_cast<int64_t>(std::floor(bound)); };
+  const auto at_least = [](int64_t v, double bound) { return bound <= -9.2e18 || v >= static_cast<int64_t>(std::ceil(bound)); };
+  const bool inside = (range.lo_open ? !at_most(value, range.lo) : at_least(value, range.lo)) &&
+                      (range.hi_open ? !at_least(value, range.hi) : at_most(value, range.hi));
+  if (declared_) declared_->push_back({dotted(key), true, range});
+  if (!inside) fail(key, fmt::format("must be {}, got {}", range.describe(), value));
   record(key, std::to_string(value));
   return value;
 }
 
-double ConfigSection::get(const std::string& key, double fallback) {
+double ConfigSection::get(const std::string& key, double fallback, const Range& range) {
   double value = fallback;
   if (const ConfigNode* n = scalar_node(key, "a number")) {
     const std::string& s = n->scalar;
     char* end = nullptr;
     errno = 0;
-    value = std::strtod(s.c_str(), &end);
-    if (n->quoted || s.empty() || end != s.c_str() + s.size() || errno == ERANGE)
+    // YAML spells NaN and infinity .nan, .inf, -.inf: read them as such, so that the range
+    // check names them.
+    const std::string text = s == ".nan" || s == ".NaN" || s == ".NAN" ? "nan"
+                             : s == ".inf" || s == "+.inf" || s == ".Inf" || s == ".INF" ? "inf"
+                             : s == "-.inf" || s == "-.Inf" || s == "-.INF" ? "-inf"
+                                                                              : s;
+    value = std::strtod(text.c_str(), &end);
+    if (n->quoted || s.empty() || end != text.c_str() + text.size())
       fail(key, fmt::format("expected a number, got '{}'", s));
+    if (errno == ERANGE && std::abs(value) > 1) fail(key, fmt::format("must be {}, got {}", range.describe(), s));
   }
+  check(key, value, range, false);
   record(key, fmt::format("{}", value));
   return value;
 }
@@ -139,13 +188,17 @@ ConfigSection ConfigSection::section(const std::string& key) {
     resolved_->set(key, ConfigNode::make_map());
     r = resolved_->find(key);
   }
-  return ConfigSection(sub, r->value, dotted(key), where);
+  ConfigSection child(sub, r->value, dotted(key), where);
+  child.declared_ = declared_;
+  return child;
 }
 
 ConfigRoot::ConfigRoot(NodePtr given) : given_(std::move(given)), resolved_(ConfigNode::make_map()) {}
 
 ConfigSection ConfigRoot::section(const std::string& key) {
-  return ConfigSection(given_, resolved_, "", given_->loc).section(key);
+  ConfigSection top(given_, resolved_, "", given_->loc);
+  top.declared_ = declared_;
+  return top.section(key);
 }
 
 namespace {

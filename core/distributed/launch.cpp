@@ -91,8 +91,7 @@ Launch detect_launch(const std::function<const char*(const char*)>& getenv_fn) {
 DistributedOptions DistributedOptions::read(ConfigSection s) {
   DistributedOptions o;
   o.backend = s.choice("backend", o.backend, {"auto", "gloo", "nccl"});
-  ATTNLAB_READ(s, o, timeout_s);
-  if (!(o.timeout_s > 0 && o.timeout_s <= 86400)) s.fail("timeout_s", "must be a number of seconds in (0, 86400]");
+  ATTNLAB_READ(s, o, timeout_s, Range::open_closed(0, 86400, "seconds"));
   return o;
 }
 

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cstdio>
 #include <mutex>
 #include <optional>
 
@@ -63,6 +64,11 @@ ThreadCounts configure_threads(int64_t threads, const std::string& precision, in
   p.cpus = usable_cpus();
   const auto cpus = static_cast<int64_t>(p.cpus.size());
   const bool adaptive = threads == 0;
+  if (threads > cpus)
+    std::fprintf(stderr,
+                 "note: experiment.threads %lld is more than the %lld cores this process may use; the extra threads "
+                 "only wait for each other (threads: auto follows the free cores)\n",
+                 static_cast<long long>(threads), static_cast<long long>(cpus));
   p.max_threads = static_cast<int>(adaptive ? std::max<int64_t>(1, cpus / std::max<int64_t>(1, processes_per_machine))
                                             : std::max<int64_t>(1, threads));
   p.bf16 = precision == "bf16";
