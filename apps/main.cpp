@@ -4,9 +4,11 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <exception>
 #include <iostream>
+#include <new>
 
 #include "apps/flag_checks.h"
 #include "core/util/allocator.h"
@@ -16,9 +18,12 @@
 namespace {
 
 // LibTorch appends a C++ backtrace to its messages; users need only the sentence.
+// LibTorch's messages carry a C++ backtrace ("Exception raised from ...", or "frame #0: ..."
+// after an enforce failure): the user sees the message only.
 std::string clean_message(const std::string& what) {
-  auto cut = what.find("\nException raised from");
-  if (cut == std::string::npos) cut = what.find("Exception raised from");
+  size_t cut = std::string::npos;
+  for (const char* marker : {"\nException raised from", "Exception raised from", "\nframe #0"})
+    cut = std::min(cut, what.find(marker));
   std::string msg = what.substr(0, cut);
   while (!msg.empty() && (msg.back() == '\n' || msg.back() == ' ')) msg.pop_back();
   return msg;
@@ -258,6 +263,11 @@ int main(int argc, char** argv) {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     return app.exit(e);  // --help prints to stdout and returns 0; usage errors go to stderr
+  } catch (const std::bad_alloc&) {
+    std::fflush(stdout);
+    fmt::print(stderr, "error: out of memory: the model, the batch or the data needs more than this process can "
+                       "take (lower the model's sizes or trainer.batch_size)\n");
+    return 1;
   } catch (const std::exception& e) {
     std::fflush(stdout);
     fmt::print(stderr, "error: {}\n", clean_message(e.what()));

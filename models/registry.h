@@ -11,6 +11,7 @@
 #include "core/export/exportable.h"
 #include "core/model_context.h"
 #include "core/task.h"
+#include "core/util/memory.h"
 
 namespace attnlab {
 
@@ -41,6 +42,9 @@ struct ModelSpec {
   // Builds the module and the task for the data described by the context; throws when the
   // family cannot train on that data (e.g. a GPT on classification data).
   std::function<BuiltModel(const ModelContext&)> build;
+  // What one training step needs (models/memory_estimate.h) for the data's context and
+  // trainer.batch_size, checked before `build` allocates; empty: not estimated.
+  std::function<MemoryNeed(const ModelContext&, int64_t batch_size)> memory = {};
 };
 
 using ModelConfigurer = std::function<ModelSpec(ConfigSection&)>;

@@ -8,6 +8,7 @@
 #include "models/gpt.h"
 #include "models/icl_regression_task.h"
 #include "models/masked_lm_task.h"
+#include "models/memory_estimate.h"
 #include "models/registry.h"
 #include "models/seq2seq.h"
 #include "models/translation_task.h"
@@ -31,7 +32,7 @@ int64_t vocab_for(int64_t configured, const ModelContext& ctx) {
 
 ModelSpec gpt_family(ConfigSection& s) {
   GPTOptions o = GPTOptions::read(s);
-  return ModelSpec{"gpt", o.block_size, "", "", [o](const ModelContext& ctx) mutable {
+  ModelSpec spec{"gpt", o.block_size, "", "", [o](const ModelContext& ctx) mutable {
     if (ctx.objective != "causal_lm") unsupported("gpt", ctx, "causal_lm data (data.type: text)");
     o.vocab_size = vocab_for(o.vocab_size, ctx);
     GPT gpt(o);
@@ -44,11 +45,19 @@ ModelSpec gpt_family(ConfigSection& s) {
     };
     return built;
   }};
+  spec.memory = [o](const ModelContext& ctx, int64_t batch) {
+    const int64_t vocab = o.vocab_size > 0 ? o.vocab_size : ctx.vocab_size;
+    return training_memory(o, {o.n_layer, 0, vocab, vocab, o.tie_embeddings, true,
+                               o.pos_encoding == "learned" ? o.block_size : 0, o.block_size, batch,
+                               "model.n_layer, model.n_embd, model.mlp_ratio",
+                               "trainer.batch_size, model.block_size, model.n_layer, model.n_embd"});
+  };
+  return spec;
 }
 
 ModelSpec bert_family(ConfigSection& s) {
   BertOptions o = BertOptions::read(s);
-  return ModelSpec{"bert", o.max_len, o.init_from, "encoder.", [o](const ModelContext& ctx) mutable {
+  ModelSpec spec{"bert", o.max_len, o.init_from, "encoder.", [o](const ModelContext& ctx) mutable {
     o.vocab_size = vocab_for(o.vocab_size, ctx);
     o.pad_id = ctx.pad_id;
     if (ctx.objective == "masked_lm") {
@@ -71,6 +80,15 @@ ModelSpec bert_family(ConfigSection& s) {
     unsupported("bert", ctx, "masked_lm data (data.type: masked_text) or classification data "
                              "(data.type: verse_classification)");
   }};
+  spec.memory = [o](const ModelContext& ctx, int64_t batch) {
+    const int64_t vocab = o.vocab_size > 0 ? o.vocab_size : ctx.vocab_size;
+    const bool mlm = ctx.objective == "masked_lm";
+    return training_memory(o, {o.n_layer, 0, vocab, mlm ? vocab : ctx.num_classes, mlm && o.tie_embeddings, mlm,
+                               o.pos_encoding == "learned" ? o.max_len : 0, o.max_len, batch,
+                               "model.n_layer, model.n_embd, model.mlp_ratio",
+                               "trainer.batch_size, model.max_len, model.n_layer, model.n_embd"});
+  };
+  return spec;
 }
 
 // The translator: Seq2seqOptions' keys, plus how it is trained (label_smoothing) and how it
@@ -85,7 +103,7 @@ ModelSpec seq2seq_family(ConfigSection& s) {
   ATTNLAB_READ(s, d, length_penalty, Range::closed(0, 10, "0 = rank by log-probability alone"));
   ATTNLAB_READ(s, d, max_output_ratio, Range::closed(0, 100, "output tokens per source token"));
   ATTNLAB_READ(s, d, max_output_extra, Range::closed(1, 1 << 20));
-  return ModelSpec{"seq2seq", o.max_len, "", "", [o, t](const ModelContext& ctx) mutable {
+  ModelSpec spec{"seq2seq", o.max_len, "", "", [o, t](const ModelContext& ctx) mutable {
     if (ctx.objective != "translation") unsupported("seq2seq", ctx, "translation data (data.type: parallel_text)");
     o.vocab_size = vocab_for(o.vocab_size, ctx);
     o.pad_id = ctx.pad_id;
@@ -105,6 +123,14 @@ ModelSpec seq2seq_family(ConfigSection& s) {
     };
     return built;
   }};
+  spec.memory = [o](const ModelContext& ctx, int64_t batch) {
+    const int64_t vocab = o.vocab_size > 0 ? o.vocab_size : ctx.vocab_size;
+    return training_memory(o, {o.n_layer, o.decoder_layers(), o.share_embeddings ? vocab : 2 * vocab, vocab,
+                               o.tie_output, true, o.pos_encoding == "learned" ? 2 * o.max_len : 0, o.max_len, batch,
+                               "model.n_layer, model.n_decoder_layer, model.n_embd, model.mlp_ratio",
+                               "trainer.batch_size, model.max_len, model.n_layer, model.n_embd"});
+  };
+  return spec;
 }
 
 // The Vision Transformer: ViTOptions' keys, plus label_smoothing for its training loss.
@@ -112,7 +138,7 @@ ModelSpec vit_family(ConfigSection& s) {
   ViTOptions o = ViTOptions::read(s);
   ClassificationTaskOptions t;
   ATTNLAB_READ(s, t, label_smoothing, Range::half_open(0, 1));
-  return ModelSpec{"vit", 0, "", "", [o, t](const ModelContext& ctx) mutable {
+  ModelSpec spec{"vit", 0, "", "", [o, t](const ModelContext& ctx) mutable {
     if (ctx.objective != "image_classification")
       unsupported("vit", ctx, "image_classification data (data.type: image_classification)");
     o.channels = ctx.image_channels, o.image_height = ctx.image_height, o.image_width = ctx.image_width;
@@ -125,13 +151,20 @@ ModelSpec vit_family(ConfigSection& s) {
     built.exportable = [vit]() mutable { return vit->exportable(); };
     return built;
   }};
+  spec.memory = [o](const ModelContext& ctx, int64_t batch) {
+    const int64_t p = o.patch_size, tokens = 1 + (ctx.image_height / p) * (ctx.image_width / p);
+    return training_memory(o, {o.n_layer, 0, ctx.image_channels * p * p, ctx.num_classes, false, false, tokens,
+                               tokens, batch, "model.n_layer, model.n_embd, model.mlp_ratio",
+                               "trainer.batch_size, model.patch_size, model.n_layer, model.n_embd"});
+  };
+  return spec;
 }
 
 // In-context regression (models/icl_regressor.h): the GPT stack as a backbone over
 // real-valued prompts; its size comes from the data.
 ModelSpec icl_regressor_family(ConfigSection& s) {
   IclRegressorOptions o = IclRegressorOptions::read(s);
-  return ModelSpec{"icl_regressor", 0, "", "", [o](const ModelContext& ctx) mutable {
+  ModelSpec spec{"icl_regressor", 0, "", "", [o](const ModelContext& ctx) mutable {
     if (ctx.objective != "icl_regression")
       unsupported("icl_regressor", ctx, "icl_regression data (data.type: icl_linear)");
     o.n_dims = ctx.input_dims, o.n_points = ctx.seq_len / 2;
@@ -139,6 +172,12 @@ ModelSpec icl_regressor_family(ConfigSection& s) {
     return BuiltModel{model.ptr(), std::make_shared<IclRegressionTask>(model), {},
                       [model]() mutable { return model->exportable(); }};
   }};
+  spec.memory = [o](const ModelContext& ctx, int64_t batch) {
+    return training_memory(o, {o.n_layer, 0, ctx.input_dims, 1, false, true, ctx.seq_len, ctx.seq_len, batch,
+                               "model.n_layer, model.n_embd, model.mlp_ratio",
+                               "trainer.batch_size, data.n_points, model.n_layer, model.n_embd"});
+  };
+  return spec;
 }
 
 }  // namespace

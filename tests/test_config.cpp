@@ -119,7 +119,7 @@ TEST_CASE("wrong types and invalid values name file, line and key") {
   };
   invalid("model.n_head=3", "model.n_embd: must be divisible by n_head");
   invalid("model.dropout=1.0", "model.dropout: must be in [0, 1)");
-  invalid("model.block_size=0", "model.block_size: must be >= 1");
+  invalid("model.block_size=0", "model.block_size: must be in [1, 16777216], got 0");
   invalid("model.type=gtp", "did you mean 'gpt'?");
   invalid("experiment.device=gpu", "experiment.device: 'gpu' is not one of: auto, cpu, cuda");
   // The invalid value in a file points at its line.

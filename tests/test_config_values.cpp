@@ -140,7 +140,7 @@ TEST_CASE("integers too large for 64 bits are refused as out of range") {
     // load_config only parses: the reader refuses
     CHECK(msg == "<no error>");
     CHECK_THAT(error_of([&] { Experiment::read(load_config(tiny, {std::string("schedule.warmup_iters=") + v})); }),
-               Contains("schedule.warmup_iters: must be >= 0 and at most 1e+12, got"));
+               Contains("schedule.warmup_iters: must be >= 0 and at most 1000000000000, got"));
   }
   CHECK_THAT(error_of([&] { Experiment::read(load_config(tiny, {"experiment.threads=1000000"})); }),
              Contains("experiment.threads: must be in [0, 1024]"));

@@ -32,7 +32,7 @@ IdxArray counting_array(std::vector<int64_t> dims) {
 ImageClassificationDataset fixture_dataset(const TempDir& dir, ImageDataOptions o = {}) {
   image_fixture(dir.path(), 60, 20);
   o.dir = dir.path();
-  o.val_examples = 10;
+  if (o.val_examples == ImageDataOptions().val_examples) o.val_examples = 10;
   return ImageClassificationDataset(read_labelled_images(o.dir, "train"), read_labelled_images(o.dir, "t10k"), o, 7);
 }
 
@@ -118,7 +118,24 @@ TEST_CASE("image_classification: the last training images are val, t10k is test,
 
   ImageDataOptions few;
   few.class_names = "a, b, c";
-  CHECK_THROWS_WITH(fixture_dataset(dir, few), Contains("label 3 of training image 3 is out of range for the 3 class names"));
+  CHECK_THROWS_WITH(fixture_dataset(dir, few),
+                    Contains("data.class_names: 3 names, but label 3 of training image 3 in " + dir.path() +
+                             " needs one more"));
+  // One name too many would build an 11-way head for 10 classes.
+  ImageDataOptions extra;
+  extra.class_names = "a, b, c, d, e, f, g, h, i, j, k";
+  CHECK_THROWS_WITH(fixture_dataset(dir, extra),
+                    Contains("data.class_names: 11 names, but the labels of " + dir.path() + " are 0..9 (10 classes)"));
+  // The random crop's padding must leave part of the 28x28 image.
+  ImageDataOptions padded;
+  padded.augment.crop_padding = 28;
+  CHECK_THROWS_WITH(fixture_dataset(dir, padded),
+                    Contains("data.crop_padding: 28 pixels of padding is not smaller than the 28x28 images"));
+  padded.augment.crop_padding = 27;
+  CHECK_NOTHROW(fixture_dataset(dir, padded));
+  ImageDataOptions all_val;
+  all_val.val_examples = 60;
+  CHECK_THROWS_WITH(fixture_dataset(dir, all_val), Contains("data.val_examples: 60 leaves no training images of the 60"));
 }
 
 TEST_CASE("image_classification: training batches walk epochs, each image once, in a seeded order") {

@@ -92,7 +92,7 @@ BenchReport bench(const BenchRequest& r) {
 
   // 2. Data and model, and a trainer whose run directory is scratch.
   ScratchDir scratch;
-  Assembled a = assemble(exp, scratch.path, /*saved_tokenizer=*/false, device);
+  Assembled a = assemble(exp, scratch.path, /*saved_tokenizer=*/false, device, /*training=*/true);
   int64_t params = 0;
   for (const auto& p : a.model.module->parameters()) params += p.numel();
   Trainer trainer({a.model.module, a.model.task, a.data.source, exp.trainer, exp.optimizer, exp.schedule, device,

@@ -77,7 +77,7 @@ Experiment read_run_with_beam(const std::string& run_dir, int64_t beam) {
 }
 
 Assembled assemble(const Experiment& exp, const std::string& run_dir, bool saved_tokenizer,
-                   const torch::Device& device) {
+                   const torch::Device& device, bool training) {
   DataBuildContext ctx;
   ctx.run_dir = run_dir;
   ctx.load_tokenizer = saved_tokenizer;
@@ -87,6 +87,13 @@ Assembled assemble(const Experiment& exp, const std::string& run_dir, bool saved
   a.data = exp.data.build(ctx);
   a.data.context.data_type = exp.data.type;
   for (const auto& line : a.data.report) fmt::print("{}\n", line);
+  // Host memory only: a CUDA model's weights and activations live on the device, whose free
+  // memory this LibTorch does not report without the CUDA headers.
+  if (training && exp.model.memory && device.is_cpu())
+    require_memory(exp.model.memory(a.data.context, exp.trainer.batch_size),
+                   fmt::format("a training step of this {} (trainer.batch_size {})", exp.model.type,
+                               exp.trainer.batch_size),
+                   available_memory_bytes());
   a.model = exp.model.build(a.data.context);
   a.model.module->to(device);
   return a;

@@ -41,9 +41,10 @@ struct Assembled {
 };
 
 // Builds the data (training a tokenizer, or loading the run's when `saved_tokenizer`) and
-// then the model its ModelContext describes. Prints the data's report lines.
+// then the model its ModelContext describes. Prints the data's report lines. `training`: first
+// refuses a model whose training step (trainer.batch_size) cannot fit in this process's memory.
 Assembled assemble(const Experiment& exp, const std::string& run_dir, bool saved_tokenizer,
-                   const torch::Device& device);
+                   const torch::Device& device, bool training = false);
 
 // The checkpoint a run's name refers to: "best" (falls back to last.pt) or "last".
 std::string run_checkpoint(const std::string& run_dir, const std::string& which);

@@ -24,7 +24,7 @@ TrainerOptions TrainerOptions::read(ConfigSection s) {
 
 OptimizerOptions OptimizerOptions::read(ConfigSection s) {
   OptimizerOptions o;
-  ATTNLAB_READ(s, o, learning_rate, Range::open_closed(0, 10));
+  ATTNLAB_READ(s, o, learning_rate, Range::above(0));
   ATTNLAB_READ(s, o, weight_decay, Range::closed(0, 10));
   ATTNLAB_READ(s, o, beta1, Range::half_open(0, 1));
   ATTNLAB_READ(s, o, beta2, Range::half_open(0, 1));
