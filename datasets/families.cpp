@@ -110,6 +110,7 @@ struct VerseInputs {
   BuiltData built(std::shared_ptr<const VerseBatchSource> data, const VerseDataOptions& o,
                   const std::string& objective) const {
     BuiltData b{data, tokenizer, {}, verse_report(*data, o.verses, *tokenizer)};
+    if (!corpus.note.empty()) b.report.push_back(corpus.note);
     b.context.objective = objective;
     b.context.vocab_size = tokenizer->vocab_size();
     b.context.pad_id = tokenizer->specials().pad;
@@ -175,7 +176,8 @@ DataSpec parallel_text_family(ConfigSection& s) {
   ATTNLAB_READ(s, b, bucket_window, Range::at_least(0, "0 = 100 batches' worth of pairs"));
   if (b.max_len != 0 && b.max_len < 2) s.fail("max_len", "must be >= 2 (a token and [SEP]) or 0");
   return {"parallel_text", [=](const DataBuildContext& ctx) mutable {
-    const auto pairs = read_parallel_tsv(path);
+    std::string note;  // pairs dropped for a blank side
+    const auto pairs = read_parallel_tsv(path, &note);
     auto splits = split_by_counts(static_cast<int64_t>(pairs.size()), val_examples, test_examples,
                                   static_cast<uint64_t>(split_seed));
     std::vector<std::string> texts;  // joint vocabulary: both sides of the training pairs
@@ -200,6 +202,7 @@ DataSpec parallel_text_family(ConfigSection& s) {
                                        path, tok->type(), tok->vocab_size(), data->num_examples("train"),
                                        data->num_examples("val"),
                                        data->has_split("test") ? data->num_examples("test") : 0));
+    if (!note.empty()) built.report.push_back(note);
     std::string batching = "random batches of trainer.batch_size pairs";
     if (b.max_tokens > 0) {
       const auto [src_pad, tgt_pad] = data->padding_fraction();

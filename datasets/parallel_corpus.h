@@ -25,6 +25,8 @@ std::vector<ParallelPair> align_verses(const std::vector<Verse>& source, const s
 std::string format_parallel_tsv(const std::vector<ParallelPair>& pairs);
 // Reads what format_parallel_tsv writes; a missing file says what to run, a malformed line
 // names the file and line.
-std::vector<ParallelPair> read_parallel_tsv(const std::string& path);
+// Lines are read by the text rules of datasets/text_lines.h; pairs with a blank side and blank
+// lines are dropped and described in `note` (lines without three fields are an error).
+std::vector<ParallelPair> read_parallel_tsv(const std::string& path, std::string* note = nullptr);
 
 }  // namespace attnlab

@@ -4,7 +4,7 @@
 
 #include "core/util/files.h"
 #include "datasets/corpora.h"
-#include "datasets/utf8.h"
+#include "datasets/text_lines.h"
 
 namespace attnlab {
 
@@ -26,9 +26,8 @@ std::string read_text_file(const std::string& path) {
     throw std::runtime_error("data file '" + path + "' not found" +
                              (hint.empty() ? " (check data.path)" : "; run `" + hint + "` to create it"));
   }
-  std::string text = read_file(path);
-  if (const size_t bad = find_invalid_utf8(text); bad != std::string::npos)
-    throw std::runtime_error(path + ": text is not valid UTF-8 (byte offset " + std::to_string(bad) + ")");
+  std::string text = checked_text(read_file(path), path);
+  if (is_blank(text)) throw std::runtime_error(path + " has no text (it is empty or whitespace only)");
   return text;
 }
 

@@ -19,8 +19,9 @@ struct TextDataOptions {
   static TextDataOptions read(ConfigSection s);
 };
 
-// Reads a UTF-8 data file; a missing one is an error that says which command creates it,
-// invalid UTF-8 an error naming the file and the byte offset.
+// Reads a UTF-8 data file by the text rules of datasets/text_lines.h ("\r\n" read as "\n");
+// a missing one is an error that says which command creates it, invalid UTF-8 an error
+// naming the file and the lines, a file without text an error.
 std::string read_text_file(const std::string& path);
 
 class TextDataset : public BatchSource {

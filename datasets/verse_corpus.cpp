@@ -1,5 +1,7 @@
 #include "datasets/verse_corpus.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <filesystem>
 #include <random>
@@ -7,6 +9,7 @@
 
 #include "core/util/portable_random.h"
 #include "datasets/text_dataset.h"
+#include "datasets/text_lines.h"
 
 namespace attnlab {
 
@@ -26,32 +29,33 @@ std::string VerseSplitOptions::refs_path() const {
   return std::filesystem::path(path).replace_extension(".refs").string();
 }
 
-namespace {
-std::vector<std::string> lines_of(const std::string& text) {
-  std::vector<std::string> out;
-  size_t start = 0;
-  while (start < text.size()) {
-    size_t end = text.find('\n', start);
-    if (end == std::string::npos) end = text.size();
-    out.push_back(text.substr(start, end - start));
-    start = end + 1;
-  }
-  return out;
-}
-}  // namespace
-
 VerseCorpus VerseCorpus::read(const VerseSplitOptions& o) {
   VerseCorpus c;
-  c.verses = lines_of(read_text_file(o.path));
+  c.verses = split_lines(read_text_file(o.path));
   const std::string refs = o.refs_path();
   if (!std::filesystem::exists(refs))
     throw std::runtime_error("verse references '" + refs + "' not found (set data.refs); `attnlab data prepare` "
                              "writes NAME.refs next to NAME.txt");
-  c.refs = lines_of(read_text_file(refs));
+  c.refs = split_lines(read_text_file(refs));
   if (c.refs.size() != c.verses.size())
     throw std::runtime_error(o.path + " has " + std::to_string(c.verses.size()) + " lines but " + refs + " has " +
                              std::to_string(c.refs.size()) + ": they must match line for line");
-  if (c.verses.empty()) throw std::runtime_error(o.path + " has no verses");
+  // A blank verse is no example: dropped with its reference, and counted.
+  std::vector<int64_t> blank;
+  size_t kept = 0;
+  for (size_t i = 0; i < c.verses.size(); ++i) {
+    if (is_blank(c.verses[i])) {
+      blank.push_back(static_cast<int64_t>(i) + 1);
+      continue;
+    }
+    if (kept != i) c.verses[kept] = std::move(c.verses[i]), c.refs[kept] = std::move(c.refs[i]);
+    ++kept;
+  }
+  c.verses.resize(kept), c.refs.resize(kept);
+  if (c.verses.empty()) throw std::runtime_error(o.path + " has no verses (every line is blank)");
+  if (!blank.empty())
+    c.note = fmt::format("{}: dropped {} blank verse{} ({})", o.path, blank.size(), blank.size() == 1 ? "" : "s",
+                         describe_lines(blank));
   return c;
 }
 

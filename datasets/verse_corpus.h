@@ -27,6 +27,7 @@ struct VerseSplitOptions {
 struct VerseCorpus {
   std::vector<std::string> verses;  // one line each
   std::vector<std::string> refs;    // "Genesis 1:1", same length
+  std::string note;                 // what reading dropped (blank verses, with their lines), or ""
 
   // Reads both files; a missing one names what to run, unequal line counts are an error.
   static VerseCorpus read(const VerseSplitOptions& options);

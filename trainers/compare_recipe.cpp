@@ -10,6 +10,7 @@
 #include "core/config/loader.h"
 #include "core/util/flop_counter.h"
 #include "core/util/files.h"
+#include "core/util/json_file.h"
 #include "core/util/run_lock.h"
 #include "trainers/evaluation.h"
 #include "trainers/experiment.h"
@@ -152,7 +153,8 @@ CompareSummary compare(const CompareRequest& request) {
       throw std::runtime_error(request.report_dir + " is not a sweep directory (no sweep.json); run `attnlab compare SWEEP.yaml`");
     CompareSummary s;
     s.out_dir = request.report_dir;
-    SweepLayout layout = SweepLayout::from_json(nlohmann::json::parse(read_file(path)));
+    SweepLayout layout;
+    read_json_file(path, [&](const nlohmann::json& j) { layout = SweepLayout::from_json(j); });
     layout.out_dir = request.report_dir;  // wherever the folder is now
     return report(layout, s);
   }

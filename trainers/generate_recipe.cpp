@@ -2,6 +2,7 @@
 // tokenizer, load a checkpoint, and generate.
 #include "core/util/device.h"
 #include "core/util/threads.h"
+#include "datasets/text_lines.h"
 #include "datasets/utf8.h"
 #include "models/gpt.h"
 #include "trainers/checkpoint.h"
@@ -25,6 +26,7 @@ bool is_partial_utf8_end(const std::string& text) {
 std::string generate(const GenerateRequest& r) {
   if (r.max_new_tokens < 0) throw std::invalid_argument("--max-new-tokens must be >= 0");
   if (r.prompt.empty()) throw std::runtime_error("the prompt must not be empty");
+  const std::string prompt = checked_text(r.prompt, "--prompt");  // UTF-8, "\r\n" as "\n"
   Experiment exp = Experiment::read_run(r.run_dir);
   const std::string ckpt = run_checkpoint(r.run_dir, r.checkpoint);
   const torch::Device device = resolve_device(r.device.empty() ? exp.experiment.device : r.device);
@@ -35,7 +37,7 @@ std::string generate(const GenerateRequest& r) {
   load_checkpoint(ckpt, *a.model.module, nullptr, device);
   a.model.module->eval();
 
-  auto ids = a.data.tokenizer->encode(r.prompt);
+  auto ids = a.data.tokenizer->encode(prompt);
   auto idx = torch::tensor(ids, torch::kLong).unsqueeze(0);
   // Streaming: each token's text is what it adds to the decoding of the few tokens before it,
   // so a subword tokenizer's leading space or a character split over byte tokens comes out

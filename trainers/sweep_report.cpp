@@ -12,6 +12,7 @@
 
 #include "core/util/files.h"
 #include "core/util/gnuplot.h"
+#include "core/util/json_file.h"
 
 namespace attnlab {
 
@@ -68,15 +69,14 @@ double median(std::vector<double> v) {
 
 Run read_run(const std::string& dir, const SweepLayout& layout) {
   Run r;
-  std::ifstream in(dir + "/metrics.jsonl");
   std::vector<double> throughput;
-  for (std::string line; std::getline(in, line);) {
-    const auto j = nlohmann::json::parse(line);
+  for_each_json_line(dir + "/metrics.jsonl", [&](const nlohmann::json& j, int64_t) {
     const double elapsed = j.value("elapsed_s", 0.0);
     r.wall_s = std::max(r.wall_s, elapsed);
-    if (j.contains("tokens_per_s")) throughput.push_back(j["tokens_per_s"].get<double>());
-    if (j.contains(layout.metric)) r.evals.push_back({j["step"].get<int64_t>(), elapsed, j[layout.metric].get<double>()});
-  }
+    if (j.contains("tokens_per_s")) throughput.push_back(j.at("tokens_per_s").get<double>());
+    if (j.contains(layout.metric))
+      r.evals.push_back({j.at("step").get<int64_t>(), elapsed, j.at(layout.metric).get<double>()});
+  });
   if (r.evals.empty()) throw std::runtime_error(fmt::format("{}/metrics.jsonl has no {}", dir, layout.metric));
   r.final_value = r.evals.back().value;
   r.best_value = r.evals.front().value;

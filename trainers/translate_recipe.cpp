@@ -3,12 +3,15 @@
 // run's config and saved tokenizer.
 #include <fmt/format.h>
 
+#include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <sstream>
 
 #include "core/util/device.h"
 #include "core/util/threads.h"
 #include "core/util/precision.h"
+#include "datasets/text_lines.h"
 #include "models/seq2seq.h"
 #include "models/translation_search.h"
 #include "models/translation_task.h"
@@ -19,24 +22,31 @@
 namespace attnlab {
 
 namespace {
+// The sentences of --input (a file, or "-": standard input), by the text rules of
+// datasets/text_lines.h. A blank line is translated as a blank line, so that the output
+// keeps the input's line numbers.
 std::vector<std::string> read_lines(const std::string& input) {
-  std::ifstream file;
-  if (input != "-") {
-    file.open(input);
-    if (!file) throw std::runtime_error("cannot read input file " + input);
+  if (input == "-") {
+    std::stringstream all;
+    all << std::cin.rdbuf();
+    return split_lines(checked_text(all.str(), "standard input"));
   }
-  std::istream& in = input == "-" ? std::cin : file;
-  std::vector<std::string> lines;
-  for (std::string line; std::getline(in, line);) {
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    lines.push_back(line);
-  }
-  return lines;
+  std::error_code ec;
+  if (std::filesystem::is_directory(input, ec))
+    throw std::runtime_error("--input " + input + " is a directory; give a file of sentences, one per line (- reads "
+                             "standard input)");
+  std::ifstream file(input, std::ios::binary);
+  if (!file) throw std::runtime_error("--input: cannot read " + input);
+  std::stringstream all;
+  all << file.rdbuf();
+  if (file.bad()) throw std::runtime_error("--input: cannot read " + input);
+  return split_lines(checked_text(all.str(), input));
 }
 }  // namespace
 
 std::vector<std::string> translate(const TranslateRequest& r) {
   if (r.batch_size < 1) throw std::invalid_argument("--batch-size must be >= 1");
+  const std::vector<std::string> lines = read_lines(r.input);  // before the run: a bad input costs nothing
   Experiment exp = read_run_with_beam(r.run_dir, r.beam);
   const std::string ckpt = run_checkpoint(r.run_dir, r.checkpoint);
   const torch::Device device = resolve_device(r.device.empty() ? exp.experiment.device : r.device);
@@ -71,7 +81,6 @@ std::vector<std::string> translate(const TranslateRequest& r) {
   SearchOptions search = task->options().search;  // the run's model.beam and length limits
   search.kv_cache = r.kv_cache;
 
-  const std::vector<std::string> lines = read_lines(r.input);
   std::vector<std::string> out(lines.size());
   const int64_t max_tokens = model->options.max_len - 1;  // room for [SEP]
   std::vector<size_t> pending;  // non-empty lines waiting for a batch

@@ -1,0 +1,64 @@
+#include "datasets/text_lines.h"
+
+#include <fmt/format.h>
+
+#include <stdexcept>
+
+#include "datasets/utf8.h"
+
+namespace attnlab {
+
+std::string describe_lines(const std::vector<int64_t>& numbers) {
+  constexpr size_t kShown = 5;
+  if (numbers.empty()) return "no lines";
+  if (numbers.size() == 1) return fmt::format("line {}", numbers[0]);
+  std::string out = "lines ";
+  const size_t shown = std::min(numbers.size(), kShown);
+  for (size_t i = 0; i < shown; ++i) {
+    if (i > 0) out += i + 1 == shown && numbers.size() <= kShown ? " and " : ", ";
+    out += std::to_string(numbers[i]);
+  }
+  if (numbers.size() > kShown) out += fmt::format(" and {} more", numbers.size() - kShown);
+  return out;
+}
+
+std::string checked_text(std::string text, const std::string& origin) {
+  // "\r\n" -> "\n" in place.
+  size_t out = 0;
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '\r' && i + 1 < text.size() && text[i + 1] == '\n') continue;
+    text[out++] = text[i];
+  }
+  text.resize(out);
+  if (find_invalid_utf8(text) == std::string::npos) return text;
+  std::vector<int64_t> bad;
+  int64_t line = 1;
+  size_t start = 0;
+  while (start <= text.size()) {
+    size_t end = text.find('\n', start);
+    if (end == std::string::npos) end = text.size();
+    if (find_invalid_utf8(text.substr(start, end - start)) != std::string::npos) bad.push_back(line);
+    start = end + 1, ++line;
+  }
+  throw std::runtime_error(fmt::format("{}: not valid UTF-8 at {} ({} line{}); convert it first, e.g. "
+                                       "`iconv -f latin1 -t utf-8`",
+                                       origin, describe_lines(bad), bad.size(), bad.size() == 1 ? "" : "s"));
+}
+
+std::vector<std::string> split_lines(const std::string& text) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (start < text.size()) {
+    size_t end = text.find('\n', start);
+    if (end == std::string::npos) end = text.size();
+    out.push_back(text.substr(start, end - start));
+    start = end + 1;
+  }
+  return out;
+}
+
+bool is_blank(const std::string& line) {
+  return line.find_first_not_of(" \t\n\v\f\r") == std::string::npos;
+}
+
+}  // namespace attnlab
