@@ -100,6 +100,7 @@ Exportable BertImpl::exportable() {
     return Tensors{example_tokens(B, T, seed, V, std::min<int64_t>(5, V - 1), pad)};
   };
   ExportMethod fwd{"forward", {"idx"}, "", nullptr, example};
+  fwd.inputs = {{torch::kLong, {{"B"}, {"T", 0, options.max_len, "max_len"}}, "token ids, [CLS] first", V, pad}};
   if (mlm_head) {
     fwd.signature = "forward(idx: int64 [B, T], T <= max_len) -> masked-LM logits: float32 [B, T, vocab_size]";
     fwd.run = [this](const Tensors& in) { return Tensors{mlm_head(forward(in[0]), encoder->wte->weight)}; };

@@ -120,6 +120,9 @@ Exportable GPTImpl::exportable() {
   ExportMethod fwd{"forward", {"idx"}, "forward(idx: int64 [B, T], T <= block_size) -> logits: float32 [B, T, vocab_size]",
                    [this](const Tensors& in) { return Tensors{forward(in[0])}; },
                    [V](int64_t B, int64_t T, uint64_t seed) { return Tensors{example_tokens(B, T, seed, V)}; }};
+  // Every position encoding stops at block_size: rope and alibi could run longer, but the
+  // native model refuses what it was not trained on, and so does the file.
+  fwd.inputs = {{torch::kLong, {{"B"}, {"T", 0, options.block_size, "block_size"}}, "token ids", V}};
   return {{fwd}, options.block_size};
 }
 

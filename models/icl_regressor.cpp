@@ -43,6 +43,8 @@ Exportable IclRegressorImpl::exportable() {
                      const auto xs = torch::randn({B, P, d}, gen), w = torch::randn({B, d, 1}, gen);
                      return Tensors{xs, torch::bmm(xs, w).squeeze(-1)};
                    }};
+  fwd.inputs = {{torch::kFloat, {{"B"}, {"P", 0, options.n_points, "n_points"}, {"d", d, 0, "n_dims"}}, "x vectors"},
+                {torch::kFloat, {{"B", 0, 0, "", "xs.0"}, {"P", 0, 0, "", "xs.1"}}, "y values"}};
   return {{fwd}, options.n_points};
 }
 

@@ -114,7 +114,16 @@ Exportable Seq2seqImpl::exportable() {
                    [source, target](int64_t B, int64_t T, uint64_t seed) {
                      return Tensors{source(B, T, seed), target(B, T, seed)};
                    }};
-  return {{enc, dec, fwd}, options.max_len};
+  const int64_t L = options.max_len;
+  const InputSpec sources{torch::kLong, {{"B"}, {"S", 0, L, "max_len"}}, "token ids, [SEP] last", V, pad};
+  enc.inputs = {sources};
+  dec.inputs = {{torch::kLong, {{"B"}, {"T", 0, L, "max_len"}}, "token ids, [CLS] first", V},
+                {torch::kFloat, {{"B", 0, 0, "", "target.0"}, {"S", 0, L, "max_len"}, {"n_embd", options.n_embd, 0, "n_embd"}},
+                 "encode()'s memory"},
+                {torch::kBool, {{"B", 0, 0, "", "target.0"}, {"S", 0, 0, "", "memory.1"}},
+                 "encode()'s source_mask, true at [PAD]", 0, -1, /*keep_one=*/true}};
+  fwd.inputs = {sources, {torch::kLong, {{"B", 0, 0, "", "source.0"}, {"T", 0, L, "max_len"}}, "token ids, [CLS] first", V}};
+  return {{enc, dec, fwd}, L};
 }
 
 }  // namespace attnlab

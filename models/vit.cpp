@@ -91,6 +91,10 @@ Exportable ViTImpl::exportable() {
                      auto gen = at::detail::createCPUGenerator(seed);
                      return Tensors{torch::randn({B, o.channels, o.image_height, o.image_width}, gen)};
                    }};
+  fwd.inputs = {{torch::kFloat,
+                 {{"B"}, {"channels", o.channels, 0, "channels"}, {"height", o.image_height, 0, "image height"},
+                  {"width", o.image_width, 0, "image width"}},
+                 "images, normalised"}};
   return {{fwd}, /*max_length=*/0};
 }
 

@@ -80,6 +80,7 @@ Exportable sequence_exportable(std::shared_ptr<M> model) {
                    torch::manual_seed(seed);
                    return Tensors{torch::randn({B, T, 4})};
                  }};
+  m.inputs = {{torch::kFloat, {{"B"}, {"T", 0, 16, "max_length"}, {"features", 4, 0, "in_features"}}}};
   return {{m}, /*max_length=*/16};
 }
 
@@ -315,6 +316,7 @@ TEST_CASE("an interrupted export leaves no file, and an unwritable path is refus
   torch::nn::Linear model(4, 3);
   ExportMethod m{"forward", {"x"}, "", [&model](const Tensors& in) { return Tensors{model(in[0])}; },
                  [](int64_t B, int64_t, uint64_t) { return Tensors{torch::ones({B, 4})}; }};
+  m.inputs = {{torch::kFloat, {{"B"}, {"features", 4, 0, "in_features"}}}};
   const Exportable what{{m}, 0};
   const std::string path = dir / "linear.pt";
 

@@ -13,6 +13,28 @@ namespace attnlab {
 
 using Tensors = std::vector<torch::Tensor>;
 
+// One dimension of an exported method's input: its name in messages ("B", "T") and its limit.
+// Every dimension must be >= 1.
+struct InputDim {
+  std::string name;
+  int64_t exact = 0;      // > 0: exactly this size (channels, n_dims)
+  int64_t max = 0;        // > 0: at most this size (positions)
+  std::string key;        // the option behind exact or max, for the message: "block_size"
+  std::string same_as;    // "source.0": equal to dimension 0 of the argument `source`
+};
+
+// What an exported method accepts in one argument. The export writes these as TorchScript
+// checks that run before the traced code (a traced graph cannot refuse anything itself), and
+// proves each with a call that must raise (core/export/input_checks.h).
+struct InputSpec {
+  torch::ScalarType dtype = torch::kLong;
+  std::vector<InputDim> dims;  // the rank is dims.size()
+  std::string meaning;         // "token ids", "images, normalised"
+  int64_t vocab_size = 0;      // int64 token ids: each in [0, vocab_size)
+  int64_t pad_id = -1;         // >= 0: a row of padding only is refused (nothing to attend to)
+  bool keep_one = false;       // bool padding masks: a row that is true everywhere is refused
+};
+
 struct ExportMethod {
   std::string name;                         // "forward", "encode", "decode"
   std::vector<std::string> argument_names;  // as the TorchScript method shows them
@@ -23,6 +45,8 @@ struct ExportMethod {
   // Inputs with batch size `batch` and sequence length `length` (ignored where the inputs
   // have a fixed size, e.g. images), drawn from `seed`: valid data the model expects.
   std::function<Tensors(int64_t batch, int64_t length, uint64_t seed)> example;
+  // One per argument, in order: what the exported method checks before running.
+  std::vector<InputSpec> inputs = {};
 };
 
 struct Exportable {

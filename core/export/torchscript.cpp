@@ -9,6 +9,7 @@
 #include <fstream>
 #include <limits>
 
+#include "core/export/input_checks.h"
 #include "core/export/tracer.h"
 #include "core/util/stop_signals.h"
 
@@ -79,7 +80,9 @@ ExportReport check_file(const std::string& file, torch::nn::Module& model, const
   torch::jit::Module loaded = torch::jit::load(file, torch::kCPU);
   r.parameters = static_cast<int64_t>(loaded.parameters().size());
   r.buffers = static_cast<int64_t>(loaded.buffers().size());
-  for (const auto& m : what.methods) r.tensor_constants += tensor_constants(*loaded.get_method(m.name).graph()->block());
+  for (const auto& m : what.methods)
+    for (const auto& name : {m.name, unchecked_name(m.name)})
+      r.tensor_constants += tensor_constants(*loaded.get_method(name).graph()->block());
   r.file_bytes = static_cast<int64_t>(std::filesystem::file_size(file));
 
   torch::NoGradGuard no_grad;
@@ -100,6 +103,22 @@ ExportReport check_file(const std::string& file, torch::nn::Module& model, const
       r.checks.push_back(c);
     }
 
+  // Every limit of every method, proved by a call that must raise.
+  for (const auto& m : what.methods) {
+    const Tensors valid = m.example(2, what.max_length == 0 ? 0 : std::min<int64_t>(3, what.max_length), 99);
+    for (const auto& [breaks, in] : limit_breaking_inputs(m, valid)) {
+      bool raised = false;
+      try {
+        loaded.get_method(m.name)({in.begin(), in.end()});
+      } catch (const std::exception&) {
+        raised = true;
+      }
+      ++r.limits_checked;
+      r.limits_refused += raised ? 1 : 0;
+      if (!raised && r.unchecked_limit.empty()) r.unchecked_limit = m.name + "() with " + breaks;
+    }
+  }
+
   const auto native_params = static_cast<int64_t>(model.parameters().size());
   const auto native_buffers = static_cast<int64_t>(model.buffers().size());
   if (r.tensor_constants > 0)
@@ -108,6 +127,9 @@ ExportReport check_file(const std::string& file, torch::nn::Module& model, const
   else if (r.parameters != native_params || r.buffers != native_buffers)
     r.problem = fmt::format("the file has {} parameters and {} buffers, the model {} and {}", r.parameters, r.buffers,
                             native_params, native_buffers);
+  else if (!r.unchecked_limit.empty())
+    r.problem = fmt::format("the file accepts {} without an error (see InputSpec in core/export/exportable.h)",
+                            r.unchecked_limit);
   else if (!(r.max_abs_diff <= tolerance))
     r.problem = fmt::format("the file differs from the model by up to {:.3g} (allowed {:.0e}): the traced code reads "
                             "a size into C++ (see docs/architecture.md, tracing rule) or branches on the data",
@@ -139,6 +161,8 @@ std::string ExportReport::table() const {
   }
   t += fmt::format("  {} parameters, {} buffers, {} tensor constants in the graphs; {:.2f} MB\n", parameters, buffers,
                    tensor_constants, static_cast<double>(file_bytes) / 1e6);
+  t += fmt::format("  input checks: {} of {} wrong inputs refused{}\n", limits_refused, limits_checked,
+                   unchecked_limit.empty() ? "" : "; accepted: " + unchecked_limit);
   return t;
 }
 

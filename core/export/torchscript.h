@@ -40,6 +40,9 @@ struct ExportReport {
   int64_t tensor_constants = 0;         // tensors baked into the graphs (should be parameters)
   std::vector<ExportCheck> checks;
   double max_abs_diff = 0;  // over every check
+  int64_t limits_checked = 0;    // inputs that each break one InputSpec limit, all of which must raise
+  int64_t limits_refused = 0;    // those the file raised on
+  std::string unchecked_limit;   // the first such input the file accepted ("" when none)
   int64_t file_bytes = 0;
   bool passed = false;
   std::string problem;  // why it was refused

@@ -1,6 +1,9 @@
 #include "core/export/tracer.h"
 
+#include <torch/csrc/jit/frontend/resolver.h>
 #include <torch/csrc/jit/frontend/tracer.h>
+
+#include "core/export/input_checks.h"
 
 namespace attnlab {
 
@@ -25,6 +28,17 @@ torch::jit::Module mirror(const torch::nn::Module& m, const std::shared_ptr<torc
   return jm;
 }
 
+// TorchScript compiled from C++ resolves only `torch`: the input checks' RuntimeError is
+// supplied here. Its message starts "invalid input: " (Python shows "RuntimeError: invalid
+// input: forward(): ...").
+struct CheckResolver : torch::jit::NativeResolver {
+  std::shared_ptr<torch::jit::SugaredValue> resolveValue(const std::string& name, torch::jit::GraphFunction& m,
+                                                         const torch::jit::SourceRange& loc) override {
+    if (name == "RuntimeError") return std::make_shared<torch::jit::ExceptionValue>("invalid input");
+    return NativeResolver::resolveValue(name, m, loc);
+  }
+};
+
 }  // namespace
 
 torch::jit::Module trace_methods(torch::nn::Module& model, const Exportable& what, int64_t batch, int64_t length,
@@ -35,19 +49,25 @@ torch::jit::Module trace_methods(torch::nn::Module& model, const Exportable& wha
   torch::jit::Module jm = mirror(model, cu);
   for (const auto& method : what.methods) {
     const Tensors example = method.example(batch, length, seed);
-    auto run = [&method](torch::jit::Stack in) -> torch::jit::Stack {
+    size_t outputs = 0;
+    auto run = [&method, &outputs](torch::jit::Stack in) -> torch::jit::Stack {
       Tensors args;
       for (const auto& v : in) args.push_back(v.toTensor());
       const Tensors out = method.run(args);
+      outputs = out.size();
       if (out.size() == 1) return {out[0]};
       return {c10::ivalue::Tuple::create(std::vector<c10::IValue>(out.begin(), out.end()))};
     };
     auto traced = torch::jit::tracer::trace(torch::jit::Stack(example.begin(), example.end()), run,
                                             [](const torch::autograd::Variable&) { return std::string(); },
                                             /*strict=*/true, /*force_outplace=*/false, &jm, method.argument_names);
-    // What Python's _create_method_from_trace does: the traced graph becomes a method.
-    auto* fn = cu->create_function(c10::QualifiedName(*jm.type()->name(), method.name), traced.first->graph);
+    // What Python's _create_method_from_trace does: the traced graph becomes a method, kept
+    // under the unchecked name; the method itself checks its inputs (compiled from source,
+    // since a trace records no condition) and calls it.
+    auto* fn = cu->create_function(c10::QualifiedName(*jm.type()->name(), unchecked_name(method.name)),
+                                   traced.first->graph);
     jm.type()->addMethod(fn);
+    jm.define(checked_method_source(method, outputs), std::make_shared<CheckResolver>());
   }
   return jm;
 }
