@@ -160,7 +160,7 @@ TEST_CASE("CLI: a GPT run is evaluated on its splits, bad arguments and bad file
   write_text(dir / "bad.txt", std::string("ab\xff") + "cd\n");
   auto bad_utf8 = run(train + " data.path=" + (dir / "bad.txt") + " experiment.name=bad", dir);
   CHECK(bad_utf8.status == 1);
-  CHECK_THAT(bad_utf8.err, Contains("bad.txt: text is not valid UTF-8 (byte offset 2)"));
+  CHECK_THAT(bad_utf8.err, Contains("bad.txt: not valid UTF-8 at line 1 (1 line)"));
 }
 
 TEST_CASE("CLI: translate, eval --beam and eval --attention-maps refuse a run of another family") {

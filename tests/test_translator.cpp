@@ -245,7 +245,7 @@ TEST_CASE("parallel corpus: aligned by reference, gaps left out, malformed files
   REQUIRE(back.size() == 1);
   CHECK((back[0].ref == "Gen 1:1" && back[0].source == "In the beginning" && back[0].target == "EN el principio"));
   write_text(dir / "bad.tsv", "a\tb\tc\nonly two\tfields\n");
-  CHECK_THROWS_WITH(read_parallel_tsv(dir / "bad.tsv"), Contains("bad.tsv:2: expected three tab-separated fields"));
+  CHECK_THROWS_WITH(read_parallel_tsv(dir / "bad.tsv"), Contains("bad.tsv: expected three tab-separated fields (reference, source, target) at line 2"));
   CHECK_THROWS_WITH(read_parallel_tsv(dir / "bible-en-es.tsv"), Contains("attnlab data prepare bible-en-es"));
 }
 

@@ -32,7 +32,7 @@ std::string join(const std::vector<std::string>& v) {
 
 // 16777216 reads as such (not 1.67772e+07), 0.5 as "0.5", 1e-08 and 4.61169e+18 as such.
 std::string bound(double v) {
-  if (std::isfinite(v) && v == std::floor(v) && std::abs(v) < 1e13) return fmt::format("{:.0f}", v);
+  if (std::isfinite(v) && v == std::floor(v) && std::abs(v) < 1e19) return fmt::format("{:.0f}", v);
   return fmt::format("{:g}", v);
 }
 
