@@ -175,9 +175,13 @@ DataSpec parallel_text_family(ConfigSection& s) {
   ATTNLAB_READ(s, b, max_tokens, Range::at_least(0, "0 = trainer.batch_size pairs per batch"));
   ATTNLAB_READ(s, b, bucket_window, Range::at_least(0, "0 = 100 batches' worth of pairs"));
   if (b.max_len != 0 && b.max_len < 2) s.fail("max_len", "must be >= 2 (a token and [SEP]) or 0");
+  const std::string val_key = s.where("val_examples"), test_key = s.where("test_examples");
   return {"parallel_text", [=](const DataBuildContext& ctx) mutable {
     std::string note;  // pairs dropped for a blank side
     const auto pairs = read_parallel_tsv(path, &note);
+    if (val_examples + test_examples >= static_cast<int64_t>(pairs.size()))
+      throw ConfigError(fmt::format("{} ({}) and {} ({}) leave no training pairs of the {} in {}", val_key,
+                                    val_examples, test_key, test_examples, pairs.size(), path));
     auto splits = split_by_counts(static_cast<int64_t>(pairs.size()), val_examples, test_examples,
                                   static_cast<uint64_t>(split_seed));
     std::vector<std::string> texts;  // joint vocabulary: both sides of the training pairs
@@ -196,6 +200,7 @@ DataSpec parallel_text_family(ConfigSection& s) {
     built.context.bos_id = tok->specials().cls;
     built.context.eos_id = tok->specials().sep;
     built.context.seq_len = b.max_len;
+    built.context.batch_tokens = b.max_tokens;
     built.context.tokenizer_fingerprint = tok->fingerprint();
     built.context.detokenize = [tok](const std::vector<int64_t>& ids) { return tok->decode(ids); };
     built.report.push_back(fmt::format("data: {} | {} tokenizer (joint), vocab {} | {} train / {} val / {} test pairs",

@@ -47,7 +47,6 @@ std::vector<ParallelPair> read_parallel_tsv(const std::string& path, std::string
     throw std::runtime_error("parallel text " + path + " not found" +
                              (hint.empty() ? std::string(" (set data.path)") : "; create it with: " + hint));
   }
-  if (std::filesystem::is_directory(path)) throw std::runtime_error("parallel text " + path + " is a directory");
   const std::vector<std::string> lines = split_lines(checked_text(read_file(path), path));
   std::vector<ParallelPair> pairs;
   std::vector<int64_t> malformed, one_sided, blank;

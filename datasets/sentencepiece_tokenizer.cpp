@@ -2,12 +2,16 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
+#include <unordered_set>
 
 #include "core/util/files.h"
 #include "datasets/sentencepiece_api.h"
+#include "datasets/text_lines.h"
+#include "datasets/utf8.h"
 
 namespace attnlab {
 
@@ -15,6 +19,18 @@ namespace attnlab {
 std::unique_ptr<SentencePieceTokenizer> SentencePieceTokenizer::train(const std::vector<std::string>& texts,
                                                                       int64_t vocab_size,
                                                                       const std::string& model_type, uint64_t seed) {
+  // SentencePiece's own message for this is an internal check ("!sentences_.empty()").
+  if (std::all_of(texts.begin(), texts.end(), is_blank))
+    throw std::runtime_error("no text to train the sentencepiece tokenizer on: the training split is empty or blank");
+  // Every character is kept (character_coverage=1.0), so the vocabulary must hold them all
+  // besides the 5 special tokens; SentencePiece's own message names a flag users cannot set.
+  std::unordered_set<uint32_t> chars;
+  for (const auto& t : texts) for_each_utf8(t, [&](uint32_t c, size_t, size_t) { chars.insert(c); });
+  const auto needed = static_cast<int64_t>(chars.size() + special_pieces().size()) + 1;
+  if (vocab_size < needed)
+    throw std::runtime_error(fmt::format("data.vocab_size ({}) cannot hold the {} distinct characters of the training "
+                                         "text and the {} special tokens: raise it to at least {}",
+                                         vocab_size, chars.size(), special_pieces().size(), needed));
   // One thread and a fixed seed: the vocabulary depends on both (shared/notes), never on the machine.
   // Identity normalisation keeps every character as written, so decode(encode(x)) == x for
   // text made of characters the training text has; character_coverage=1.0 keeps them all.

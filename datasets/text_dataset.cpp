@@ -42,7 +42,9 @@ TextDataset::TextDataset(const std::vector<int64_t>& tokens, double val_fraction
   for (const auto* split : {"train", "val"})
     if (size(split) < block_size + 1)
       throw std::runtime_error(std::string("the ") + split + " split has " + std::to_string(size(split)) +
-                               " tokens, fewer than block_size + 1 = " + std::to_string(block_size + 1));
+                               " tokens, fewer than model.block_size + 1 = " + std::to_string(block_size + 1) +
+                               ": lower model.block_size, or change data.val_fraction (" +
+                               std::to_string(val_fraction) + ")");
 }
 
 const torch::Tensor& TextDataset::split_tokens(const std::string& split) const {

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <cctype>
 #include <stdexcept>
 
 #include "datasets/utf8.h"
@@ -23,11 +24,12 @@ std::string describe_lines(const std::vector<int64_t>& numbers) {
 }
 
 std::string checked_text(std::string text, const std::string& origin) {
-  // "\r\n" -> "\n" in place.
+  // A byte-order mark is no text; "\r\n" and a lone "\r" (old Mac files) end a line.
+  const size_t bom = text.rfind("\xEF\xBB\xBF", 0) == 0 ? 3 : 0;
   size_t out = 0;
-  for (size_t i = 0; i < text.size(); ++i) {
+  for (size_t i = bom; i < text.size(); ++i) {
     if (text[i] == '\r' && i + 1 < text.size() && text[i + 1] == '\n') continue;
-    text[out++] = text[i];
+    text[out++] = text[i] == '\r' ? '\n' : text[i];
   }
   text.resize(out);
   if (find_invalid_utf8(text) == std::string::npos) return text;
@@ -58,7 +60,20 @@ std::vector<std::string> split_lines(const std::string& text) {
 }
 
 bool is_blank(const std::string& line) {
-  return line.find_first_not_of(" \t\n\v\f\r") == std::string::npos;
+  if (line.find_first_not_of(" \t\n\v\f\r") == std::string::npos) return true;
+  // Unicode spaces: no-break (U+00A0), U+2000..U+200A, narrow no-break, medium mathematical,
+  // ideographic (U+3000).
+  for (size_t i = 0; i < line.size();) {
+    const size_t len = utf8_sequence_at(line, i);
+    if (len == 0) return false;
+    const uint32_t c = decode_utf8(line.data() + i, len);
+    const bool space = c <= 0x20 ? std::isspace(static_cast<int>(c)) != 0
+                                 : c == 0xA0 || (c >= 0x2000 && c <= 0x200A) || c == 0x202F || c == 0x205F ||
+                                       c == 0x3000;
+    if (!space) return false;
+    i += len;
+  }
+  return true;
 }
 
 }  // namespace attnlab

@@ -2,7 +2,8 @@
 // `translate` input and `generate` prompts. The rules (docs/data.md, "Text rules"):
 //  - UTF-8 only: invalid bytes are an error naming the file (or flag) and the lines, the first
 //    five with a count of the rest;
-//  - a "\r\n" line end is read as "\n", so that '\r' never reaches a vocabulary;
+//  - "\r\n" and a lone "\r" end a line as "\n" does, so that '\r' never reaches a vocabulary; a
+//    leading byte-order mark is dropped;
 //  - a blank line (empty or whitespace only) carries no example: the readers of examples drop
 //    it and say how many, at which lines; a file or split with nothing usable is an error.
 // LibTorch-free.
@@ -17,14 +18,14 @@ namespace attnlab {
 // "line 3", "lines 3, 7 and 12", "lines 3, 7, 12, 15, 20 and 8 more"
 std::string describe_lines(const std::vector<int64_t>& numbers);
 
-// `text` (the contents of `origin`) with "\r\n" read as "\n"; throws a runtime_error naming
-// `origin` and the lines with invalid UTF-8.
+// `text` (the contents of `origin`) with "\r\n" and "\r" read as "\n" and no byte-order mark;
+// throws a runtime_error naming `origin` and the lines with invalid UTF-8.
 std::string checked_text(std::string text, const std::string& origin);
 
 // The lines of a text, without their "\n" (a final "\n" adds no empty line).
 std::vector<std::string> split_lines(const std::string& text);
 
-// Empty, or ASCII whitespace only.
+// Empty, or whitespace only (ASCII and Unicode spaces such as U+00A0 and U+3000).
 bool is_blank(const std::string& line);
 
 }  // namespace attnlab

@@ -8,6 +8,7 @@
 #include <stdexcept>
 
 #include "core/registry.h"
+#include "core/util/json_file.h"
 
 namespace attnlab {
 
@@ -59,14 +60,10 @@ std::unique_ptr<Tokenizer> train_tokenizer(const TokenizerOptions& options, cons
 
 nlohmann::json read_tokenizer_json(const std::string& run_dir) {
   const std::string path = (std::filesystem::path(run_dir) / "tokenizer.json").string();
-  std::ifstream in(path);
-  if (!in) throw std::runtime_error("tokenizer file " + path + " not found (is " + run_dir + " a run directory?)");
+  if (!std::filesystem::exists(path))
+    throw std::runtime_error("tokenizer file " + path + " not found (is " + run_dir + " a run directory?)");
   nlohmann::json j;
-  try {
-    in >> j;
-  } catch (const std::exception& e) {
-    throw std::runtime_error("tokenizer file " + path + " is not valid JSON: " + e.what());
-  }
+  read_json_file(path, [&](const nlohmann::json& read) { j = read; });
   return j;
 }
 

@@ -89,6 +89,9 @@ std::map<std::string, std::vector<int64_t>> split_by_counts(int64_t n, int64_t n
 std::map<std::string, std::vector<int64_t>> split_verses(int64_t n, const VerseSplitOptions& o) {
   const auto n_val = static_cast<int64_t>(static_cast<double>(n) * o.val_fraction);
   const auto n_test = static_cast<int64_t>(static_cast<double>(n) * o.test_fraction);
+  if (n_val < 1)
+    throw std::runtime_error(fmt::format("data.val_fraction ({}) of the {} verses is no validation verse: raise it",
+                                         o.val_fraction, n));
   return split_by_counts(n, n_val, n_test, static_cast<uint64_t>(o.split_seed));
 }
 

@@ -24,9 +24,11 @@ MemoryNeed training_memory(const BlockKeys& k, const TransformerSize& s) {
   const double logits = 2.0 * (s.output_per_token ? tokens : static_cast<double>(s.batch)) * static_cast<double>(s.outputs);
 
   MemoryNeed need;
-  need.parts.push_back({"weights, their gradients and AdamW's two moments", s.size_keys, 16.0 * parameters});
-  need.parts.push_back({"activations kept for the backward pass of one micro-batch", s.batch_keys, 4.0 * activations});
-  need.parts.push_back({"logits and their gradient", s.batch_keys, 4.0 * logits});
+  const std::string outputs = s.output_keys.empty() ? "" : ", " + s.output_keys;
+  need.parts.push_back({"weights, their gradients and AdamW's two moments", s.size_keys + outputs, 16.0 * parameters});
+  need.parts.push_back({"activations kept for the backward pass of one micro-batch",
+                        s.batch_keys + ", model.n_layer, model.n_embd", 4.0 * activations});
+  need.parts.push_back({"logits and their gradient", s.batch_keys + outputs, 4.0 * logits});
   return need;
 }
 

@@ -23,8 +23,9 @@ struct TransformerSize {
   int64_t positions = 0;       // rows of a learned position table
   int64_t seq_len = 0;         // tokens per example (each side for an encoder-decoder)
   int64_t batch = 0;           // examples per micro-batch
-  std::string size_keys;       // the config keys of the weights: "model.n_layer, model.n_embd, ..."
-  std::string batch_keys;      // those of the activations: "trainer.batch_size, model.block_size"
+  std::string size_keys;       // the config keys of the blocks' weights: "model.n_layer, model.n_embd, ..."
+  std::string batch_keys;      // those of the tokens in a batch: "trainer.batch_size, model.block_size"
+  std::string output_keys;     // those of the vocabulary or classes: "model.vocab_size"
 };
 
 // Weights with their gradients and AdamW's two moments; the activations autograd keeps for

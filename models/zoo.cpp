@@ -49,8 +49,8 @@ ModelSpec gpt_family(ConfigSection& s) {
     const int64_t vocab = o.vocab_size > 0 ? o.vocab_size : ctx.vocab_size;
     return training_memory(o, {o.n_layer, 0, vocab, vocab, o.tie_embeddings, true,
                                o.pos_encoding == "learned" ? o.block_size : 0, o.block_size, batch,
-                               "model.n_layer, model.n_embd, model.mlp_ratio",
-                               "trainer.batch_size, model.block_size, model.n_layer, model.n_embd"});
+                               "model.n_layer, model.n_embd, model.mlp_ratio", "trainer.batch_size, model.block_size",
+                               "model.vocab_size"});
   };
   return spec;
 }
@@ -85,8 +85,8 @@ ModelSpec bert_family(ConfigSection& s) {
     const bool mlm = ctx.objective == "masked_lm";
     return training_memory(o, {o.n_layer, 0, vocab, mlm ? vocab : ctx.num_classes, mlm && o.tie_embeddings, mlm,
                                o.pos_encoding == "learned" ? o.max_len : 0, o.max_len, batch,
-                               "model.n_layer, model.n_embd, model.mlp_ratio",
-                               "trainer.batch_size, model.max_len, model.n_layer, model.n_embd"});
+                               "model.n_layer, model.n_embd, model.mlp_ratio", "trainer.batch_size, model.max_len",
+                               "model.vocab_size, data.vocab_size"});
   };
   return spec;
 }
@@ -99,7 +99,7 @@ ModelSpec seq2seq_family(ConfigSection& s) {
   ATTNLAB_READ(s, t, label_smoothing, Range::half_open(0, 1));
   ATTNLAB_READ(s, t, eval_bleu);
   SearchOptions& d = t.search;
-  ATTNLAB_READ(s, d, beam, Range::closed(1, 1024, "1 = greedy"));
+  ATTNLAB_READ(s, d, beam, Range::closed(1, 1000, "1 = greedy"));
   ATTNLAB_READ(s, d, length_penalty, Range::closed(0, 10, "0 = rank by log-probability alone"));
   ATTNLAB_READ(s, d, max_output_ratio, Range::closed(0, 100, "output tokens per source token"));
   ATTNLAB_READ(s, d, max_output_extra, Range::closed(1, 1 << 20));
@@ -125,10 +125,14 @@ ModelSpec seq2seq_family(ConfigSection& s) {
   }};
   spec.memory = [o](const ModelContext& ctx, int64_t batch) {
     const int64_t vocab = o.vocab_size > 0 ? o.vocab_size : ctx.vocab_size;
+    // Token-count batches (data.max_tokens): about max_tokens / max_len rows of max_len tokens.
+    const bool by_tokens = ctx.batch_tokens > 0;
+    const int64_t rows = by_tokens ? std::max<int64_t>(1, (ctx.batch_tokens + o.max_len - 1) / o.max_len) : batch;
     return training_memory(o, {o.n_layer, o.decoder_layers(), o.share_embeddings ? vocab : 2 * vocab, vocab,
-                               o.tie_output, true, o.pos_encoding == "learned" ? 2 * o.max_len : 0, o.max_len, batch,
+                               o.tie_output, true, o.pos_encoding == "learned" ? 2 * o.max_len : 0, o.max_len, rows,
                                "model.n_layer, model.n_decoder_layer, model.n_embd, model.mlp_ratio",
-                               "trainer.batch_size, model.max_len, model.n_layer, model.n_embd"});
+                               by_tokens ? "data.max_tokens" : "trainer.batch_size, model.max_len",
+                               "model.vocab_size, data.vocab_size"});
   };
   return spec;
 }
@@ -155,7 +159,7 @@ ModelSpec vit_family(ConfigSection& s) {
     const int64_t p = o.patch_size, tokens = 1 + (ctx.image_height / p) * (ctx.image_width / p);
     return training_memory(o, {o.n_layer, 0, ctx.image_channels * p * p, ctx.num_classes, false, false, tokens,
                                tokens, batch, "model.n_layer, model.n_embd, model.mlp_ratio",
-                               "trainer.batch_size, model.patch_size, model.n_layer, model.n_embd"});
+                               "trainer.batch_size, model.patch_size", "data.class_names"});
   };
   return spec;
 }
@@ -174,8 +178,8 @@ ModelSpec icl_regressor_family(ConfigSection& s) {
   }};
   spec.memory = [o](const ModelContext& ctx, int64_t batch) {
     return training_memory(o, {o.n_layer, 0, ctx.input_dims, 1, false, true, ctx.seq_len, ctx.seq_len, batch,
-                               "model.n_layer, model.n_embd, model.mlp_ratio",
-                               "trainer.batch_size, data.n_points, model.n_layer, model.n_embd"});
+                               "model.n_layer, model.n_embd, model.mlp_ratio", "trainer.batch_size, data.n_points",
+                               ""});
   };
   return spec;
 }

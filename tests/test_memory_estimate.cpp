@@ -68,11 +68,25 @@ TEST_CASE("memory estimate: a training step that cannot fit is refused before al
   CHECK_THROWS_WITH(assemble(wide, dir / "run", false, torch::kCPU, /*training=*/true),
                     Contains("a training step of this gpt (trainer.batch_size 4) needs about") &&
                         Contains("weights, their gradients and AdamW's two moments (model.n_layer, model.n_embd, "
-                                 "model.mlp_ratio)") &&
+                                 "model.mlp_ratio, model.vocab_size)") &&
                         Contains("lower model.n_layer, model.n_embd, model.mlp_ratio"));
   const Experiment batch = Experiment::read(load_config(config, {path, out, "trainer.batch_size=1000000000"}));
   CHECK_THROWS_WITH(assemble(batch, dir / "run", false, torch::kCPU, true),
                     Contains("lower trainer.batch_size, model.block_size"));
+  // A translator's batches are counted in tokens (data.max_tokens), not rows.
+  std::string tsv;
+  for (int i = 0; i < 15; ++i) tsv += "R " + std::to_string(i) + "\tthe king is good.\tel rey es bueno.\n";
+  write_text(dir / "pairs.tsv", tsv);
+  const std::string translator = std::string(ATTNLAB_SOURCE_DIR) + "/configs/translator/bible_en_es_tiny.yaml";
+  const std::vector<std::string> pairs = {"data.path=" + dir / "pairs.tsv", "data.vocab_size=40", "data.val_examples=2",
+                                          "data.test_examples=0", out};
+  auto with = [&](std::vector<std::string> extra) {
+    extra.insert(extra.end(), pairs.begin(), pairs.end());
+    return Experiment::read(load_config(translator, extra));
+  };
+  CHECK_THROWS_WITH(assemble(with({"data.max_tokens=1000000000000"}), dir / "t1", false, torch::kCPU, true),
+                    Contains("lower data.max_tokens"));
+  CHECK_NOTHROW(assemble(with({"trainer.batch_size=100000"}), dir / "t2", false, torch::kCPU, true));  // eval only
   // What fits is built.
   const Experiment fine = Experiment::read(load_config(config, {path, out}));
   CHECK_NOTHROW(assemble(fine, dir / "run", false, torch::kCPU, true));

@@ -87,6 +87,7 @@ TEST_CASE("sweep files are validated like experiment files: file, line, did-you-
   CHECK_THAT(error("seed: [1, 2]\n"), Contains("bad.yaml:2") && Contains("did you mean 'seeds'"));
   CHECK_THAT(error("seeds: [1, 1]\n"), Contains("bad.yaml:2") && Contains("seed 1 is listed twice"));
   CHECK_THAT(error("seeds: [one]\n"), Contains("must be an integer"));
+  CHECK_THAT(error("seeds: [1,\n  -3]\n"), Contains("bad.yaml:3: a seed must be >= 0 and at most 4611686018427387904, got -3"));
   CHECK_THAT(error("grid: {model.n_layer: 2}\n"), Contains("needs a non-empty list"));
   CHECK_THAT(error("grid: {n_layer: [1, 2]}\n"), Contains("must name section.key"));
   CHECK_THAT(error("budget: {steps: 10, hours: 2}\n"), Contains("unknown budget key 'hours'"));

@@ -9,6 +9,7 @@
 #include "datasets/text_lines.h"
 #include "datasets/verse_corpus.h"
 #include "test_util.h"
+#include "trainers/metrics_log.h"
 #include "trainers/recipes.h"
 
 using namespace attnlab;
@@ -23,7 +24,8 @@ TEST_CASE("text rules: line lists, CRLF read as LF, invalid UTF-8 named by line"
   CHECK(describe_lines({1, 2, 3, 4, 5}) == "lines 1, 2, 3, 4 and 5");
   CHECK(describe_lines({1, 2, 3, 4, 5, 6, 9}) == "lines 1, 2, 3, 4, 5 and 2 more");
   CHECK(checked_text("a\r\nb\r\n\r\nc", "f") == "a\nb\n\nc");
-  CHECK(checked_text("a\rb", "f") == "a\rb");  // only a CR before LF is a line end
+  CHECK(checked_text("a\rb\r", "f") == "a\nb\n");  // old Mac line ends
+  CHECK(checked_text("\xEF\xBB\xBFword\n", "f") == "word\n");  // no byte-order mark
   // Latin-1 "ñ" (0xF1) on lines 2 and 4, after a CRLF line.
   const std::string latin1 = "uno\r\nespa\xf1ol\ndos\nma\xf1" "ana\n";
   CHECK_THROWS_WITH(checked_text(latin1, "in.txt"), Equals("in.txt: not valid UTF-8 at lines 2 and 4 (2 lines); "
@@ -31,6 +33,8 @@ TEST_CASE("text rules: line lists, CRLF read as LF, invalid UTF-8 named by line"
   CHECK(split_lines("a\n\nb\n") == std::vector<std::string>{"a", "", "b"});
   CHECK(is_blank(" \t "));
   CHECK_FALSE(is_blank(" x "));
+  CHECK(is_blank("\xC2\xA0\xE3\x80\x80 "));  // no-break and ideographic spaces
+  CHECK_FALSE(is_blank("\xC2\xA0x"));
 }
 
 TEST_CASE("text files: no carriage return reaches the text, a file without text is refused") {
@@ -70,6 +74,7 @@ TEST_CASE("parallel text: UTF-8 by line, CRLF, blank sides dropped and counted, 
   CHECK(pairs[0].target == "luz");  // no '\r'
   CHECK(pairs[1].target == "día");
   CHECK(note == dir / "mixed.tsv" + ": dropped 2 pairs with a blank side (lines 2 and 4) and 1 blank line (line 3)");
+  CHECK_THROWS_WITH(read_parallel_tsv(dir.path()), Contains(dir.path() + " is a directory, not a file"));
 
   write_text(dir / "empty.tsv", "r1\t\t\nr2\t \t \n");
   CHECK_THROWS_WITH(read_parallel_tsv(dir / "empty.tsv"),
@@ -108,6 +113,15 @@ TEST_CASE("damaged run files name the file and the line") {
   write_text(dir / "typed.jsonl", "{\"step\": \"ten\"}\n");
   CHECK_THROWS_WITH(for_each_json_line(dir / "typed.jsonl", [](const nlohmann::json& j, int64_t) { j.at("step").get<int64_t>(); }),
                     Contains(dir / "typed.jsonl" + ":1: a damaged record"));
+
+  // Resuming keeps the records up to the checkpoint: a half-written last line (a killed run)
+  // is dropped, a damaged line before it is named.
+  write_text(dir / "run/metrics.jsonl", "{\"step\": 0}\n{\"step\": 5}\n{\"step\": 10, \"lo");
+  { MetricsLog keep(dir / "run/metrics.jsonl", 5); }
+  CHECK(attnlab::testing::read_text(dir / "run/metrics.jsonl") == "{\"step\": 0}\n{\"step\": 5}\n");
+  write_text(dir / "run/metrics.jsonl", "{\"step\": 0}\nnot json\n{\"step\": 5}\n");
+  CHECK_THROWS_WITH(MetricsLog(dir / "run/metrics.jsonl", 5),
+                    Contains(dir / "run/metrics.jsonl" + ":2: a damaged record (not a JSON object): not json"));
 
   write_text(dir / "sweep/sweep.json", "{\n  \"metric\": \"val_loss\",\n  oops\n}\n");
   CompareRequest c;

@@ -1,9 +1,12 @@
 // Tokenizers behind one interface: char (with and without special tokens) and SentencePiece.
 #include <catch2/catch.hpp>
 
+#include <set>
+
 #include "datasets/char_tokenizer.h"
 #include "datasets/sentencepiece_tokenizer.h"
 #include "datasets/tokenizer.h"
+#include "datasets/utf8.h"
 #include "test_util.h"
 
 using namespace attnlab;
@@ -67,6 +70,20 @@ TEST_CASE("sentencepiece training is seeded and deterministic, and the vocabular
   o.sp_model_type = "bpe";
   auto bpe = train_tokenizer(o, {&lines, true, 7});
   CHECK(bpe->decode(bpe->encode(lines[3])) == lines[3]);
+  // A vocabulary too small for the text's characters is refused by attnlab, naming the key
+  // and the smallest size that works (SentencePiece's own message names a flag).
+  std::set<std::string> chars;
+  for (const auto& l : lines) for (const auto& c : utf8_chars(l)) chars.insert(c);
+  const auto needed = static_cast<int64_t>(chars.size()) + 6;
+  o.vocab_size = needed - 1;
+  CHECK_THROWS_WITH(train_tokenizer(o, {&lines, true, 7}),
+                    Contains("data.vocab_size (" + std::to_string(needed - 1) + ") cannot hold the " +
+                             std::to_string(chars.size()) + " distinct characters") &&
+                        Contains("raise it to at least " + std::to_string(needed)));
+  o.vocab_size = needed;
+  CHECK_NOTHROW(train_tokenizer(o, {&lines, true, 7}));
+  const std::vector<std::string> blank = {" ", ""};
+  CHECK_THROWS_WITH(train_tokenizer(o, {&blank, true, 7}), Contains("no text to train the sentencepiece tokenizer on"));
 }
 
 TEST_CASE("char tokenizer with special tokens: specials first, unknown characters become [UNK]") {

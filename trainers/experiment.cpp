@@ -18,10 +18,10 @@ namespace {
 void check_top_level(const ConfigNode& tree) {
   static const std::vector<std::string> sections = {"experiment", "data",     "model",      "trainer",
                                                     "optimizer",  "schedule", "distributed"};
-  if (tree.find("base") && (tree.find("grid") || tree.find("variants") || tree.find("seeds")))
-    throw ConfigError(tree.loc.str() + ": this is a sweep file (it has 'base' and " +
-                      (tree.find("grid") ? "'grid'" : tree.find("variants") ? "'variants'" : "'seeds'") +
-                      "): run it with `attnlab compare " + tree.loc.file + "`");
+  for (const char* sweep_key : {"base", "grid", "variants", "budget"})
+    if (tree.find(sweep_key))
+      throw ConfigError(tree.loc.str() + ": this is a sweep file (it has '" + sweep_key + "'): run it with `attnlab " +
+                        "compare " + tree.loc.file + "`");
   std::vector<std::string> candidates = sections;
   candidates.push_back("extends");
   for (const auto& e : tree.entries) {

@@ -5,6 +5,8 @@
 #include <cmath>
 #include <filesystem>
 #include <stdexcept>
+#include <utility>
+#include <vector>
 
 #include "core/util/files.h"
 
@@ -14,10 +16,21 @@ MetricsLog::MetricsLog(const std::string& path, int64_t keep_through_step) : pat
   std::filesystem::create_directories(std::filesystem::path(path).parent_path());
   std::string kept;
   if (keep_through_step >= 0) {
+    // A killed run may leave its last line half-written: that one is dropped; a damaged line
+    // before it means the file was edited or corrupted, and is named.
     std::ifstream in(path_);
-    for (std::string line; std::getline(in, line);) {
-      auto record = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
-      if (record.is_object() && record.value("step", int64_t{0}) <= keep_through_step) kept += line + "\n";
+    std::vector<std::pair<int64_t, std::string>> lines;  // (line number, text) of non-blank lines
+    int64_t number = 0;
+    for (std::string line; std::getline(in, line);)
+      if (++number, line.find_first_not_of(" \t\r") != std::string::npos) lines.emplace_back(number, line);
+    for (size_t i = 0; i < lines.size(); ++i) {
+      const auto& [at, text] = lines[i];
+      auto record = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+      if (!record.is_object()) {
+        if (i + 1 == lines.size()) break;
+        throw std::runtime_error(fmt::format("{}:{}: a damaged record (not a JSON object): {:.60}", path_, at, text));
+      }
+      if (record.value("step", int64_t{0}) <= keep_through_step) kept += text + "\n";
     }
   }
   write_file_atomic(path_, kept);

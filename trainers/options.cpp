@@ -40,7 +40,9 @@ ScheduleOptions ScheduleOptions::read(ConfigSection s) {
   ATTNLAB_READ(s, o, warmup_iters, Range::at_least(0));
   ATTNLAB_READ(s, o, lr_decay_iters, Range::at_least(0, "0 = trainer.max_iters"));
   ATTNLAB_READ(s, o, min_lr, Range::closed(0, 10));
-  if (o.lr_decay_iters > 0 && o.warmup_iters > o.lr_decay_iters)
+  // Only the cosine decay has an end (lr_decay_iters; 0 = trainer.max_iters, which a short
+  // run may well set below the warm-up).
+  if (o.type == "cosine" && o.decay_lr && o.lr_decay_iters > 0 && o.warmup_iters > o.lr_decay_iters)
     s.fail("warmup_iters", fmt::format("{} is above lr_decay_iters ({}): the decay would end before the warm-up "
                                        "does; warmup_iters must be <= lr_decay_iters",
                                        o.warmup_iters, o.lr_decay_iters));

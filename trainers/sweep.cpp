@@ -118,6 +118,8 @@ Sweep Sweep::read(const std::string& path) {
     std::set<int64_t> seen;
     for (const auto& item : e->value->items) {
       const int64_t seed = integer(*item, "a seed");
+      if (!Range::closed(0, kMaxSeed).contains(seed))
+        fail(item->loc, fmt::format("a seed must be {}, got {}", Range::closed(0, kMaxSeed).describe(), seed));
       if (!seen.insert(seed).second) fail(item->loc, fmt::format("seed {} is listed twice", seed));
       s.seeds.push_back(seed);
     }

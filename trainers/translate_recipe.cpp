@@ -108,7 +108,7 @@ std::vector<std::string> translate(const TranslateRequest& r) {
     pending.clear();
   };
   for (size_t i = 0; i < lines.size(); ++i) {
-    if (lines[i].find_first_not_of(" \t") == std::string::npos) continue;  // empty in, empty out
+    if (is_blank(lines[i])) continue;  // blank in, blank out
     pending.push_back(i);
     if (static_cast<int64_t>(pending.size()) == r.batch_size) flush();
   }

@@ -18,8 +18,10 @@ ExperimentOptions ExperimentOptions::read(ConfigSection s) {
   o.device = s.choice("device", o.device, {"auto", "cpu", "cuda"});
   // threads: auto, or the number of CPU cores to use (0 also means auto).
   const std::string threads = s.get("threads", std::string("auto"));
+  const Range thread_range = Range::closed(0, 1024, "or auto; 0 = auto");
   if (threads == "auto") {
     o.threads = 0;
+    s.check("threads", 0, thread_range, true);  // declared either way
   } else {
     size_t used = 0;
     try {
@@ -30,7 +32,7 @@ ExperimentOptions ExperimentOptions::read(ConfigSection s) {
     if (used != threads.size()) s.fail("threads", "must be auto or a number of cores >= 1, got '" + threads + "'");
     // More threads than cores only wait for each other (configure_threads says so); more than
     // 1024 is a typo.
-    s.check("threads", static_cast<double>(o.threads), Range::closed(0, 1024, "or auto; 0 = auto"), true);
+    s.check("threads", static_cast<double>(o.threads), thread_range, true);
   }
   o.precision = s.choice("precision", o.precision, {"auto", "fp32", "bf16"});
   return o;

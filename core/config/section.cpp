@@ -38,16 +38,26 @@ std::string bound(double v) {
 
 }  // namespace
 
-bool Range::contains(double v) const {
+bool Range::contains(double v) const {  // NaN fails every comparison, infinities the bounds
   if (!std::isfinite(v)) return false;
   if (lo_open ? !(v > lo) : !(v >= lo)) return false;
   return hi_open ? v < hi : v <= hi;
 }
 
+bool Range::contains(int64_t v) const {
+  // Bounds beyond int64 hold every value; others are compared after rounding inwards.
+  const bool above_lo = !std::isfinite(lo) || lo < -9.2e18 ||
+                        (lo_open ? v > static_cast<int64_t>(std::floor(lo)) : v >= static_cast<int64_t>(std::ceil(lo)));
+  const bool below_hi = !std::isfinite(hi) || hi > 9.2e18 ||
+                        (hi_open ? v < static_cast<int64_t>(std::ceil(hi)) : v <= static_cast<int64_t>(std::floor(hi)));
+  return above_lo && below_hi;
+}
+
 std::string Range::describe() const {
   std::string out;
   const bool bounded_above = std::isfinite(hi) && hi < kMaxCount;
-  if (!std::isfinite(lo)) out = fmt::format("{} {}", hi_open ? "<" : "<=", bound(hi));
+  if (!std::isfinite(lo) && !std::isfinite(hi)) out = "a finite number";
+  else if (!std::isfinite(lo)) out = fmt::format("{} {}", hi_open ? "<" : "<=", bound(hi));
   else if (!bounded_above) out = fmt::format("{} {}", lo_open ? ">" : ">=", bound(lo));
   else out = fmt::format("in {}{}, {}{}", lo_open ? "(" : "[", bound(lo), bound(hi), hi_open ? ")" : "]");
   if (std::isfinite(lo) && !bounded_above && std::isfinite(hi)) out += fmt::format(" and at most {}", bound(hi));
@@ -113,13 +123,8 @@ int64_t ConfigSection::get(const std::string& key, int64_t fallback, const Range
     if (n->quoted || ec != std::errc() || ptr != s.data() + s.size())
       fail(key, fmt::format("expected an integer, got '{}'", s));
   }
-  // Compared as integers: 2^62 + 1 would round to 2^62 as a double.
-  const auto at_most = [](int64_t v, double bound) { return bound >= 9.2e18 || v <= static_cast<int64_t>(std::floor(bound)); };
-  const auto at_least = [](int64_t v, double bound) { return bound <= -9.2e18 || v >= static_cast<int64_t>(std::ceil(bound)); };
-  const bool inside = (range.lo_open ? !at_most(value, range.lo) : at_least(value, range.lo)) &&
-                      (range.hi_open ? !at_least(value, range.hi) : at_most(value, range.hi));
   if (declared_) declared_->push_back({dotted(key), true, range});
-  if (!inside) fail(key, fmt::format("must be {}, got {}", range.describe(), value));
+  if (!range.contains(value)) fail(key, fmt::format("must be {}, got {}", range.describe(), value));
   record(key, std::to_string(value));
   return value;
 }

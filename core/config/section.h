@@ -7,6 +7,7 @@
 #include <limits>
 #include <memory>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "core/config/node.h"
@@ -35,6 +36,7 @@ struct Range {
   static Range open_closed(double lo, double hi, std::string note = {}) { return {lo, hi, true, false, std::move(note)}; }
 
   bool contains(double v) const;
+  bool contains(int64_t v) const;  // compared as integers: 2^62 + 1 is not a double
   std::string describe() const;  // ">= 0", "> 0", "in [0, 1)", each with its note
 };
 
@@ -57,6 +59,9 @@ class ConfigSection {
   // finite and in `range` (the key is declared with it, see numeric_keys()).
   int64_t get(const std::string& key, int64_t fallback, const Range& range);
   double get(const std::string& key, double fallback, const Range& range);
+  // A number without a Range does not compile (it would otherwise convert to bool).
+  template <class T, class = std::enable_if_t<std::is_arithmetic_v<T> && !std::is_same_v<T, bool>>>
+  T get(const std::string& key, T fallback) = delete;
   bool get(const std::string& key, bool fallback);
   std::string get(const std::string& key, const std::string& fallback);
   std::string get(const std::string& key, const char* fallback) { return get(key, std::string(fallback)); }

@@ -25,7 +25,8 @@ struct InputDim {
 
 // What an exported method accepts in one argument. The export writes these as TorchScript
 // checks that run before the traced code (a traced graph cannot refuse anything itself), and
-// proves each with a call that must raise (core/export/input_checks.h).
+// proves each with a call that must raise (core/export/input_checks.h). Float inputs must
+// also be finite.
 struct InputSpec {
   torch::ScalarType dtype = torch::kLong;
   std::vector<InputDim> dims;  // the rank is dims.size()

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include <limits>
 #include <stdexcept>
 
 namespace attnlab {
@@ -45,6 +46,9 @@ std::pair<size_t, int64_t> reference(const ExportMethod& m, const std::string& s
 
 std::string unchecked_name(const std::string& method) { return "_" + method + "_unchecked"; }
 
+// The "invalid input: " part comes from the exception the tracer's resolver supplies.
+std::string input_check_prefix(const std::string& method) { return "invalid input: " + method + "(): "; }
+
 std::string checked_method_source(const ExportMethod& m, size_t outputs) {
   if (m.inputs.size() != m.argument_names.size())
     throw std::invalid_argument(fmt::format("exported method {} declares {} inputs for {} arguments", m.name,
@@ -54,7 +58,7 @@ std::string checked_method_source(const ExportMethod& m, size_t outputs) {
   std::string returns = "Tensor";
   if (outputs > 1) returns = fmt::format("Tuple[{}]", fmt::join(std::vector<std::string>(outputs, "Tensor"), ", "));
   std::string src = fmt::format("def {}(self, {}) -> {}:\n", m.name, fmt::join(params, ", "), returns);
-  const std::string where = m.name + "(): ";
+  const std::string where = m.name + "(): ";  // the exception adds "invalid input: "
   auto check = [&](const std::string& condition, const std::string& message) {
     src += fmt::format("    if {}:\n        raise RuntimeError({})\n", condition, message);
   };
@@ -84,6 +88,9 @@ std::string checked_method_source(const ExportMethod& m, size_t outputs) {
               got + quoted(", but " + m.argument_names[j] + "'s is ") + " + str(" + other + ")");
       }
     }
+    if (s.dtype == torch::kFloat)
+      check(fmt::format("not bool(torch.isfinite({}).all())", x),
+            quoted(where + x + " holds NaN or infinity"));
     if (s.vocab_size > 0)
       check(fmt::format("bool({0}.min() < 0) or bool({0}.max() >= {1})", x, s.vocab_size),
             quoted(fmt::format("{}{} holds ids outside [0, {}) (the vocabulary's size)", where, x, s.vocab_size)));
@@ -122,6 +129,11 @@ std::vector<std::pair<std::string, Tensors>> limit_breaking_inputs(const ExportM
       if (dim.max > 0) with(i, resized(x, di, dim.max + 1), fmt::format("with {} = {}", dim.name, dim.max + 1));
       if (!dim.same_as.empty() && x.size(di) > 1)
         with(i, x.narrow(di, 0, x.size(di) - 1), "with " + dim.name + " unlike " + dim.same_as);
+    }
+    if (s.dtype == torch::kFloat) {
+      torch::Tensor bad = x.clone();
+      bad.view(-1)[0] = std::numeric_limits<float>::quiet_NaN();
+      with(i, bad, "with a NaN");
     }
     if (s.vocab_size > 0) {
       torch::Tensor high = x.clone(), low = x.clone();

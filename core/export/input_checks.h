@@ -16,6 +16,9 @@ namespace attnlab {
 // Python and C++ to skip the checks.
 std::string unchecked_name(const std::string& method);
 
+// What every refusal of `method`'s checks starts with: "invalid input: forward(): ".
+std::string input_check_prefix(const std::string& method);
+
 // "def forward(self, idx: Tensor) -> Tensor:\n    if idx.dim() != 2: raise ...\n    return
 // self._forward_unchecked(idx)"; `outputs`: how many tensors the method returns.
 std::string checked_method_source(const ExportMethod& method, size_t outputs);

@@ -25,6 +25,16 @@ int64_t proc_field(const std::string& path, const std::string& key) {
   return -1;
 }
 
+// The value of "key 123" in a cgroup's memory.stat, in bytes; 0 when absent.
+int64_t stat_field(const std::string& path, const std::string& key) {
+  std::ifstream in(path);
+  std::string name;
+  int64_t value = 0;
+  while (in >> name >> value)
+    if (name == key) return value;
+  return 0;
+}
+
 // A number of bytes in a cgroup file ("max" and absent files: -1).
 int64_t cgroup_value(const std::string& path) {
   std::ifstream in(path);
@@ -42,11 +52,20 @@ int64_t cgroup_value(const std::string& path) {
 int64_t available_memory_bytes() {
   std::vector<int64_t> limits;
   if (const int64_t free = proc_field("/proc/meminfo", "MemAvailable"); free >= 0) limits.push_back(free);
-  for (const auto& [max, used] : {std::pair<std::string, std::string>{"/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory.current"},
-                                  {"/sys/fs/cgroup/memory/memory.limit_in_bytes", "/sys/fs/cgroup/memory/memory.usage_in_bytes"}}) {
-    const int64_t limit = cgroup_value(max), usage = cgroup_value(used);
+  // The cgroup's limit less its usage, where usage counts the page cache: its inactive part
+  // is reclaimed before the limit bites (as docker and the kubelet count it).
+  struct Cgroup {
+    std::string limit, usage, stat, inactive;
+  };
+  for (const Cgroup& c : {Cgroup{"/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory.current",
+                                 "/sys/fs/cgroup/memory.stat", "inactive_file"},
+                          Cgroup{"/sys/fs/cgroup/memory/memory.limit_in_bytes",
+                                 "/sys/fs/cgroup/memory/memory.usage_in_bytes", "/sys/fs/cgroup/memory/memory.stat",
+                                 "total_inactive_file"}}) {
+    const int64_t limit = cgroup_value(c.limit), usage = cgroup_value(c.usage);
     // cgroup v1 reports "no limit" as a huge number
-    if (limit >= 0 && limit < (int64_t{1} << 60) && usage >= 0) limits.push_back(std::max<int64_t>(0, limit - usage));
+    if (limit >= 0 && limit < (int64_t{1} << 60) && usage >= 0)
+      limits.push_back(std::max<int64_t>(0, limit - std::max<int64_t>(0, usage - stat_field(c.stat, c.inactive))));
   }
   rlimit as{};
   if (getrlimit(RLIMIT_AS, &as) == 0 && as.rlim_cur != RLIM_INFINITY) {
