@@ -270,7 +270,16 @@ int main(int argc, char** argv) {
     return 1;
   } catch (const std::exception& e) {
     std::fflush(stdout);
-    fmt::print(stderr, "error: {}\n", clean_message(e.what()));
+    const std::string msg = clean_message(e.what());
+    // LibTorch's allocator failure, in the words of std::bad_alloc's above, with its size.
+    if (msg.find("can't allocate memory") != std::string::npos) {
+      const auto tried = msg.find("you tried to allocate");
+      fmt::print(stderr, "error: out of memory{}: the model, the batch or the data needs more than this process can "
+                         "take (lower the model's sizes or trainer.batch_size)\n",
+                 tried == std::string::npos ? "" : " (" + msg.substr(tried, msg.find('.', tried) - tried) + ")");
+      return 1;
+    }
+    fmt::print(stderr, "error: {}\n", msg);
     return 1;
   }
   return status;

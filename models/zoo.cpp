@@ -125,14 +125,18 @@ ModelSpec seq2seq_family(ConfigSection& s) {
   }};
   spec.memory = [o](const ModelContext& ctx, int64_t batch) {
     const int64_t vocab = o.vocab_size > 0 ? o.vocab_size : ctx.vocab_size;
-    // Token-count batches (data.max_tokens): about max_tokens / max_len rows of max_len tokens.
-    const bool by_tokens = ctx.batch_tokens > 0;
-    const int64_t rows = by_tokens ? std::max<int64_t>(1, (ctx.batch_tokens + o.max_len - 1) / o.max_len) : batch;
-    return training_memory(o, {o.n_layer, o.decoder_layers(), o.share_embeddings ? vocab : 2 * vocab, vocab,
-                               o.tie_output, true, o.pos_encoding == "learned" ? 2 * o.max_len : 0, o.max_len, rows,
-                               "model.n_layer, model.n_decoder_layer, model.n_embd, model.mlp_ratio",
-                               by_tokens ? "data.max_tokens" : "trainer.batch_size, model.max_len",
-                               "model.vocab_size, data.vocab_size"});
+    // Training batches of data.max_tokens tokens (about max_tokens / max_len rows of max_len)
+    // when set; evaluation batches of trainer.batch_size rows either way: the larger counts.
+    auto need = [&](int64_t rows, const std::string& keys) {
+      return training_memory(o, {o.n_layer, o.decoder_layers(), o.share_embeddings ? vocab : 2 * vocab, vocab,
+                                 o.tie_output, true, o.pos_encoding == "learned" ? 2 * o.max_len : 0, o.max_len, rows,
+                                 "model.n_layer, model.n_decoder_layer, model.n_embd, model.mlp_ratio", keys,
+                                 "model.vocab_size, data.vocab_size"});
+    };
+    const MemoryNeed rows = need(batch, "trainer.batch_size, model.max_len");
+    if (ctx.batch_tokens <= 0) return rows;
+    const MemoryNeed tokens = need(std::max<int64_t>(1, (ctx.batch_tokens + o.max_len - 1) / o.max_len), "data.max_tokens");
+    return tokens.bytes() >= rows.bytes() ? tokens : rows;
   };
   return spec;
 }

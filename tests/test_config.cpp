@@ -7,19 +7,12 @@
 #include "trainers/experiment.h"
 
 using namespace attnlab;
+using attnlab::testing::error_of;
 using attnlab::testing::TempDir;
 using attnlab::testing::write_text;
 using Catch::Matchers::Contains;
 
 namespace {
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const std::exception& e) {
-    return e.what();
-  }
-  return "<no error>";
-}
 const char* kBase =
     "experiment:\n  name: base\n  seed: 7\n"
     "model:\n  type: gpt\n  n_layer: 2\n  n_head: 2\n  n_embd: 32\n  block_size: 16\n"

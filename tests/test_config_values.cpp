@@ -16,22 +16,13 @@
 #include "trainers/experiment.h"
 
 using namespace attnlab;
+using attnlab::testing::error_of;
 using attnlab::testing::TempDir;
 using attnlab::testing::write_text;
 using Catch::Matchers::Contains;
 
 namespace {
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const ConfigError& e) {
-    return e.what();
-  } catch (const std::exception& e) {
-    return std::string("<not a ConfigError> ") + e.what();
-  }
-  return "<no error>";
-}
 
 // Every experiment config the project ships (sweeps are not experiments, *_base.yaml files
 // are completed by the configs that extend them).
@@ -188,6 +179,8 @@ TEST_CASE("the config file's shape: one document, known top-level keys, extends 
   CHECK_THAT(error_of([&] { load_config(dir / "empty.yaml"); }),
              Contains("empty.yaml:1: 'extends' must name the YAML file this one builds on"));
   CHECK_THAT(error_of([&] { load_config(dir.path()); }), Contains("is a directory; name a YAML config file"));
+  write_text(dir / "blank.yaml", "# nothing yet\n\n");
+  CHECK_THAT(error_of([&] { load_config(dir / "blank.yaml"); }), Contains("blank.yaml: the file is empty (or only comments)"));
 
   const std::string sweep = std::string(ATTNLAB_SOURCE_DIR) + "/configs/sweeps/vit_fashion_mnist.yaml";
   CHECK_THAT(error_of([&] { Experiment::read(load_config(sweep)); }),

@@ -86,7 +86,10 @@ TEST_CASE("memory estimate: a training step that cannot fit is refused before al
   };
   CHECK_THROWS_WITH(assemble(with({"data.max_tokens=1000000000000"}), dir / "t1", false, torch::kCPU, true),
                     Contains("lower data.max_tokens"));
-  CHECK_NOTHROW(assemble(with({"trainer.batch_size=100000"}), dir / "t2", false, torch::kCPU, true));  // eval only
+  // ... and evaluation batches in trainer.batch_size rows, which must fit too.
+  CHECK_THROWS_WITH(assemble(with({"trainer.batch_size=1000000000"}), dir / "t2", false, torch::kCPU, true),
+                    Contains("lower trainer.batch_size, model.max_len"));
+  CHECK_NOTHROW(assemble(with({"trainer.batch_size=64"}), dir / "t3", false, torch::kCPU, true));
   // What fits is built.
   const Experiment fine = Experiment::read(load_config(config, {path, out}));
   CHECK_NOTHROW(assemble(fine, dir / "run", false, torch::kCPU, true));

@@ -23,6 +23,9 @@ NodePtr load_with_extends(const fs::path& path, Chain& chain) {
 
   NodePtr node = parse_yaml_file(path.string());
   if (!node->is_map()) throw ConfigError(node->loc.str() + ": an experiment file must be a YAML map");
+  if (node->entries.empty())
+    throw ConfigError(path.string() + ": the file is empty (or only comments); an experiment needs at least "
+                      "`model:` with its `type:` (see configs/)");
   const auto* ext = node->find("extends");
   if (!ext) return node;
   const std::string& base_name = ext->value->scalar;
