@@ -1,5 +1,7 @@
 #include "datasets/text_dataset.h"
 
+#include <fmt/format.h>
+
 #include <filesystem>
 
 #include "core/util/files.h"
@@ -44,7 +46,7 @@ TextDataset::TextDataset(const std::vector<int64_t>& tokens, double val_fraction
       throw std::runtime_error(std::string("the ") + split + " split has " + std::to_string(size(split)) +
                                " tokens, fewer than model.block_size + 1 = " + std::to_string(block_size + 1) +
                                ": lower model.block_size, or change data.val_fraction (" +
-                               std::to_string(val_fraction) + ")");
+                               fmt::format("{}", val_fraction) + ")");
 }
 
 const torch::Tensor& TextDataset::split_tokens(const std::string& split) const {

@@ -32,6 +32,18 @@ std::string checked_text(std::string text, const std::string& origin) {
     text[out++] = text[i] == '\r' ? '\n' : text[i];
   }
   text.resize(out);
+  // NUL bytes are valid UTF-8 but no text: most often a UTF-16 file without its byte-order mark.
+  if (text.find('\0') != std::string::npos) {
+    std::vector<int64_t> nul;
+    int64_t line = 1;
+    for (size_t i = 0; i < text.size(); ++i) {
+      if (text[i] == '\0' && (nul.empty() || nul.back() != line)) nul.push_back(line);
+      if (text[i] == '\n') ++line;
+    }
+    throw std::runtime_error(fmt::format("{}: NUL bytes at {}: not UTF-8 text (a UTF-16 file? convert it with "
+                                         "`iconv -f utf-16 -t utf-8`)",
+                                         origin, describe_lines(nul)));
+  }
   if (find_invalid_utf8(text) == std::string::npos) return text;
   std::vector<int64_t> bad;
   int64_t line = 1;

@@ -64,6 +64,8 @@ nlohmann::json read_tokenizer_json(const std::string& run_dir) {
     throw std::runtime_error("tokenizer file " + path + " not found (is " + run_dir + " a run directory?)");
   nlohmann::json j;
   read_json_file(path, [&](const nlohmann::json& read) { j = read; });
+  if (!j.is_object() || !j.contains("type"))
+    throw std::runtime_error(path + " is damaged: expected a JSON object with the tokenizer's \"type\"");
   return j;
 }
 

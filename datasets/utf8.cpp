@@ -21,6 +21,12 @@ size_t utf8_sequence_at(const std::string& text, size_t i) {
   if (len == 0 || i + len > text.size()) return 0;
   for (size_t k = 1; k < len; ++k)
     if ((static_cast<unsigned char>(text[i + k]) & 0xC0u) != 0x80u) return 0;
+  // Well-formed only (Unicode 3.9, table 3-7): no overlong form, no surrogate, nothing above
+  // U+10FFFF; JSON writers and SentencePiece refuse those.
+  const uint32_t c = decode_utf8(text.data() + i, len);
+  if ((len == 2 && c < 0x80) || (len == 3 && (c < 0x800 || (c >= 0xD800 && c <= 0xDFFF))) ||
+      (len == 4 && (c < 0x10000 || c > 0x10FFFF)))
+    return 0;
   return len;
 }
 

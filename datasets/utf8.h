@@ -10,8 +10,8 @@ namespace attnlab {
 
 uint32_t decode_utf8(const char* bytes, size_t length);
 size_t utf8_length(unsigned char lead);  // 0 for an invalid lead byte
-// The length of the valid UTF-8 sequence at byte `i` of `text` (lead and continuation bytes
-// checked), or 0 if there is none.
+// The length of the well-formed UTF-8 sequence at byte `i` of `text` (lead and continuation
+// bytes checked; overlong forms, surrogates and code points above U+10FFFF refused), or 0.
 size_t utf8_sequence_at(const std::string& text, size_t i);
 
 // The byte offset of the first invalid UTF-8 sequence, or std::string::npos if none.

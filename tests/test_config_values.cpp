@@ -135,6 +135,14 @@ TEST_CASE("integers too large for 64 bits are refused as out of range") {
   }
   CHECK_THAT(error_of([&] { Experiment::read(load_config(tiny, {"experiment.threads=1000000"})); }),
              Contains("experiment.threads: must be in [0, 1024]"));
+  // Numbers a double cannot hold, hexadecimal, and null are refused by name too.
+  auto read = [&](const std::string& o) { return error_of([&] { Experiment::read(load_config(tiny, {o})); }); };
+  CHECK_THAT(read("optimizer.learning_rate=1e-400"), Contains("optimizer.learning_rate: must be > 0") &&
+                                                         Contains("got 1e-400, which a double cannot hold (rounds to 0)"));
+  CHECK_THAT(read("optimizer.grad_clip=1e400"), Contains("got 1e400, which a double cannot hold (too large)"));
+  CHECK_THAT(read("optimizer.learning_rate=0x10"), Contains("optimizer.learning_rate: expected a number, got '0x10'"));
+  CHECK_THAT(read("model.n_layer=~"), Contains("model.n_layer: expected an integer, got an empty value (null)"));
+  CHECK_THAT(read("experiment.name=null"), Contains("experiment.name: expected a string, got an empty value (null)"));
 }
 
 TEST_CASE("relations between keys are checked where they are read") {
@@ -184,7 +192,11 @@ TEST_CASE("the config file's shape: one document, known top-level keys, extends 
 
   const std::string sweep = std::string(ATTNLAB_SOURCE_DIR) + "/configs/sweeps/vit_fashion_mnist.yaml";
   CHECK_THAT(error_of([&] { Experiment::read(load_config(sweep)); }),
-             Contains("this is a sweep file (it has 'base'): run it with `attnlab compare"));
+             Contains("vit_fashion_mnist.yaml:4: unknown key 'base': a sweep file's key (a sweep runs with `attnlab compare " +
+                      sweep + "`)"));
+  write_text(dir / "based.yaml", "extends: " + tiny + "\nbase: 1\n");
+  CHECK_THAT(error_of([&] { Experiment::read(load_config(dir / "based.yaml")); }),
+             Contains("based.yaml:2: unknown key 'base'"));
 
   write_text(dir / "a.yaml", "extends: b.yaml\n");
   write_text(dir / "b.yaml", "extends: c.yaml\n");

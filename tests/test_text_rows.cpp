@@ -30,6 +30,14 @@ TEST_CASE("text rules: line lists, CRLF read as LF, invalid UTF-8 named by line"
   const std::string latin1 = "uno\r\nespa\xf1ol\ndos\nma\xf1" "ana\n";
   CHECK_THROWS_WITH(checked_text(latin1, "in.txt"), Equals("in.txt: not valid UTF-8 at lines 2 and 4 (2 lines); "
                                                            "convert it first, e.g. `iconv -f latin1 -t utf-8`"));
+  // Ill-formed sequences that look like UTF-8: overlong "/", a surrogate, beyond U+10FFFF.
+  CHECK_THROWS_WITH(checked_text("ok\nx\xC0\xAF\n", "f"), Contains("f: not valid UTF-8 at line 2"));
+  CHECK_THROWS_WITH(checked_text("\xED\xA0\x80\n", "f"), Contains("f: not valid UTF-8 at line 1"));
+  CHECK_THROWS_WITH(checked_text("a\n\xF4\x90\x80\x80\n", "f"), Contains("f: not valid UTF-8 at line 2"));
+  CHECK(checked_text("\xF4\x8F\xBF\xBF \xED\x9F\xBF", "f").size() == 8);  // U+10FFFF and U+D7FF are fine
+  // UTF-16 without a byte-order mark: NUL bytes.
+  CHECK_THROWS_WITH(checked_text(std::string("h\0i\0\n\0", 6), "u16.txt"),
+                    Contains("u16.txt: NUL bytes at lines 1 and 2: not UTF-8 text (a UTF-16 file?"));
   CHECK(split_lines("a\n\nb\n") == std::vector<std::string>{"a", "", "b"});
   CHECK(is_blank(" \t "));
   CHECK_FALSE(is_blank(" x "));

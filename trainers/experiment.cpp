@@ -19,9 +19,9 @@ void check_top_level(const ConfigNode& tree) {
   static const std::vector<std::string> sections = {"experiment", "data",     "model",      "trainer",
                                                     "optimizer",  "schedule", "distributed"};
   for (const char* sweep_key : {"base", "grid", "variants", "budget"})
-    if (tree.find(sweep_key))
-      throw ConfigError(tree.loc.str() + ": this is a sweep file (it has '" + sweep_key + "'): run it with `attnlab " +
-                        "compare " + tree.loc.file + "`");
+    if (const auto* e = tree.find(sweep_key))
+      throw ConfigError(fmt::format("{}: unknown key '{}': a sweep file's key (a sweep runs with `attnlab compare {}`)",
+                                    e->key_loc.str(), sweep_key, e->key_loc.file));
   std::vector<std::string> candidates = sections;
   candidates.push_back("extends");
   for (const auto& e : tree.entries) {

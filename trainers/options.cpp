@@ -14,7 +14,7 @@ TrainerOptions TrainerOptions::read(ConfigSection s) {
   ATTNLAB_READ(s, o, batch_size, Range::at_least(1));
   ATTNLAB_READ(s, o, gradient_accumulation_steps, Range::closed(1, 1e6));
   ATTNLAB_READ(s, o, eval_interval, Range::at_least(1));
-  ATTNLAB_READ(s, o, eval_iters, Range::at_least(0, "0 = the whole val split"));
+  ATTNLAB_READ(s, o, eval_iters, Range::closed(0, 1000000, "batches; 0 = the whole val split"));
   ATTNLAB_READ(s, o, log_interval, Range::at_least(1));
   ATTNLAB_READ(s, o, checkpoint_interval, Range::at_least(1));
   ATTNLAB_READ(s, o, best_metric);

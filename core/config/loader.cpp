@@ -50,9 +50,12 @@ void apply_override(const NodePtr& root, const std::string& assignment) {
   if (eq == std::string::npos || eq == 0)
     throw ConfigError(where.str() + ": expected section.key=value");
   std::string path = assignment.substr(0, eq);
-  NodePtr value = parse_yaml(assignment.substr(eq + 1), where.file);
-  if (value->is_map() && value->entries.empty() && assignment.size() == eq + 1)
+  const std::string text = assignment.substr(eq + 1);
+  NodePtr value = parse_yaml(text, where.file);
+  if (value->is_map() && value->entries.empty() && text.empty())
     value = ConfigNode::make_scalar("", where);  // "key=" means an empty string
+  else if (value->is_map() && value->entries.empty() && text.find('{') == std::string::npos)
+    value = std::make_shared<ConfigNode>();  // "key=~", "key=null": YAML's null, not a map
   value->loc = where;
 
   NodePtr node = root;

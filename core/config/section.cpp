@@ -102,8 +102,10 @@ const ConfigNode* ConfigSection::scalar_node(const std::string& key, const char*
   const ConfigNode::Entry* e = given_ ? given_->find(key) : nullptr;
   if (!e) return nullptr;
   if (e->value->kind != ConfigNode::Kind::Scalar)
-    fail(key, fmt::format("expected {}, got a {}", expected,
-                          e->value->is_map() ? "map" : e->value->kind == ConfigNode::Kind::List ? "list" : "null"));
+    fail(key, fmt::format("expected {}, got {}", expected,
+                          e->value->is_map()                          ? "a map"
+                          : e->value->kind == ConfigNode::Kind::List ? "a list"
+                                                                      : "an empty value (null)"));
   return e->value.get();
 }
 
@@ -142,9 +144,12 @@ double ConfigSection::get(const std::string& key, double fallback, const Range& 
                              : s == "-.inf" || s == "-.Inf" || s == "-.INF" ? "-inf"
                                                                               : s;
     value = std::strtod(text.c_str(), &end);
-    if (n->quoted || s.empty() || end != text.c_str() + text.size())
+    // strtod also reads hexadecimal ("0x10"), which integer keys refuse: so do number keys.
+    if (n->quoted || s.empty() || end != text.c_str() + text.size() || s.find_first_of("xX") != std::string::npos)
       fail(key, fmt::format("expected a number, got '{}'", s));
-    if (errno == ERANGE && std::abs(value) > 1) fail(key, fmt::format("must be {}, got {}", range.describe(), s));
+    if (errno == ERANGE)
+      fail(key, fmt::format("must be {}, got {}, which a double cannot hold ({})", range.describe(), s,
+                            std::abs(value) > 1 ? "too large" : "rounds to 0"));
   }
   check(key, value, range, false);
   record(key, fmt::format("{}", value));
