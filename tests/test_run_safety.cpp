@@ -209,7 +209,7 @@ TEST_CASE("run safety: SIGTERM during a long evaluation stops the run within sec
   const std::string out = dir / "out.txt";
   // The baseline evaluation at step 0 would take hours: the signal must cut it short.
   write_text(dir / "stop.sh", std::string(ATTNLAB_BIN) + " " + tiny_train(dir, "long") +
-                                  " trainer.eval_iters=1000000000 > " + out +
+                                  " trainer.eval_iters=1000000 > " + out +
                                   " 2>&1 &\n"
                                   "pid=$!\n"
                                   "trap 'kill -9 $pid 2>/dev/null' EXIT\n"
@@ -236,7 +236,7 @@ TEST_CASE("run safety: SIGTERM during a long evaluation stops the run within sec
   // it) instead of ending with the previous evaluation as its result.
   REQUIRE(run(tiny_train(dir, "final") + " trainer.max_iters=2 trainer.eval_iters=2", dir).status == 0);
   write_text(dir / "final.sh", std::string(ATTNLAB_BIN) + " train --resume " + (dir / "final") +
-                                   " trainer.max_iters=4 trainer.log_interval=1 trainer.eval_iters=1000000000 > " +
+                                   " trainer.max_iters=4 trainer.log_interval=1 trainer.eval_iters=1000000 > " +
                                    (dir / "final.txt") + " 2>&1 &\npid=$!\ntrap 'kill -9 $pid 2>/dev/null' EXIT\n" +
                                    "until grep -q '\"step\":4,' " + (dir / "final/metrics.jsonl") +
                                    "; do sleep 0.05; done\nkill -TERM $pid\nwait $pid\necho rc=$?\n");
