@@ -29,6 +29,13 @@ std::string clean_message(const std::string& what) {
   return msg;
 }
 
+// `detail`: what the allocator was asked for, or "".
+std::string out_of_memory(const std::string& detail) {
+  return fmt::format("out of memory{}: the model, the batch or the data needs more than this process can take (lower "
+                     "the model's sizes or trainer.batch_size)",
+                     detail.empty() ? "" : " (" + detail + ")");
+}
+
 void add_train(CLI::App& app, int& status) {
   auto* cmd = app.add_subcommand("train", "Train an experiment from a YAML config, or resume a run");
   auto args = std::make_shared<std::vector<std::string>>();
@@ -265,18 +272,16 @@ int main(int argc, char** argv) {
     return app.exit(e);  // --help prints to stdout and returns 0; usage errors go to stderr
   } catch (const std::bad_alloc&) {
     std::fflush(stdout);
-    fmt::print(stderr, "error: out of memory: the model, the batch or the data needs more than this process can "
-                       "take (lower the model's sizes or trainer.batch_size)\n");
+    fmt::print(stderr, "error: {}\n", out_of_memory(""));
     return 1;
   } catch (const std::exception& e) {
     std::fflush(stdout);
     const std::string msg = clean_message(e.what());
-    // LibTorch's allocator failure, in the words of std::bad_alloc's above, with its size.
+    // LibTorch's allocator failure, worded as std::bad_alloc is, with its size.
     if (msg.find("can't allocate memory") != std::string::npos) {
       const auto tried = msg.find("you tried to allocate");
-      fmt::print(stderr, "error: out of memory{}: the model, the batch or the data needs more than this process can "
-                         "take (lower the model's sizes or trainer.batch_size)\n",
-                 tried == std::string::npos ? "" : " (" + msg.substr(tried, msg.find('.', tried) - tried) + ")");
+      fmt::print(stderr, "error: {}\n",
+                 out_of_memory(tried == std::string::npos ? "" : msg.substr(tried, msg.find('.', tried) - tried)));
       return 1;
     }
     fmt::print(stderr, "error: {}\n", msg);

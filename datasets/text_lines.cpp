@@ -33,27 +33,17 @@ std::string checked_text(std::string text, const std::string& origin) {
   }
   text.resize(out);
   // NUL bytes are valid UTF-8 but no text: most often a UTF-16 file without its byte-order mark.
-  if (text.find('\0') != std::string::npos) {
-    std::vector<int64_t> nul;
-    int64_t line = 1;
-    for (size_t i = 0; i < text.size(); ++i) {
-      if (text[i] == '\0' && (nul.empty() || nul.back() != line)) nul.push_back(line);
-      if (text[i] == '\n') ++line;
-    }
+  const bool nul = text.find('\0') != std::string::npos;
+  if (!nul && find_invalid_utf8(text) == std::string::npos) return text;
+  std::vector<int64_t> bad;  // 1-based numbers of the offending lines
+  const std::vector<std::string> lines = split_lines(text);
+  for (size_t i = 0; i < lines.size(); ++i)
+    if (nul ? lines[i].find('\0') != std::string::npos : find_invalid_utf8(lines[i]) != std::string::npos)
+      bad.push_back(static_cast<int64_t>(i) + 1);
+  if (nul)
     throw std::runtime_error(fmt::format("{}: NUL bytes at {}: not UTF-8 text (a UTF-16 file? convert it with "
                                          "`iconv -f utf-16 -t utf-8`)",
-                                         origin, describe_lines(nul)));
-  }
-  if (find_invalid_utf8(text) == std::string::npos) return text;
-  std::vector<int64_t> bad;
-  int64_t line = 1;
-  size_t start = 0;
-  while (start <= text.size()) {
-    size_t end = text.find('\n', start);
-    if (end == std::string::npos) end = text.size();
-    if (find_invalid_utf8(text.substr(start, end - start)) != std::string::npos) bad.push_back(line);
-    start = end + 1, ++line;
-  }
+                                         origin, describe_lines(bad)));
   throw std::runtime_error(fmt::format("{}: not valid UTF-8 at {} ({} line{}); convert it first, e.g. "
                                        "`iconv -f latin1 -t utf-8`",
                                        origin, describe_lines(bad), bad.size(), bad.size() == 1 ? "" : "s"));

@@ -8,6 +8,7 @@
 
 #include "core/config/loader.h"
 #include "trainers/metrics_log.h"
+#include "trainers/sweep.h"
 
 namespace attnlab {
 
@@ -18,14 +19,14 @@ namespace {
 void check_top_level(const ConfigNode& tree) {
   static const std::vector<std::string> sections = {"experiment", "data",     "model",      "trainer",
                                                     "optimizer",  "schedule", "distributed"};
-  for (const char* sweep_key : {"base", "grid", "variants", "budget"})
-    if (const auto* e = tree.find(sweep_key))
-      throw ConfigError(fmt::format("{}: unknown key '{}': a sweep file's key (a sweep runs with `attnlab compare {}`)",
-                                    e->key_loc.str(), sweep_key, e->key_loc.file));
   std::vector<std::string> candidates = sections;
   candidates.push_back("extends");
+  const auto& sweep_keys = sweep_file_keys();
   for (const auto& e : tree.entries) {
     if (std::find(sections.begin(), sections.end(), e.key) != sections.end()) continue;
+    if (std::find(sweep_keys.begin(), sweep_keys.end(), e.key) != sweep_keys.end())
+      throw ConfigError(fmt::format("{}: unknown key '{}': a sweep file's key (a sweep runs with `attnlab compare {}`)",
+                                    e.key_loc.str(), e.key, e.key_loc.file));
     const std::string near = nearest(e.key, candidates);
     throw ConfigError(fmt::format("{}: unknown key '{}'; {}", e.key_loc.str(), e.key,
                                   near.empty() ? "a config's top level holds extends and the sections " +

@@ -22,12 +22,6 @@ namespace fs = std::filesystem;
   throw ConfigError(fmt::format("{}: {}", loc.str(), message));
 }
 
-const std::vector<std::string>& top_keys() {
-  static const std::vector<std::string> keys = {"base",      "out_dir",  "seeds", "budget",
-                                                "overrides", "variants", "grid",  "metric"};
-  return keys;
-}
-
 const std::string& scalar(const ConfigNode::Entry& e, const std::string& what) {
   if (e.value->kind != ConfigNode::Kind::Scalar) fail(e.key_loc, fmt::format("{} '{}' must be a single value", what, e.key));
   return e.value->scalar;
@@ -89,13 +83,19 @@ std::string short_key(const std::string& key) { return key.substr(key.rfind('.')
 
 }  // namespace
 
+const std::vector<std::string>& sweep_file_keys() {
+  static const std::vector<std::string> keys = {"base",      "out_dir",  "seeds", "budget",
+                                                "overrides", "variants", "grid",  "metric"};
+  return keys;
+}
+
 Sweep Sweep::read(const std::string& path) {
   const NodePtr root = parse_yaml_file(path);
   if (!root->is_map()) fail(root->loc, "a sweep file is a map with base, seeds, variants and/or grid");
   Sweep s;
   s.path = path;
   for (const auto& e : root->entries) {
-    const auto& keys = top_keys();
+    const auto& keys = sweep_file_keys();
     if (std::find(keys.begin(), keys.end(), e.key) == keys.end()) {
       const std::string near = nearest(e.key, keys);
       fail(e.key_loc, fmt::format("unknown sweep key '{}'{}", e.key,

@@ -14,6 +14,10 @@
 
 namespace attnlab {
 
+// The top-level keys of a sweep file (base, out_dir, seeds, budget, overrides, variants,
+// grid, metric).
+const std::vector<std::string>& sweep_file_keys();
+
 struct SweepVariant {
   std::string name;                    // "baseline", "rope", or a grid point "n_layer=4+patch_size=7"
   std::vector<std::string> overrides;  // "section.key=value", the variant's own

@@ -4,11 +4,11 @@
 #include <fmt/format.h>
 
 #include <filesystem>
-#include <fstream>
 #include <iostream>
 #include <sstream>
 
 #include "core/util/device.h"
+#include "core/util/files.h"
 #include "core/util/threads.h"
 #include "core/util/precision.h"
 #include "datasets/text_lines.h"
@@ -35,12 +35,7 @@ std::vector<std::string> read_lines(const std::string& input) {
   if (std::filesystem::is_directory(input, ec))
     throw std::runtime_error("--input " + input + " is a directory; give a file of sentences, one per line (- reads "
                              "standard input)");
-  std::ifstream file(input, std::ios::binary);
-  if (!file) throw std::runtime_error("--input: cannot read " + input);
-  std::stringstream all;
-  all << file.rdbuf();
-  if (file.bad()) throw std::runtime_error("--input: cannot read " + input);
-  return split_lines(checked_text(all.str(), input));
+  return split_lines(checked_text(read_file(input), input));
 }
 }  // namespace
 

@@ -47,7 +47,9 @@ std::pair<size_t, int64_t> reference(const ExportMethod& m, const std::string& s
 std::string unchecked_name(const std::string& method) { return "_" + method + "_unchecked"; }
 
 // The "invalid input: " part comes from the exception the tracer's resolver supplies.
-std::string input_check_prefix(const std::string& method) { return "invalid input: " + method + "(): "; }
+std::string input_check_prefix(const std::string& method) {
+  return std::string(kInputCheckError) + ": " + method + "(): ";
+}
 
 std::string checked_method_source(const ExportMethod& m, size_t outputs) {
   if (m.inputs.size() != m.argument_names.size())

@@ -16,6 +16,9 @@ namespace attnlab {
 // Python and C++ to skip the checks.
 std::string unchecked_name(const std::string& method);
 
+// The name of the exception the checks raise: their messages read "invalid input: forward(): ...".
+inline const char* const kInputCheckError = "invalid input";
+
 // What every refusal of `method`'s checks starts with: "invalid input: forward(): ".
 std::string input_check_prefix(const std::string& method);
 

@@ -34,7 +34,7 @@ torch::jit::Module mirror(const torch::nn::Module& m, const std::shared_ptr<torc
 struct CheckResolver : torch::jit::NativeResolver {
   std::shared_ptr<torch::jit::SugaredValue> resolveValue(const std::string& name, torch::jit::GraphFunction& m,
                                                          const torch::jit::SourceRange& loc) override {
-    if (name == "RuntimeError") return std::make_shared<torch::jit::ExceptionValue>("invalid input");
+    if (name == "RuntimeError") return std::make_shared<torch::jit::ExceptionValue>(kInputCheckError);
     return NativeResolver::resolveValue(name, m, loc);
   }
 };
