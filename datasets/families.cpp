@@ -239,6 +239,8 @@ DataSpec image_classification_family(ConfigSection& s) {
     std::string augment = o.augment.any() ? "" : "none";
     if (o.augment.crop_padding > 0) augment += fmt::format("random crop with {} px padding", o.augment.crop_padding);
     if (o.augment.hflip) augment += std::string(augment.empty() ? "" : ", ") + "horizontal flip";
+    if (o.augment.random_erasing > 0)
+      augment += fmt::format("{}random erasing ({:g} of the images)", augment.empty() ? "" : ", ", o.augment.random_erasing);
     built.report.push_back(fmt::format(
         "data: {} | {} train / {} val / {} test images of {}x{}x{}, {} classes | normalised with the training mean "
         "{:.4f} and std {:.4f} | augmentation: {}",

@@ -47,6 +47,7 @@ ImageDataOptions ImageDataOptions::read(ConfigSection& s) {
   ATTNLAB_READ(s, o, class_names);
   o.augment.crop_padding = s.get("crop_padding", o.augment.crop_padding, Range::at_least(0, "0 = no random crop"));
   o.augment.hflip = s.get("hflip", o.augment.hflip);
+  o.augment.random_erasing = s.get("random_erasing", o.augment.random_erasing, Range::closed(0, 1, "0 = never"));
   // Checked against the images once they are read: the keys' places, for those messages.
   o.class_names_key = s.where("class_names");
   o.crop_padding_key = s.where("crop_padding");
@@ -145,7 +146,7 @@ Batch ImageClassificationDataset::make(const std::vector<int64_t>& examples, std
   for (int64_t b = 0; b < B; ++b) {
     const uint8_t* in = pixels_.data() + examples[static_cast<size_t>(b)] * per_image;
     if (rng && options_.augment.any())
-      apply_transform(in, out + b * per_image, channels_, height_, width_, draw_transform(options_.augment, *rng));
+      apply_transform(in, out + b * per_image, channels_, height_, width_, draw_transform(options_.augment, height_, width_, *rng));
     else
       std::memcpy(out + b * per_image, in, static_cast<size_t>(per_image));
     labels[b] = labels_[static_cast<size_t>(examples[static_cast<size_t>(b)])];

@@ -13,6 +13,8 @@ ViTOptions ViTOptions::read(ConfigSection s) {
   ViTOptions o;
   read_block_keys(s, o);
   ATTNLAB_READ(s, o, patch_size, Range::closed(1, 1 << 16, "must divide the image's height and width"));
+  ATTNLAB_READ(s, o, stem_layers, Range::closed(0, 8, "0 = no convolutional stem"));
+  ATTNLAB_READ(s, o, stem_channels, Range::closed(1, 4096));
   o.pool = s.choice("pool", o.pool, {"cls", "mean"});
   return o;
 }
@@ -24,12 +26,18 @@ torch::Tensor patchify(const torch::Tensor& images, int64_t p) {
 }
 
 ViTImpl::ViTImpl(const ViTOptions& o) : options(o) {
-  if (o.image_height % o.patch_size != 0 || o.image_width % o.patch_size != 0)
-    throw std::runtime_error(fmt::format("model.patch_size ({}) must divide the image size ({}x{}): try one of its "
-                                         "divisors",
-                                         o.patch_size, o.image_height, o.image_width));
+  if (o.map_height() % o.patch_size != 0 || o.map_width() % o.patch_size != 0) {
+    const std::string map = o.stem_layers > 0 ? fmt::format("the {}x{} map of the {}-layer stem (model.stem_layers)",
+                                                            o.map_height(), o.map_width(), o.stem_layers)
+                                              : fmt::format("the image size ({}x{})", o.image_height, o.image_width);
+    throw std::runtime_error(
+        fmt::format("model.patch_size ({}) must divide {}: try one of its divisors", o.patch_size, map));
+  }
   TORCH_CHECK(o.num_classes > 1, "a ViT classifier needs at least 2 classes");
-  patch_embed = register_module("patch_embed", torch::nn::Linear(o.channels * o.patch_size * o.patch_size, o.n_embd));
+  // Registered only when used, so that a ViT without a stem keeps its parameter names.
+  if (o.stem_layers > 0) stem = register_module("stem", ConvStem(o.stem()));
+  patch_embed =
+      register_module("patch_embed", torch::nn::Linear(o.map_channels() * o.patch_size * o.patch_size, o.n_embd));
   cls_token = register_parameter("cls_token", torch::zeros({o.n_embd}));
   wpe = register_module("wpe", PositionalEncoding(PositionalEncodingOptions(1 + o.num_patches(), o.n_embd).kind(o.pos_encoding)));
   drop = register_module("drop", Dropout(o.dropout));
@@ -40,17 +48,21 @@ ViTImpl::ViTImpl(const ViTOptions& o) : options(o) {
   }
   ln_f = register_module("ln_f", LayerNorm(norm_options(o)));
   head = register_module("head", torch::nn::Linear(o.n_embd, o.num_classes));
-  init_transformer_weights(*this, o.n_layer);
+  init_transformer_weights(*this, o.n_layer);  // matrices only: the stem's 4-D kernels keep Kaiming's
   torch::NoGradGuard no_grad;
   cls_token.normal_(0.0, 0.02);  // a vector: left alone by the matrix initialisation
 }
 
-torch::Tensor ViTImpl::features(const torch::Tensor& images) {
+torch::Tensor ViTImpl::patch_tokens(const torch::Tensor& images) {
   TORCH_CHECK(images.dim() == 4 && images.size(1) == options.channels && images.size(2) == options.image_height &&
                   images.size(3) == options.image_width,
               "ViT expects images [B, ", options.channels, ", ", options.image_height, ", ", options.image_width,
               "], got ", images.sizes());
-  auto tokens = patch_embed(patchify(images, options.patch_size));           // [B, N, C]
+  return patch_embed(patchify(stem ? stem(images) : images, options.patch_size));
+}
+
+torch::Tensor ViTImpl::features(const torch::Tensor& images) {
+  auto tokens = patch_tokens(images);  // [B, N, C]
   // [B, 1, C]; expand_as (not a size read into C++) keeps a traced model batch-generic.
   auto cls = cls_token.view({1, 1, -1}).expand_as(tokens.narrow(1, 0, 1));
   auto x = torch::cat({cls, tokens}, 1);

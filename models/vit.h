@@ -1,6 +1,7 @@
 // A Vision Transformer (Dosovitskiy et al., 2021) built from the shared blocks in core/: the
-// image cut into patch_size x patch_size patches, each flattened and projected to n_embd (one
-// token per patch), a learned [CLS] token in front, learned position embeddings, n_layer
+// image (or, with stem_layers > 0, the feature map of a convolutional stem, Xiao et al. 2021)
+// cut into patch_size x patch_size patches, each flattened and projected to n_embd (one token
+// per patch), a learned [CLS] token in front, learned position embeddings, n_layer
 // bidirectional TransformerBlocks (pre-norm and GELU by default), a final LayerNorm and a
 // linear head on the [CLS] token (or on the mean of the patch tokens).
 #pragma once
@@ -10,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "core/blocks/conv_stem.h"
 #include "core/blocks/dropout.h"
 #include "core/blocks/layer_norm.h"
 #include "core/blocks/positional.h"
@@ -24,7 +26,9 @@ namespace attnlab {
 // (positions over the token index: [CLS], then the patches row by row), and:
 struct ViTOptions : BlockKeys {
   ViTOptions() { n_layer = 6, n_embd = 128; }
-  int64_t patch_size = 4;  // must divide the image's height and width
+  int64_t patch_size = 4;  // must divide the height and width of the image (or of the stem's map)
+  int64_t stem_layers = 0;    // 3x3 stride-2 convolutions before the patches (core/blocks/conv_stem.h); 0 = none
+  int64_t stem_channels = 32;  // of the stem's first layer, doubled by each next one
   std::string pool = "cls";  // what the head reads: "cls" (the [CLS] token) or "mean" (of the patch tokens)
 
   // From the data (ModelContext), not the config:
@@ -32,8 +36,13 @@ struct ViTOptions : BlockKeys {
   int64_t num_classes = 0;
 
   static ViTOptions read(ConfigSection s);
-  int64_t grid_height() const { return image_height / patch_size; }
-  int64_t grid_width() const { return image_width / patch_size; }
+  ConvStemOptions stem() const { return ConvStemOptions(channels, stem_layers, stem_channels); }
+  // What the patches are cut from: the image, or the stem's feature map.
+  int64_t map_channels() const { return stem_layers > 0 ? stem().out_channels() : channels; }
+  int64_t map_height() const { return stem_layers > 0 ? stem().out_size(image_height) : image_height; }
+  int64_t map_width() const { return stem_layers > 0 ? stem().out_size(image_width) : image_width; }
+  int64_t grid_height() const { return map_height() / patch_size; }
+  int64_t grid_width() const { return map_width() / patch_size; }
   int64_t num_patches() const { return grid_height() * grid_width(); }
 };
 
@@ -47,6 +56,8 @@ class ViTImpl : public torch::nn::Module {
 
   // Class logits [B, num_classes] for images [B, C, H, W].
   torch::Tensor forward(const torch::Tensor& images);
+  // The patch tokens before [CLS] and positions: [B, num_patches, n_embd], row by row.
+  torch::Tensor patch_tokens(const torch::Tensor& images);
   // The final normalised hidden states [B, 1 + num_patches, n_embd]; position 0 is [CLS].
   torch::Tensor features(const torch::Tensor& images);
   // Where the model looks: the attention rollout (core/blocks/attention_rollout.h) from the
@@ -57,7 +68,8 @@ class ViTImpl : public torch::nn::Module {
   Exportable exportable();
 
   ViTOptions options;
-  torch::nn::Linear patch_embed{nullptr};  // C*p*p -> n_embd
+  ConvStem stem{nullptr};                  // only with stem_layers > 0
+  torch::nn::Linear patch_embed{nullptr};  // map_channels*p*p -> n_embd
   torch::Tensor cls_token;                 // [n_embd]
   PositionalEncoding wpe{nullptr};         // learned, 1 + num_patches positions
   Dropout drop{nullptr};

@@ -159,11 +159,14 @@ ModelSpec vit_family(ConfigSection& s) {
     built.exportable = [vit]() mutable { return vit->exportable(); };
     return built;
   }};
-  spec.memory = [o](const ModelContext& ctx, int64_t batch) {
-    const int64_t p = o.patch_size, tokens = 1 + (ctx.image_height / p) * (ctx.image_width / p);
-    return training_memory(o, {o.n_layer, 0, ctx.image_channels * p * p, ctx.num_classes, false, false, tokens,
+  spec.memory = [o](const ModelContext& ctx, int64_t batch) mutable {
+    // The stem's maps are small beside the blocks' activations (28x28, 2 layers of 32 and 64
+    // channels keep about 28,000 floats an image, 6 blocks of 50 tokens 650,000): not counted.
+    o.channels = ctx.image_channels, o.image_height = ctx.image_height, o.image_width = ctx.image_width;
+    const int64_t p = o.patch_size, tokens = 1 + o.grid_height() * o.grid_width();
+    return training_memory(o, {o.n_layer, 0, o.map_channels() * p * p, ctx.num_classes, false, false, tokens,
                                tokens, batch, "model.n_layer, model.n_embd, model.mlp_ratio",
-                               "trainer.batch_size, model.patch_size", "data.class_names"});
+                               "trainer.batch_size, model.patch_size, model.stem_layers", "data.class_names"});
   };
   return spec;
 }

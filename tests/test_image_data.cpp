@@ -172,7 +172,7 @@ TEST_CASE("augmentation: a seeded crop-and-flip that keeps the label and moves t
   std::set<int64_t> shifts;
   int flips = 0;
   for (int i = 0; i < 200; ++i) {
-    const ImageTransform t = draw_transform(o, a), u = draw_transform(o, b);
+    const ImageTransform t = draw_transform(o, 28, 28, a), u = draw_transform(o, 28, 28, b);
     CHECK((t.dy == u.dy && t.dx == u.dx && t.flip == u.flip));
     CHECK((std::abs(t.dy) <= 2 && std::abs(t.dx) <= 2));
     shifts.insert(t.dy), flips += t.flip;
@@ -195,6 +195,44 @@ TEST_CASE("augmentation: a seeded crop-and-flip that keeps the label and moves t
   CHECK_FALSE(torch::equal(x.at("input"), z.at("input")));
   CHECK(torch::equal(x.at("label"), p.at("label")));
   CHECK_FALSE(torch::equal(x.at("input"), p.at("input")));
+}
+
+TEST_CASE("augmentation: random erasing zeroes a drawn rectangle of 2%-33% of the image, aspect 0.3-3.3") {
+  // By hand on a 1x3x3 image: rows 1-2 of column 0 erased, after the shift and flip.
+  const uint8_t in[9] = {1, 2, 3, 4, 5, 6, 7, 8, 9};
+  uint8_t out[9];
+  ImageTransform t;
+  t.erase_y = 1, t.erase_x = 0, t.erase_height = 2, t.erase_width = 1;
+  apply_transform(in, out, 1, 3, 3, t);
+  CHECK(std::vector<uint8_t>(out, out + 9) == std::vector<uint8_t>{1, 2, 3, 0, 5, 6, 0, 8, 9});
+  t.flip = true;  // the rectangle is in the output's coordinates
+  apply_transform(in, out, 1, 3, 3, t);
+  CHECK(std::vector<uint8_t>(out, out + 9) == std::vector<uint8_t>{3, 2, 1, 0, 5, 4, 0, 8, 7});
+
+  ImageAugmentOptions o{2, true, 0.5};
+  const ImageAugmentOptions without{2, true, 0.0};
+  std::mt19937_64 a(7), b(7), c(7);
+  // The shift and flip are drawn first, the same with or without erasing.
+  const ImageTransform first = draw_transform(o, 28, 28, a), plain = draw_transform(without, 28, 28, b);
+  CHECK((first.dy == plain.dy && first.dx == plain.dx && first.flip == plain.flip));
+  int erased = 0;
+  for (int i = 0; i < 1000; ++i) {
+    const ImageTransform e = draw_transform(o, 28, 28, c);
+    if (e.erase_height == 0) {
+      CHECK(e.erase_width == 0);
+      continue;
+    }
+    ++erased;
+    CHECK((e.erase_y >= 0 && e.erase_x >= 0 && e.erase_y + e.erase_height <= 28 && e.erase_x + e.erase_width <= 28));
+    // Rounding each side to whole pixels moves the area and aspect a little past the bounds.
+    const double area = static_cast<double>(e.erase_height * e.erase_width) / (28.0 * 28.0);
+    const double aspect = static_cast<double>(e.erase_height) / static_cast<double>(e.erase_width);
+    CHECK((area > 0.01 && area < 0.40));
+    CHECK((aspect > 0.25 && aspect < 4.0));
+  }
+  CHECK((erased > 430 && erased < 570));  // half of 1,000 draws, within 4.5 standard deviations
+  o.random_erasing = 1.0;
+  for (int i = 0; i < 100; ++i) CHECK(draw_transform(o, 28, 28, c).erase_height > 0);
 }
 
 TEST_CASE("image_classification: resuming mid-epoch replays the same images and augmentations (exact resume)") {

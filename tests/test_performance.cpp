@@ -191,6 +191,10 @@ TEST_CASE("bf16 autocast: every family's forward runs and stays close to its fp3
   vit->eval();
   auto images = torch::rand({2, 1, 28, 28});
   check("vit", [&] { return vit(images); });
+  v.stem_layers = 2, v.stem_channels = 4, v.patch_size = 1;  // convolutions and BatchNorm in bf16
+  ViT stem(v);
+  stem->eval();
+  check("vit with a convolutional stem", [&] { return stem(images); });
 }
 
 TEST_CASE("bf16 training of a tiny GPT reaches a loss close to fp32's") {

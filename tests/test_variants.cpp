@@ -72,9 +72,8 @@ Family family(const std::string& type) {
 
 // Builds the family with the variant, trains one backward pass through its exported forward
 // (every parameter gets a gradient), then exports it: the file must equal the model exactly.
-void check_variant(const std::string& type, const std::string& variant) {
-  INFO(type << " with " << variant);
-  const Family f = family(type);
+void check_variant(const Family& f, const std::string& variant) {
+  INFO(f.keys << " with " << variant);
   torch::manual_seed(3);
   BuiltModel built = build_model(f.keys + variant, f.ctx);
   const Exportable what = built.exportable();
@@ -93,6 +92,8 @@ void check_variant(const std::string& type, const std::string& variant) {
   CHECK(report.passed);
   CHECK(report.max_abs_diff == 0.0);
 }
+
+void check_variant(const std::string& type, const std::string& variant) { check_variant(family(type), variant); }
 
 const std::vector<std::string>& variants() {
   static const std::vector<std::string> v = {
@@ -240,6 +241,11 @@ TEST_CASE("every variant builds, trains and exports in the translator") {
 
 TEST_CASE("every variant builds, trains and exports in the ViT") {
   for (const auto& v : variants()) check_variant("vit", v);
+  // A convolutional stem (8x12 -> 4x6 -> 2x3): exported with BatchNorm's running statistics.
+  Family stem = family("vit");
+  stem.keys.erase(stem.keys.find("patch_size: 4\n"), std::string("patch_size: 4\n").size());
+  check_variant(stem, "stem_layers: 2\nstem_channels: 4\npatch_size: 1");
+  check_variant(stem, "stem_layers: 1\nstem_channels: 3\npatch_size: 2\npos_encoding: rope");
 }
 
 TEST_CASE("a variant that does not fit is a clear config error") {

@@ -5,7 +5,11 @@
 
 #include <torch/torch.h>
 
+#include <algorithm>
+#include <tuple>
+
 #include "core/blocks/attention_rollout.h"
+#include "core/util/precision.h"
 #include "models/vit.h"
 
 using namespace attnlab;
@@ -63,6 +67,63 @@ TEST_CASE("ViT: a patch size that does not divide the image is a clear error") {
   CHECK_THROWS_WITH(ViT(o), Contains("model.patch_size (5) must divide the image size (28x28)"));
   ViT vit(tiny_options());
   CHECK_THROWS_WITH(vit->forward(torch::zeros({1, 3, 28, 28})), Contains("ViT expects images [B, 1, 28, 28]"));
+}
+
+TEST_CASE("ViT with a convolutional stem: tokens from the stem's map, each seeing only its own pixels") {
+  torch::manual_seed(4);
+  ViTOptions o = tiny_options();
+  o.stem_layers = 2, o.stem_channels = 8, o.patch_size = 1;  // 28 -> 14 -> 7: 49 tokens of 8 + 16 channels
+  ViT vit(o);
+  vit->eval();  // BatchNorm's running statistics: each image on its own
+  REQUIRE(vit->stem);
+  CHECK(vit->patch_embed->weight.sizes() == torch::IntArrayRef({32, 16}));
+  const auto images = torch::randn({2, 1, 28, 28});
+  const auto tokens = vit->patch_tokens(images);
+  REQUIRE(tokens.sizes() == torch::IntArrayRef({2, 49, 32}));
+  REQUIRE(vit->features(images).sizes() == torch::IntArrayRef({2, 50, 32}));
+  CHECK(vit->attention_map(images).sizes() == torch::IntArrayRef({2, 7, 7}));
+  // Two 3x3 stride-2 layers with padding 1: token (i, j) sees pixels 4i-3..4i+3 (and the same
+  // columns), so pixel (4, 4) reaches token (1, 1) only, pixel (27, 0) token (6, 0) only.
+  for (const auto& [y, x, token] : std::vector<std::tuple<int64_t, int64_t, int64_t>>{{4, 4, 8}, {27, 0, 42}}) {
+    auto changed = images.clone();
+    changed.index_put_({0, 0, y, x}, changed.index({0, 0, y, x}) + 5.0);
+    const auto moved = (vit->patch_tokens(changed) - tokens).abs().amax(-1);  // [2, 49]
+    for (int64_t i = 0; i < 49; ++i) {
+      INFO("pixel (" << y << ", " << x << "), token " << i);
+      CHECK((moved[0][i].item<double>() > 1e-6) == (i == token));
+    }
+    CHECK(moved[1].max().item<double>() == 0.0);
+  }
+  // The parameter names of a ViT without a stem are today's; with one, the stem's are added.
+  auto names = [](ViT& m) {
+    std::vector<std::string> keys;
+    for (const auto& p : m->named_parameters()) keys.push_back(p.key());
+    return keys;
+  };
+  ViT plain(tiny_options());
+  const auto plain_names = names(plain), stem_names = names(vit);
+  CHECK(std::find(plain_names.begin(), plain_names.end(), "patch_embed.weight") != plain_names.end());
+  CHECK(std::none_of(plain_names.begin(), plain_names.end(), [](const std::string& n) { return n.rfind("stem", 0) == 0; }));
+  CHECK(stem_names.size() == plain_names.size() + 2 * 3);  // per layer: a kernel, BatchNorm's weight and bias
+  CHECK(std::find(stem_names.begin(), stem_names.end(), "stem.layers.0.weight") != stem_names.end());
+  // The patches must divide the stem's map, not the image: 7x7 has no patch of 2.
+  o.patch_size = 2;
+  CHECK_THROWS_WITH(ViT(o), Contains("model.patch_size (2) must divide the 7x7 map of the 2-layer stem"));
+  o.stem_layers = 3, o.patch_size = 1;  // 28 -> 14 -> 7 -> 4
+  ViT three(o);
+  CHECK(three->patch_tokens(images).sizes() == torch::IntArrayRef({2, 16, 32}));
+  // Training in bf16: BatchNorm on batch statistics of bf16 convolutions, float32 gradients.
+  three->train();
+  {
+    AutocastScope autocast("bf16", torch::kCPU);
+    three->forward(images).to(torch::kFloat).pow(2).mean().backward();
+  }
+  for (const auto& p : three->named_parameters()) {
+    INFO(p.key());
+    REQUIRE(p.value().grad().defined());
+    CHECK(p.value().grad().scalar_type() == torch::kFloat);
+    CHECK(p.value().grad().isfinite().all().item<bool>());
+  }
 }
 
 TEST_CASE("attention rollout of a hand-made 2-layer attention equals the hand computation") {
