@@ -255,6 +255,7 @@ void add_data(CLI::App& app) {
 
 int main(int argc, char** argv) {
   attnlab::tune_malloc_for_tensors();
+  attnlab::limit_onednn_primitive_cache();
   CLI::App app{"attnlab: transformer research on LibTorch (GPT, BERT, seq2seq, ViT from shared blocks)"};
   app.require_subcommand(1);
   int status = 0;

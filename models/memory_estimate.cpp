@@ -14,7 +14,7 @@ MemoryNeed training_memory(const BlockKeys& k, const TransformerSize& s) {
                         static_cast<double>(s.decoder_blocks) * (block + attention);  // cross-attention
   const double parameters = blocks + static_cast<double>(s.input_rows) * d +
                             (s.outputs_tied ? 0.0 : static_cast<double>(s.outputs) * d) +
-                            static_cast<double>(s.positions) * d;
+                            static_cast<double>(s.positions) * d + static_cast<double>(s.other_parameters);
 
   const double tokens = static_cast<double>(s.batch) * static_cast<double>(s.seq_len);
   const double T = static_cast<double>(s.seq_len);

@@ -26,6 +26,7 @@ struct TransformerSize {
   std::string size_keys;       // the config keys of the blocks' weights: "model.n_layer, model.n_embd, ..."
   std::string batch_keys;      // those of the tokens in a batch: "trainer.batch_size, model.block_size"
   std::string output_keys;     // those of the vocabulary or classes: "model.vocab_size"
+  int64_t other_parameters = 0;  // weights outside the blocks, embeddings and head (a convolutional stem)
 };
 
 // Weights with their gradients and AdamW's two moments; the activations autograd keeps for

@@ -160,13 +160,16 @@ ModelSpec vit_family(ConfigSection& s) {
     return built;
   }};
   spec.memory = [o](const ModelContext& ctx, int64_t batch) mutable {
-    // The stem's maps are small beside the blocks' activations (28x28, 2 layers of 32 and 64
-    // channels keep about 28,000 floats an image, 6 blocks of 50 tokens 650,000): not counted.
+    // The stem's feature maps are small beside the blocks' activations (the default's 3 layers
+    // of 24, 48 and 96 channels keep about 26,000 floats an image, 6 blocks of 17 tokens about
+    // 240,000): not counted. Its weights are.
     o.channels = ctx.image_channels, o.image_height = ctx.image_height, o.image_width = ctx.image_width;
     const int64_t p = o.patch_size, tokens = 1 + o.grid_height() * o.grid_width();
-    return training_memory(o, {o.n_layer, 0, o.map_channels() * p * p, ctx.num_classes, false, false, tokens,
-                               tokens, batch, "model.n_layer, model.n_embd, model.mlp_ratio",
-                               "trainer.batch_size, model.patch_size, model.stem_layers", "data.class_names"});
+    TransformerSize size{o.n_layer, 0, o.map_channels() * p * p, ctx.num_classes, false, false, tokens, tokens, batch,
+                         "model.n_layer, model.n_embd, model.mlp_ratio",
+                         "trainer.batch_size, model.patch_size, model.stem_layers", "data.class_names"};
+    if (o.stem_layers > 0) size.other_parameters = o.stem().parameter_count();
+    return training_memory(o, size);
   };
   return spec;
 }

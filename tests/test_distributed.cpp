@@ -330,9 +330,11 @@ TEST_CASE("distributed ViT: 2 processes see the images and augmentations 1 proce
   TempDir dir;
   attnlab::testing::image_fixture(dir / "images", 60, 10);
   auto args = [&](const std::string& name, int batch) {
+    // Linear patches: the convolutional stem's BatchNorm normalises by each process's own batch
+    // (no SyncBatchNorm, as PyTorch's DDP), which is not the global batch's statistics.
     return fmt::format("train {}/configs/vit/fashion_mnist_tiny.yaml data.dir={} experiment.out_dir={} "
-                       "experiment.name={} model.dropout=0 trainer.max_iters=6 trainer.batch_size={} "
-                       "distributed.timeout_s=20",
+                       "experiment.name={} model.dropout=0 model.stem_layers=0 model.patch_size=7 "
+                       "trainer.max_iters=6 trainer.batch_size={} distributed.timeout_s=20",
                        ATTNLAB_SOURCE_DIR, dir / "images", dir.path(), name, batch);
   };
   REQUIRE(attnlab::testing::run_command(std::string(ATTNLAB_BIN) + " " + args("one", 16), dir).status == 0);

@@ -3,6 +3,8 @@
 // settings, and `attnlab bench`'s report. (KV-cache decoding is tested in test_gpt.cpp and
 // test_translator.cpp.)
 #include <ATen/autocast_mode.h>
+
+#include <cstdlib>
 #include <catch2/catch.hpp>
 
 #include <filesystem>
@@ -13,6 +15,7 @@
 #include "core/util/threads.h"
 #include "core/util/flop_counter.h"
 #include "core/util/op_profiler.h"
+#include "core/util/allocator.h"
 #include "core/util/precision.h"
 #include "models/bert.h"
 #include "models/gpt.h"
@@ -195,6 +198,23 @@ TEST_CASE("bf16 autocast: every family's forward runs and stays close to its fp3
   ViT stem(v);
   stem->eval();
   check("vit with a convolutional stem", [&] { return stem(images); });
+}
+
+TEST_CASE("oneDNN's primitive cache is limited to 256 shapes (the translator's bf16 peak RSS), unless the user set it") {
+  if (std::getenv("ONEDNN_PRIMITIVE_CACHE_CAPACITY") != nullptr) {
+    WARN("ONEDNN_PRIMITIVE_CACHE_CAPACITY is set in this environment: the user's value wins, nothing to check");
+    return;
+  }
+  // A bf16 product first, so that a dynamically linked oneDNN has made its cache already.
+  {
+    AutocastScope autocast("bf16", torch::kCPU);
+    torch::mm(torch::randn({8, 8}), torch::randn({8, 8}));
+  }
+  limit_onednn_primitive_cache(kOneDnnPrimitiveCacheCapacity);
+  CHECK(std::string(std::getenv("ONEDNN_PRIMITIVE_CACHE_CAPACITY")) == "256");  // for a statically linked one
+  const int capacity = onednn_primitive_cache_capacity();
+  INFO("oneDNN reports capacity " << capacity << " (-1: its API is not exported by this LibTorch)");
+  CHECK((capacity == -1 || capacity == 256));
 }
 
 TEST_CASE("bf16 training of a tiny GPT reaches a loss close to fp32's") {

@@ -106,6 +106,12 @@ TEST_CASE("ViT with a convolutional stem: tokens from the stem's map, each seein
   CHECK(std::none_of(plain_names.begin(), plain_names.end(), [](const std::string& n) { return n.rfind("stem", 0) == 0; }));
   CHECK(stem_names.size() == plain_names.size() + 2 * 3);  // per layer: a kernel, BatchNorm's weight and bias
   CHECK(std::find(stem_names.begin(), stem_names.end(), "stem.layers.0.weight") != stem_names.end());
+  // Its weights by hand (the memory estimate counts them): 1x8 and 8x16 kernels of 3x3, and a
+  // scale and shift per BatchNorm channel: 72 + 16 + 1152 + 32.
+  int64_t stem_weights = 0;
+  for (const auto& p : vit->stem->parameters()) stem_weights += p.numel();
+  CHECK(stem_weights == 1272);
+  CHECK(o.stem().parameter_count() == 1272);
   // The patches must divide the stem's map, not the image: 7x7 has no patch of 2.
   o.patch_size = 2;
   CHECK_THROWS_WITH(ViT(o), Contains("model.patch_size (2) must divide the 7x7 map of the 2-layer stem"));

@@ -7,6 +7,16 @@ int64_t ConvStemOptions::out_size(int64_t size) const {
   return size;
 }
 
+int64_t ConvStemOptions::parameter_count() const {
+  int64_t n = 0, in = in_channels_;
+  for (int64_t i = 0; i < layers_; ++i) {
+    const int64_t out = channels_ << i;
+    n += in * out * 9 + 2 * out;
+    in = out;
+  }
+  return n;
+}
+
 ConvStemImpl::ConvStemImpl(const ConvStemOptions& o) : options(o) {
   TORCH_CHECK(o.layers() >= 1 && o.channels() >= 1, "a convolutional stem needs at least one layer and channel");
   layers = register_module("layers", torch::nn::Sequential());

@@ -15,6 +15,8 @@ struct ConvStemOptions {
   int64_t out_channels() const { return channels_ << (layers_ - 1); }
   // The map's side after the stem: size halved `layers` times, rounding up.
   int64_t out_size(int64_t size) const;
+  // Its weights: the convolutions' (no bias) and the BatchNorms' scales and shifts.
+  int64_t parameter_count() const;
 
   TORCH_ARG(int64_t, in_channels);  // of the images
   TORCH_ARG(int64_t, layers);       // >= 1

@@ -1,5 +1,10 @@
 #include "core/util/allocator.h"
 
+#include <dlfcn.h>
+
+#include <cstdlib>
+#include <string>
+
 #if defined(__GLIBC__)
 #include <malloc.h>
 #endif
@@ -11,6 +16,27 @@ void tune_malloc_for_tensors() {
   mallopt(M_MMAP_THRESHOLD, 32 * 1024 * 1024);
   mallopt(M_TRIM_THRESHOLD, 256 * 1024 * 1024);
 #endif
+}
+
+namespace {
+constexpr const char* kCapacityVariable = "ONEDNN_PRIMITIVE_CACHE_CAPACITY";
+}  // namespace
+
+void limit_onednn_primitive_cache(int capacity) {
+  if (std::getenv(kCapacityVariable) != nullptr) return;  // the user's choice
+  // Read by oneDNN when the cache is first used (a statically linked oneDNN).
+  setenv(kCapacityVariable, std::to_string(capacity).c_str(), /*overwrite=*/0);
+  // dnnl_status_t dnnl_set_primitive_cache_capacity(int): for a cache already in use.
+  using SetCapacity = int (*)(int);
+  if (auto set = reinterpret_cast<SetCapacity>(dlsym(RTLD_DEFAULT, "dnnl_set_primitive_cache_capacity"))) set(capacity);
+}
+
+int onednn_primitive_cache_capacity() {
+  using GetCapacity = int (*)(int*);  // dnnl_status_t dnnl_get_primitive_cache_capacity(int*)
+  auto get = reinterpret_cast<GetCapacity>(dlsym(RTLD_DEFAULT, "dnnl_get_primitive_cache_capacity"));
+  int capacity = -1;
+  if (!get || get(&capacity) != 0) return -1;
+  return capacity;
 }
 
 }  // namespace attnlab

@@ -1,4 +1,5 @@
-// glibc malloc settings for tensor workloads. LibTorch's CPU allocator calls malloc/free for
+// Process-wide memory settings for tensor workloads: glibc malloc's, and oneDNN's primitive
+// cache. glibc malloc settings first. LibTorch's CPU allocator calls malloc/free for
 // every activation; with glibc's defaults a training step that frees its activations returns
 // the memory to the kernel and faults it back in on the next step.
 #pragma once
@@ -10,5 +11,19 @@ namespace attnlab {
 // large allocation before): 82 ms/step with the defaults, 42 ms/step with these. No-op
 // outside glibc.
 void tune_malloc_for_tensors();
+
+// oneDNN (LibTorch's bf16 kernels on the CPU) caches a compiled primitive, with buffers of its
+// own, for every operator shape it sees: 1,024 of them by default. A run whose shapes vary
+// (the translator's length-bucketed batches, decoding) filled that cache with 1.3-1.6 GiB
+// here, so its bf16 peak RSS was 2.9-3.1 GiB against 1.6 in fp32 (docs/bench.md). 256 keeps
+// the peak at 1.5 GiB with the same step time and decoding speed; 0 would slow decoding 40%.
+// Sets the capacity through oneDNN's API when LibTorch links it dynamically (Debian), else
+// through ONEDNN_PRIMITIVE_CACHE_CAPACITY for its first use; a value the user exported wins.
+constexpr int kOneDnnPrimitiveCacheCapacity = 256;
+void limit_onednn_primitive_cache(int capacity = kOneDnnPrimitiveCacheCapacity);
+
+// The cache's capacity as oneDNN reports it; -1 when its API is not reachable (a LibTorch
+// with oneDNN linked in statically).
+int onednn_primitive_cache_capacity();
 
 }  // namespace attnlab

@@ -2,7 +2,8 @@
 """Cross-check of attnlab's ViT against PyTorch's own layers.
 
 Rebuilds a finished `vit` run on `image_classification` data in PyTorch -- its own IDX reader
-(gzip + struct), the normalisation recomputed from the training images, patches cut with
+(gzip + struct), the normalisation recomputed from the training images, the convolutional
+stem (model.stem_layers) from torch.nn.functional's conv2d and batch_norm, patches cut with
 Tensor.unfold, torch.nn.TransformerEncoderLayer for the blocks, the weights read from the
 run's checkpoint -- classifies every image of a split, and compares the confusion matrix with
 the one `attnlab eval` wrote (RUN_DIR/eval_SPLIT.json).
@@ -49,8 +50,20 @@ class ReferenceViT(torch.nn.Module):
         layers = [encoder_layer(m, state, f"h.{i}.") for i in range(m["n_layer"])]
         self.layers = torch.nn.ModuleList(layers)
 
+    def stem(self, images):
+        """stem_layers x (3x3 conv, stride 2, padding 1; BatchNorm on its running statistics; ReLU)."""
+        s, x = self.s, images
+        for i in range(self.m.get("stem_layers", 0)):
+            conv, norm = f"stem.layers.{3 * i}.", f"stem.layers.{3 * i + 1}."
+            x = torch.nn.functional.conv2d(x, s[conv + "weight"], None, stride=2, padding=1)
+            x = torch.nn.functional.batch_norm(x, s[norm + "running_mean"], s[norm + "running_var"],
+                                               s[norm + "weight"], s[norm + "bias"], False, 0.0, 1e-5)
+            x = torch.relu(x)
+        return x
+
     def forward(self, images):
         s, p = self.s, self.m["patch_size"]
+        images = self.stem(images)
         b, c = images.shape[:2]
         # [B, C, H, W] -> [B, H/p, W/p, C, p, p] -> [B, patches, C*p*p]: row-major patches
         patches = images.unfold(2, p, p).unfold(3, p, p).permute(0, 2, 3, 1, 4, 5).reshape(b, -1, c * p * p)

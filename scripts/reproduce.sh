@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# Reproduces one family's flagship figures end to end (prepare the data, train, evaluate on the
+# test split, or val where a family has none) and prints its row of docs/results.md.
+#   scripts/reproduce.sh gpt|bert|translator|vit|icl [section.key=value ...]
+# The overrides go to every training run (e.g. experiment.out_dir=/tmp/r to keep runs/ as it
+# is, or trainer.max_iters=20 for a smoke test). Each training runs under /usr/bin/time for its
+# wall time and peak RSS. A run directory that exists already is refused by `attnlab train`:
+# move it away or pass another experiment.out_dir.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+[ $# -ge 1 ] || { sed -n '2,8p' "$0" >&2; exit 2; }
+FAMILY=$1; shift
+OVERRIDES=("$@")
+B=build/apps/attnlab
+[ -x "$B" ] || { echo "no $B: build first (scripts/build.sh)" >&2; exit 1; }
+OUT=runs
+for o in "${OVERRIDES[@]}"; do case $o in experiment.out_dir=*) OUT=${o#experiment.out_dir=} ;; esac; done
+LOG=$OUT/reproduce
+mkdir -p "$LOG"
+
+# train NAME CONFIG [overrides]: the run's wall time and peak RSS in $LOG/NAME.time
+train() {
+  local name=$1 config=$2; shift 2
+  echo "== train $config $* ${OVERRIDES[*]}"
+  /usr/bin/time -f "%e %M" -o "$LOG/$name.time" "$B" train "$config" "$@" "${OVERRIDES[@]}" >"$LOG/$name.log" 2>&1 ||
+    { tail -20 "$LOG/$name.log" >&2; exit 1; }
+}
+evaluate() { echo "== eval $*"; "$B" eval "$@" >/dev/null; }
+
+case $FAMILY in
+  gpt)
+    "$B" data prepare kjv
+    train kjv_char configs/gpt/kjv_char.yaml
+    evaluate "$OUT/kjv_char" --split val   # the text has train and val only
+    RUNS="kjv_char" ;;
+  bert)
+    "$B" data prepare kjv
+    train kjv_mlm configs/bert/kjv_mlm.yaml
+    for c in finetune_2k scratch_2k finetune scratch; do
+      init=(); case $c in finetune*) init=("model.init_from=$OUT/kjv_mlm") ;; esac
+      train "kjv_books_$c" "configs/bert/kjv_books_$c.yaml" "${init[@]}"
+      evaluate "$OUT/kjv_books_$c" --split test
+    done
+    RUNS="kjv_mlm kjv_books_finetune_2k kjv_books_scratch_2k kjv_books_finetune kjv_books_scratch" ;;
+  translator)
+    "$B" data prepare bible-en-es
+    train bible_en_es configs/translator/bible_en_es.yaml
+    evaluate "$OUT/bible_en_es" --split test
+    evaluate "$OUT/bible_en_es" --split test --beam 5
+    RUNS="bible_en_es" ;;
+  vit)
+    train vit_fashion_mnist configs/vit/fashion_mnist.yaml
+    evaluate "$OUT/vit_fashion_mnist" --split test
+    RUNS="vit_fashion_mnist" ;;
+  icl)
+    train icl_linear configs/icl/linear_regression.yaml
+    evaluate "$OUT/icl_linear" --split val  # fresh prompts, as docs/icl.md
+    RUNS="icl_linear" ;;
+  *) echo "unknown family '$FAMILY': gpt, bert, translator, vit or icl" >&2; exit 2 ;;
+esac
+
+/usr/bin/python3 scripts/results_row.py "$FAMILY" "$OUT" "$LOG" $RUNS

@@ -1,0 +1,67 @@
+#!/usr/bin/env python3
+"""Prints a family's row of docs/results.md from its finished runs (scripts/reproduce.sh).
+
+    results_row.py FAMILY OUT_DIR LOG_DIR RUN [RUN ...]
+
+Reads each run's eval_test*.json (eval_val.json for gpt and icl), the precision from its training log's first line, and the
+wall time and peak RSS that /usr/bin/time wrote to LOG_DIR/RUN.time. Standard library only.
+"""
+import json
+import os
+import sys
+
+
+def load(path):
+    with open(path) as f:
+        return json.load(f)
+
+
+def resources(log_dir, run):
+    """(minutes, peak RSS MiB, precision) of a training run."""
+    seconds, rss_kib = open(os.path.join(log_dir, run + ".time")).read().split()[-2:]
+    first = open(os.path.join(log_dir, run + ".log")).readline().split(" | ")
+    precision = next((p for p in first if p in ("fp32", "bf16")), "?")
+    return float(seconds) / 60, int(rss_kib) / 1024, precision
+
+
+def row(name, figure, anchor, minutes, rss, precision):
+    return f"| {name} | {figure} | {anchor} | {minutes:.1f} min | {rss:.0f} MiB | {precision} |"
+
+
+def main():
+    family, out, logs, runs = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4:]
+    ev = lambda run, name="eval_test.json": load(os.path.join(out, run, name))
+    print("| experiment | figure | anchor | training wall time | peak RSS | precision |")
+    print("|---|---|---|---|---|---|")
+    if family == "gpt":
+        e = ev("kjv_char", "eval_val.json")
+        print(row("GPT, kjv_char.yaml", f"val loss {e['loss']:.4f}", "nanoGPT's recipe on the same data: docs/bench.md",
+                  *resources(logs, "kjv_char")))
+    elif family == "bert":
+        acc = {r: ev(r)["accuracy"] for r in runs[1:]}
+        for labels, suffix in (("2,000 labels", "_2k"), ("all labels", "")):
+            f, s = acc["kjv_books_finetune" + suffix], acc["kjv_books_scratch" + suffix]
+            print(row(f"BERT fine-tuned vs scratch, {labels}", f"test accuracy {100 * f:.2f}% vs {100 * s:.2f}% "
+                      f"({100 * (f - s):+.2f} points)", "+5 points with 2,000 labels",
+                      *resources(logs, "kjv_books_finetune" + suffix)))
+        m, t, p = resources(logs, "kjv_mlm")
+        print(row("BERT masked-LM pretraining", f"test MLM loss {ev('kjv_mlm')['loss']:.4f}", "-", m, t, p))
+    elif family == "translator":
+        g, b = ev("bible_en_es"), ev("bible_en_es", "eval_test_beam5.json")
+        print(row("translator, bible_en_es.yaml", f"test BLEU {g['bleu']:.2f} greedy / {b['bleu']:.2f} beam 5, "
+                  f"chrF {g['chrf']:.2f} / {b['chrf']:.2f}", "BLEU >= 15", *resources(logs, "bible_en_es")))
+    elif family == "vit":
+        e = ev("vit_fashion_mnist")
+        shirt = next((c["accuracy"] for c in e["confusion"]["classes"] if c["name"] == "Shirt"), float("nan"))
+        print(row("ViT, fashion_mnist.yaml", f"test accuracy {100 * e['accuracy']:.2f}% (Shirt {100 * shirt:.1f}%)",
+                  "91.6% (2-conv CNN of Fashion-MNIST's table)", *resources(logs, "vit_fashion_mnist")))
+    elif family == "icl":
+        e = ev("icl_linear", "eval_val.json")
+        curves = e["curves"]
+        k10 = curves["lines"]["transformer"][curves["x"].index(10)]
+        print(row("in-context regressor, linear_regression.yaml", f"val error at k = 10: {k10:.4f}",
+                  "<= 0.1 at k = 10", *resources(logs, "icl_linear")))
+
+
+if __name__ == "__main__":
+    main()
