@@ -2,6 +2,7 @@
 
 #include <ATen/CPUGeneratorImpl.h>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "core/blocks/attention_rollout.h"
 #include "core/blocks/init.h"
@@ -12,7 +13,7 @@ namespace attnlab {
 ViTOptions ViTOptions::read(ConfigSection s) {
   ViTOptions o;
   read_block_keys(s, o);
-  ATTNLAB_READ(s, o, patch_size, Range::closed(1, 1 << 16, "must divide the image's height and width"));
+  ATTNLAB_READ(s, o, patch_size, Range::closed(1, 1 << 16, "must divide the height and width of the image, or of the stem's map"));
   ATTNLAB_READ(s, o, stem_layers, Range::closed(0, 8, "0 = no convolutional stem"));
   ATTNLAB_READ(s, o, stem_channels, Range::closed(1, 4096));
   o.pool = s.choice("pool", o.pool, {"cls", "mean"});
@@ -30,8 +31,12 @@ ViTImpl::ViTImpl(const ViTOptions& o) : options(o) {
     const std::string map = o.stem_layers > 0 ? fmt::format("the {}x{} map of the {}-layer stem (model.stem_layers)",
                                                             o.map_height(), o.map_width(), o.stem_layers)
                                               : fmt::format("the image size ({}x{})", o.image_height, o.image_width);
-    throw std::runtime_error(
-        fmt::format("model.patch_size ({}) must divide {}: try one of its divisors", o.patch_size, map));
+    std::vector<int64_t> fitting;  // the patch sizes that divide both sides
+    for (int64_t p = 1; p <= std::min(o.map_height(), o.map_width()); ++p)
+      if (o.map_height() % p == 0 && o.map_width() % p == 0) fitting.push_back(p);
+    throw std::runtime_error(fmt::format("model.patch_size ({}) must divide {}: one of {}{}", o.patch_size, map,
+                                         fmt::join(fitting, ", "),
+                                         o.stem_layers > 0 ? ", or another model.stem_layers" : ""));
   }
   TORCH_CHECK(o.num_classes > 1, "a ViT classifier needs at least 2 classes");
   // Registered only when used, so that a ViT without a stem keeps its parameter names.

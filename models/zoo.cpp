@@ -167,7 +167,7 @@ ModelSpec vit_family(ConfigSection& s) {
     const int64_t p = o.patch_size, tokens = 1 + o.grid_height() * o.grid_width();
     TransformerSize size{o.n_layer, 0, o.map_channels() * p * p, ctx.num_classes, false, false, tokens, tokens, batch,
                          "model.n_layer, model.n_embd, model.mlp_ratio",
-                         "trainer.batch_size, model.patch_size, model.stem_layers", "data.class_names"};
+                         "trainer.batch_size, model.patch_size, model.stem_layers, model.stem_channels", "data.class_names"};
     if (o.stem_layers > 0) size.other_parameters = o.stem().parameter_count();
     return training_memory(o, size);
   };

@@ -7,8 +7,8 @@
 # wall time and peak RSS. A run directory that exists already is refused by `attnlab train`:
 # move it away or pass another experiment.out_dir.
 set -euo pipefail
-cd "$(dirname "$0")/.."
 [ $# -ge 1 ] || { sed -n '2,8p' "$0" >&2; exit 2; }
+cd "$(dirname "$0")/.."
 FAMILY=$1; shift
 OVERRIDES=("$@")
 B=build/apps/attnlab
@@ -36,6 +36,7 @@ case $FAMILY in
   bert)
     "$B" data prepare kjv
     train kjv_mlm configs/bert/kjv_mlm.yaml
+    evaluate "$OUT/kjv_mlm" --split test
     for c in finetune_2k scratch_2k finetune scratch; do
       init=(); case $c in finetune*) init=("model.init_from=$OUT/kjv_mlm") ;; esac
       train "kjv_books_$c" "configs/bert/kjv_books_$c.yaml" "${init[@]}"

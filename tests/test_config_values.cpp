@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <map>
@@ -191,9 +192,13 @@ TEST_CASE("the config file's shape: one document, known top-level keys, extends 
   CHECK_THAT(error_of([&] { load_config(dir / "blank.yaml"); }), Contains("blank.yaml: the file is empty (or only comments)"));
 
   const std::string sweep = std::string(ATTNLAB_SOURCE_DIR) + "/configs/sweeps/vit_fashion_mnist.yaml";
+  const std::string text = attnlab::testing::read_text(sweep);
+  const size_t base_at = text.find("\nbase:");
+  REQUIRE(base_at != std::string::npos);
+  const auto base_line = std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(base_at), '\n') + 2;
   CHECK_THAT(error_of([&] { Experiment::read(load_config(sweep)); }),
-             Contains("vit_fashion_mnist.yaml:4: unknown key 'base': a sweep file's key (a sweep runs with `attnlab compare " +
-                      sweep + "`)"));
+             Contains(fmt::format("vit_fashion_mnist.yaml:{}: unknown key 'base': a sweep file's key (a sweep runs "
+                                  "with `attnlab compare {}`)", base_line, sweep)));
   write_text(dir / "based.yaml", "extends: " + tiny + "\nbase: 1\n");
   CHECK_THAT(error_of([&] { Experiment::read(load_config(dir / "based.yaml")); }),
              Contains("based.yaml:2: unknown key 'base'"));

@@ -344,6 +344,30 @@ TEST_CASE("distributed ViT: 2 processes see the images and augmentations 1 proce
   CHECK(max_param_diff(dir / "one", dir / "two") < 1e-5);
 }
 
+TEST_CASE("distributed ViT with a stem: every rank evaluates with rank 0's BatchNorm statistics, those it saves") {
+  // Each rank's running statistics follow its own images; without the broadcast before an
+  // evaluation, rank 1 scored its half of val with statistics no checkpoint holds.
+  TempDir dir;
+  attnlab::testing::image_fixture(dir / "images", 60, 10);
+  Ranks r = launch_ranks(dir, 2, fmt::format("train {}/configs/vit/fashion_mnist_tiny.yaml data.dir={} "
+                                             "experiment.out_dir={} experiment.name=stem model.dropout=0 "
+                                             "trainer.max_iters=6 trainer.eval_interval=6 trainer.batch_size=8 "
+                                             "distributed.timeout_s=20",
+                                             ATTNLAB_SOURCE_DIR, dir / "images", dir.path()));
+  INFO(r.logs[0] + r.logs[1]);
+  REQUIRE(r.status == std::vector<int>{0, 0});
+  double logged = -1;
+  for (const auto& m : attnlab::testing::read_metrics(dir / "stem/metrics.jsonl"))
+    if (m.contains("val_loss") && m.at("step") == 6) logged = m.at("val_loss").get<double>();
+  REQUIRE(logged > 0);
+  const auto eval = attnlab::testing::run_command(
+      std::string(ATTNLAB_BIN) + " eval " + (dir / "stem") + " --split val --checkpoint last", dir);
+  REQUIRE(eval.status == 0);
+  const auto j = nlohmann::json::parse(read_text(dir / "stem/eval_val.json"));
+  CHECK(j.at("step") == 6);
+  CHECK(j.at("loss").get<double>() == Approx(logged).epsilon(1e-5));
+}
+
 TEST_CASE("a killed rank makes the other fail at once, a stopped one within distributed.timeout_s") {
   TempDir dir;
   const std::string args = gpt_args(dir, "run", "trainer.max_iters=100000 trainer.checkpoint_interval=2 "

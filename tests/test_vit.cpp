@@ -64,7 +64,7 @@ TEST_CASE("ViT: the [CLS] token is prepended and the head reads it (or the mean 
 TEST_CASE("ViT: a patch size that does not divide the image is a clear error") {
   ViTOptions o = tiny_options();
   o.patch_size = 5;
-  CHECK_THROWS_WITH(ViT(o), Contains("model.patch_size (5) must divide the image size (28x28)"));
+  CHECK_THROWS_WITH(ViT(o), Contains("model.patch_size (5) must divide the image size (28x28): one of 1, 2, 4, 7, 14, 28"));
   ViT vit(tiny_options());
   CHECK_THROWS_WITH(vit->forward(torch::zeros({1, 3, 28, 28})), Contains("ViT expects images [B, 1, 28, 28]"));
 }
@@ -114,7 +114,8 @@ TEST_CASE("ViT with a convolutional stem: tokens from the stem's map, each seein
   CHECK(o.stem().parameter_count() == 1272);
   // The patches must divide the stem's map, not the image: 7x7 has no patch of 2.
   o.patch_size = 2;
-  CHECK_THROWS_WITH(ViT(o), Contains("model.patch_size (2) must divide the 7x7 map of the 2-layer stem"));
+  CHECK_THROWS_WITH(ViT(o), Contains("model.patch_size (2) must divide the 7x7 map of the 2-layer stem (model.stem_layers): "
+                                     "one of 1, 7, or another model.stem_layers"));
   o.stem_layers = 3, o.patch_size = 1;  // 28 -> 14 -> 7 -> 4
   ViT three(o);
   CHECK(three->patch_tokens(images).sizes() == torch::IntArrayRef({2, 16, 32}));

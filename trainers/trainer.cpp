@@ -44,6 +44,7 @@ Trainer::Trainer(TrainerSetup setup)
   if (s_.group) {  // every rank starts from rank 0's weights
     for (auto& p : optimizer_->flat_params())
       if (p.numel() > 0) s_.group->broadcast(p);
+    broadcast_buffers();
   }
   // trainer.best_metric must be something this task reports: checked before any training.
   const std::string& key = s_.trainer.best_metric;
@@ -111,7 +112,17 @@ MetricSums Trainer::evaluate(const std::string& split) {
                         s_.precision, s_.group.get());
 }
 
+void Trainer::broadcast_buffers() {
+  if (!s_.group) return;
+  for (auto& b : s_.model->buffers())
+    if (b.is_floating_point() && b.numel() > 0) s_.group->broadcast(b);
+}
+
 void Trainer::run_evaluation() {
+  // BatchNorm's running statistics follow each rank's own batches (no SyncBatchNorm): every
+  // rank evaluates with rank 0's, the statistics its checkpoint keeps (as DDP's
+  // broadcast_buffers, once per evaluation instead of every step).
+  broadcast_buffers();
   const MetricSums train = evaluate("train"), val = evaluate("val");
   for (const auto* sums : {&train, &val})
     for (const auto& [name, v] : sums->shown())

@@ -95,6 +95,8 @@ class Trainer {
   std::string checkpoint_path(const std::string& name) const;  // run_dir/name.pt
 
  private:
+  // Multi-process: rank 0's floating-point buffers (BatchNorm's running statistics) to every rank.
+  void broadcast_buffers();
   void run_evaluation();
   bool is_main() const { return !s_.group || s_.group->rank() == 0; }  // the process that writes and prints
   void save(const std::string& name);

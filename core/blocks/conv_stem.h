@@ -12,7 +12,9 @@ namespace attnlab {
 struct ConvStemOptions {
   ConvStemOptions(int64_t in_channels, int64_t layers, int64_t channels)
       : in_channels_(in_channels), layers_(layers), channels_(channels) {}
-  int64_t out_channels() const { return channels_ << (layers_ - 1); }
+  // Layer i's output channels: channels << i.
+  int64_t layer_channels(int64_t i) const { return channels_ << i; }
+  int64_t out_channels() const { return layers_ > 0 ? layer_channels(layers_ - 1) : in_channels_; }
   // The map's side after the stem: size halved `layers` times, rounding up.
   int64_t out_size(int64_t size) const;
   // Its weights: the convolutions' (no bias) and the BatchNorms' scales and shifts.

@@ -14,12 +14,13 @@ void tune_malloc_for_tensors();
 
 // oneDNN (LibTorch's bf16 kernels on the CPU) caches a compiled primitive, with buffers of its
 // own, for every operator shape it sees: 1,024 of them by default. A run whose shapes vary
-// (the translator's length-bucketed batches, decoding) filled that cache with 1.3-1.6 GiB
-// here, so its bf16 peak RSS was 2.9-3.1 GiB against 1.6 in fp32 (docs/bench.md). 256 keeps
-// the peak at 1.5 GiB with the same step time and decoding speed; 0 would slow decoding 40%.
+// (the translator's length-bucketed batches: every batch a new shape) fills it with memory
+// it never reuses: the translator's bf16 training peaked at 3.5 GiB against 1.6 in fp32
+// (docs/bench.md). 16 primitives hold what fixed-shape models and decoding reuse, with the
+// same step time and decoding speed, and keep bf16's peak near fp32's; 0 slowed decoding.
 // Sets the capacity through oneDNN's API when LibTorch links it dynamically (Debian), else
 // through ONEDNN_PRIMITIVE_CACHE_CAPACITY for its first use; a value the user exported wins.
-constexpr int kOneDnnPrimitiveCacheCapacity = 256;
+constexpr int kOneDnnPrimitiveCacheCapacity = 16;
 void limit_onednn_primitive_cache(int capacity = kOneDnnPrimitiveCacheCapacity);
 
 // The cache's capacity as oneDNN reports it; -1 when its API is not reachable (a LibTorch
