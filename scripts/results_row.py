@@ -49,7 +49,7 @@ def main():
     elif family == "translator":
         g, b = ev("bible_en_es"), ev("bible_en_es", "eval_test_beam5.json")
         print(row("translator, bible_en_es.yaml", f"test BLEU {g['bleu']:.2f} greedy / {b['bleu']:.2f} beam 5, "
-                  f"chrF {g['chrf']:.2f} / {b['chrf']:.2f}", "BLEU >= 15", *resources(logs, "bible_en_es")))
+                  f"chrF {g['chrf']:.2f} / {b['chrf']:.2f}", "the run on tagged text: 29.20 / 31.22", *resources(logs, "bible_en_es")))
     elif family == "vit":
         e = ev("vit_fashion_mnist")
         shirt = next((c["accuracy"] for c in e["confusion"]["classes"] if c["name"] == "Shirt"), float("nan"))
