@@ -365,7 +365,9 @@ TEST_CASE("distributed ViT with a stem: every rank evaluates with rank 0's Batch
   REQUIRE(eval.status == 0);
   const auto j = nlohmann::json::parse(read_text(dir / "stem/eval_val.json"));
   CHECK(j.at("step") == 6);
-  CHECK(j.at("loss").get<double>() == Approx(logged).epsilon(1e-5));
+  INFO(fmt::format("logged {:.10f}, evaluated {:.10f}", logged, j.at("loss").get<double>()));
+  // Equal to the last digits with the broadcast; rank 1's own statistics moved it by 2e-5.
+  CHECK(j.at("loss").get<double>() == Approx(logged).epsilon(1e-8));
 }
 
 TEST_CASE("a killed rank makes the other fail at once, a stopped one within distributed.timeout_s") {
