@@ -31,8 +31,7 @@ case $FAMILY in
   gpt)
     "$B" data prepare kjv
     train kjv_char configs/gpt/kjv_char.yaml
-    evaluate "$OUT/kjv_char" --split val   # the text has train and val only
-    RUNS="kjv_char" ;;
+    evaluate "$OUT/kjv_char" --split val ;;  # the text has train and val only
   bert)
     "$B" data prepare kjv
     train kjv_mlm configs/bert/kjv_mlm.yaml
@@ -41,23 +40,19 @@ case $FAMILY in
       init=(); case $c in finetune*) init=("model.init_from=$OUT/kjv_mlm") ;; esac
       train "kjv_books_$c" "configs/bert/kjv_books_$c.yaml" "${init[@]}"
       evaluate "$OUT/kjv_books_$c" --split test
-    done
-    RUNS="kjv_mlm kjv_books_finetune_2k kjv_books_scratch_2k kjv_books_finetune kjv_books_scratch" ;;
+    done ;;
   translator)
     "$B" data prepare bible-en-es
     train bible_en_es configs/translator/bible_en_es.yaml
     evaluate "$OUT/bible_en_es" --split test
-    evaluate "$OUT/bible_en_es" --split test --beam 5
-    RUNS="bible_en_es" ;;
+    evaluate "$OUT/bible_en_es" --split test --beam 5 ;;
   vit)
     train vit_fashion_mnist configs/vit/fashion_mnist.yaml
-    evaluate "$OUT/vit_fashion_mnist" --split test
-    RUNS="vit_fashion_mnist" ;;
+    evaluate "$OUT/vit_fashion_mnist" --split test ;;
   icl)
     train icl_linear configs/icl/linear_regression.yaml
-    evaluate "$OUT/icl_linear" --split val  # fresh prompts, as docs/icl.md
-    RUNS="icl_linear" ;;
+    evaluate "$OUT/icl_linear" --split val ;;  # fresh prompts, as docs/icl.md
   *) echo "unknown family '$FAMILY': gpt, bert, translator, vit or icl" >&2; exit 2 ;;
 esac
 
-/usr/bin/python3 scripts/results_row.py "$FAMILY" "$OUT" "$LOG" $RUNS
+/usr/bin/python3 scripts/results_row.py "$FAMILY" "$OUT" "$LOG"

@@ -1,10 +1,12 @@
 #!/usr/bin/env python3
 """Prints a family's row of docs/results.md from its finished runs (scripts/reproduce.sh).
 
-    results_row.py FAMILY OUT_DIR LOG_DIR RUN [RUN ...]
+    results_row.py FAMILY OUT_DIR LOG_DIR
 
-Reads each run's eval_test*.json (eval_val.json for gpt and icl), the precision from its training log's first line, and the
-wall time and peak RSS that /usr/bin/time wrote to LOG_DIR/RUN.time. Standard library only.
+Reads each of the family's runs (the names scripts/reproduce.sh gives them) in OUT_DIR: its
+eval_test*.json (eval_val.json for gpt and icl), the precision from its training log's first
+line, and the wall time and peak RSS that /usr/bin/time wrote to LOG_DIR/RUN.time. Standard
+library only.
 """
 import json
 import os
@@ -29,7 +31,7 @@ def row(name, figure, anchor, minutes, rss, precision):
 
 
 def main():
-    family, out, logs, runs = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4:]
+    family, out, logs = sys.argv[1], sys.argv[2], sys.argv[3]
     ev = lambda run, name="eval_test.json": load(os.path.join(out, run, name))
     print("| experiment | figure | anchor | training wall time | peak RSS | precision |")
     print("|---|---|---|---|---|---|")
@@ -38,9 +40,8 @@ def main():
         print(row("GPT, kjv_char.yaml", f"val loss {e['loss']:.4f}", "nanoGPT's recipe on the same data: docs/bench.md",
                   *resources(logs, "kjv_char")))
     elif family == "bert":
-        acc = {r: ev(r)["accuracy"] for r in runs[1:]}
         for labels, suffix in (("2,000 labels", "_2k"), ("all labels", "")):
-            f, s = acc["kjv_books_finetune" + suffix], acc["kjv_books_scratch" + suffix]
+            f, s = ev("kjv_books_finetune" + suffix)["accuracy"], ev("kjv_books_scratch" + suffix)["accuracy"]
             print(row(f"BERT fine-tuned vs scratch, {labels}", f"test accuracy {100 * f:.2f}% vs {100 * s:.2f}% "
                       f"({100 * (f - s):+.2f} points)", "+5 points with 2,000 labels",
                       *resources(logs, "kjv_books_finetune" + suffix)))

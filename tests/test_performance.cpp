@@ -3,10 +3,9 @@
 // settings, and `attnlab bench`'s report. (KV-cache decoding is tested in test_gpt.cpp and
 // test_translator.cpp.)
 #include <ATen/autocast_mode.h>
-
-#include <cstdlib>
 #include <catch2/catch.hpp>
 
+#include <cstdlib>
 #include <filesystem>
 
 #include "core/blocks/dropout.h"
