@@ -9,18 +9,53 @@
 #include <stdexcept>
 
 #include "core/util/files.h"
+#include "datasets/commentary.h"
 #include "datasets/parallel_corpus.h"
 
 namespace attnlab {
 namespace fs = std::filesystem;
 
+namespace {
+
+Corpus bible(std::string name, std::string module, std::string package, std::string description,
+             std::string diatheke_options = "h") {
+  Corpus c;
+  c.name = std::move(name), c.sword_module = std::move(module), c.package = std::move(package);
+  c.description = std::move(description), c.diatheke_options = std::move(diatheke_options);
+  return c;
+}
+
+Corpus commentary(std::string name, std::string module, std::string package, std::string description,
+                  Corpus::Scope scope, std::string unavailable = "") {
+  Corpus c = bible(std::move(name), std::move(module), std::move(package), std::move(description));
+  c.kind = Corpus::Kind::commentary, c.scope = scope, c.unavailable = std::move(unavailable);
+  c.diatheke_options = "";  // plain notes; "h" changes nothing for them
+  return c;
+}
+
+}  // namespace
+
 const std::vector<Corpus>& corpora() {
-  static const std::vector<Corpus> list = {
-      {"kjv", "engKJV2006eb", "sword-text-kjv", "King James Version (English), 31,102 verses", {}},
-      {"sparv", "spaRV1909eb", "sword-text-sparv", "Reina-Valera 1909 (Spanish)", {}},
-      {"bible-en-es", "", "sword-text-kjv sword-text-sparv",
-       "KJV and Reina-Valera 1909 aligned by verse (English-Spanish pairs)", {"kjv", "sparv"}},
-  };
+  static const std::vector<Corpus> list = [] {
+    std::vector<Corpus> l = {
+        bible("kjv", "engKJV2006eb", "sword-text-kjv", "King James Version (English), 31,102 verses"),
+        bible("sparv", "spaRV1909eb", "sword-text-sparv", "Reina-Valera 1909 (Spanish)"),
+        bible("web", "engWEB2015eb", "sword-text-web", "World English Bible (modern English), 31,098 verses", "hn"),
+        commentary("scofield", "Scofield", "sword-comm-scofield",
+                   "Scofield Reference Notes (1917), notes keyed to verses", Corpus::Scope::entry),
+        commentary("tdavid", "TDavid", "sword-comm-tdavid",
+                   "Spurgeon's Treasury of David, one entry per psalm, sections by verse", Corpus::Scope::chapter),
+        commentary("mhcc", "MHCC", "sword-comm-mhcc", "Matthew Henry's Concise Commentary", Corpus::Scope::entry,
+                   "Debian's MHCC module cannot be read by verse: diatheke reports \"Error reading ulCompOffset\" "
+                   "and returns for each verse about 50 KB of other chapters' notes, so no passage can be keyed "
+                   "to the verses it comments on (and kept apart from held-out verses)"),
+    };
+    Corpus pair = bible("bible-en-es", "", "sword-text-kjv sword-text-sparv",
+                        "KJV and Reina-Valera 1909 aligned by verse (English-Spanish pairs)");
+    pair.kind = Corpus::Kind::parallel, pair.aligned = {"kjv", "sparv"};
+    l.insert(l.begin() + 2, pair);
+    return l;
+  }();
   return list;
 }
 
@@ -44,6 +79,8 @@ size_t strongs_tag_at(const std::string& raw, size_t i) {
   if (j < raw.size() && std::islower(static_cast<unsigned char>(raw[j]))) ++j;
   return j > i + 2 && j < raw.size() && raw[j] == '>' ? j + 1 - i : 0;
 }
+
+}  // namespace
 
 std::string clean_verse(const std::string& raw) {
   static const std::string pilcrow = "\xC2\xB6";  // ¶ marks paragraph starts in the KJV
@@ -72,30 +109,53 @@ std::string clean_verse(const std::string& raw) {
   return out;
 }
 
-}  // namespace
+bool parse_verse_prefix(const std::string& line, std::string* book, int* chapter, int* verse, size_t* text_start) {
+  static const std::regex prefix(R"(^\s*((?:[1-4] |I{1,3} )?[A-Z][A-Za-z ]{0,30}?) (\d+):(\d+):)");
+  std::smatch m;
+  if (!std::regex_search(line, m, prefix, std::regex_constants::match_continuous)) return false;
+  *book = m[1].str();
+  // A speaker's label on the same line ("Beloved  Song of Solomon 1:2:" in the WEB) is no book.
+  if (const size_t gap = book->rfind("  "); gap != std::string::npos) *book = book->substr(gap + 2);
+  // Modules name the last book either way (Scofield: "Revelation"); verse keys are matched
+  // against the KJV's name.
+  if (*book == "Revelation") *book = "Revelation of John";
+  *chapter = std::stoi(m[2].str());
+  *verse = std::stoi(m[3].str());
+  *text_start = static_cast<size_t>(m.length(0));
+  return true;
+}
 
 std::vector<Verse> parse_diatheke_output(const std::string& text, const std::string& module) {
-  // Each verse starts "Book C:V: text". Other non-empty lines are headings, printed before
+  // Each verse starts "Book C:V: text". Other non-empty lines either continue the verse above
+  // (no blank line between: the WEB's poetry) or are headings, printed after a blank line before
   // the next verse: a psalm title (or Psalm 119's letter) belongs to that verse; an epistle's
   // subscription ("Written from Rome ...") precedes the next book but ends the previous one.
-  static const std::regex prefix(R"(^\s*((?:[1-4] |I{1,3} )?[A-Z][A-Za-z ]*?) (\d+):(\d+):)");
   std::vector<Verse> verses;
   std::string heading, book;
+  bool continues = false;  // the last line was part of a verse
   std::istringstream in(text);
   std::string line;
   while (std::getline(in, line)) {
     if (line == "(" + module + ")") continue;
-    std::smatch m;
-    if (std::regex_search(line, m, prefix, std::regex_constants::match_continuous)) {
-      std::string body = line.substr(static_cast<size_t>(m.length(0)));
+    std::string this_book;
+    int chapter = 0, verse = 0;
+    size_t start = 0;
+    const bool blank = line.find_first_not_of(" \t\r") == std::string::npos;
+    if (parse_verse_prefix(line, &this_book, &chapter, &verse, &start)) {
+      std::string body = line.substr(start);
       if (!heading.empty()) {
-        if (m[1].str() != book && !verses.empty()) verses.back().text = clean_verse(verses.back().text + " " + heading);
+        if (this_book != book && !verses.empty()) verses.back().text = clean_verse(verses.back().text + " " + heading);
         else body = heading + " " + body;
         heading.clear();
       }
-      book = m[1].str();
-      verses.push_back({book + " " + m[2].str() + ":" + m[3].str(), clean_verse(body)});
-    } else if (line.find_first_not_of(" \t\r") != std::string::npos) {
+      book = this_book;
+      verses.push_back({book + " " + std::to_string(chapter) + ":" + std::to_string(verse), clean_verse(body)});
+      continues = true;
+    } else if (blank) {
+      continues = false;
+    } else if (continues && !verses.empty()) {
+      verses.back().text = clean_verse(verses.back().text + " " + line);
+    } else {
       heading = clean_verse(heading + " " + line);
     }
   }
@@ -103,30 +163,59 @@ std::vector<Verse> parse_diatheke_output(const std::string& text, const std::str
   return verses;
 }
 
-std::vector<Verse> read_sword_bible(const Corpus& corpus) {
-  const std::string cmd =
-      // -o h: headings on. Without it diatheke still prints a psalm title, but repeats it
-      // before every later verse of the range (14,781 verses from Psalm 145 to Revelation).
-      "diatheke -b " + corpus.sword_module + " -f plain -o h -k 'Genesis 1:1-Revelation 22:21' 2>/dev/null";
+namespace {
+
+// diatheke's plain-text output for the whole Bible range of a module; empty when unreadable.
+std::string read_diatheke(const Corpus& corpus) {
+  const std::string options = corpus.diatheke_options.empty() ? "" : " -o " + corpus.diatheke_options;
+  const std::string cmd = "diatheke -b " + corpus.sword_module + " -f plain" + options +
+                          " -k 'Genesis 1:1-Revelation 22:21' 2>/dev/null";
   FILE* pipe = popen(cmd.c_str(), "r");
   if (!pipe) throw std::runtime_error("cannot run diatheke: run scripts/bootstrap.sh to install it");
   std::string out;
   char buf[1 << 16];
   size_t n;
   while ((n = fread(buf, 1, sizeof(buf), pipe)) > 0) out.append(buf, n);
-  const int status = pclose(pipe);
-  auto verses = parse_diatheke_output(out, corpus.sword_module);
-  if (status != 0 || verses.empty())
-    throw std::runtime_error("could not read SWORD module " + corpus.sword_module + " with diatheke: run "
-                             "scripts/bootstrap.sh (installs diatheke and " + corpus.package + ")");
+  return pclose(pipe) == 0 ? out : std::string();
+}
+
+[[noreturn]] void unreadable(const Corpus& corpus) {
+  throw std::runtime_error("could not read SWORD module " + corpus.sword_module + " with diatheke: run "
+                           "scripts/bootstrap.sh (installs diatheke and " + corpus.package + ")");
+}
+
+}  // namespace
+
+std::vector<Verse> read_sword_bible(const Corpus& corpus) {
+  // -o h: headings on. Without it diatheke still prints a psalm title, but repeats it before
+  // every later verse of the range (14,781 verses from Psalm 145 to Revelation).
+  auto verses = parse_diatheke_output(read_diatheke(corpus), corpus.sword_module);
+  if (verses.empty()) unreadable(corpus);
   return verses;
 }
 
 std::string prepare_corpus(const std::string& name, const std::string& out_dir) {
   const Corpus& corpus = find_corpus(name);
+  if (!corpus.unavailable.empty()) throw std::runtime_error("corpus '" + name + "' is not available: " + corpus.unavailable);
   fs::create_directories(out_dir);
   const std::string stem = (fs::path(out_dir) / name).string();
-  if (!corpus.aligned.empty()) {
+  if (corpus.kind == Corpus::Kind::commentary) {
+    const auto passages = parse_commentary(read_diatheke(corpus), corpus.sword_module, corpus.scope);
+    if (passages.empty()) unreadable(corpus);
+    std::string text, keys;
+    size_t lines = 0;
+    for (const auto& p : passages)
+      for (const auto& chunk : split_sentences(p.text, kCommentaryLineChars)) {
+        text += chunk + "\n";
+        keys += p.key + "\n";
+        ++lines;
+      }
+    write_file_atomic(stem + ".txt", text);
+    write_file_atomic(stem + ".refs", keys);
+    return "wrote " + std::to_string(passages.size()) + " passages as " + std::to_string(lines) + " lines (" +
+           std::to_string(text.size() / 1000) + " kB) to " + stem + ".txt (their verse keys in " + name + ".refs)";
+  }
+  if (corpus.kind == Corpus::Kind::parallel) {
     size_t dropped = 0;
     const auto pairs = align_verses(read_sword_bible(find_corpus(corpus.aligned.at(0))),
                                     read_sword_bible(find_corpus(corpus.aligned.at(1))), &dropped);

@@ -1,5 +1,6 @@
-// The real corpora attnlab prepares from installed Debian packages: Bibles read from
-// SWORD modules with `diatheke`, one verse per line, for `attnlab data prepare NAME`.
+// The real corpora attnlab prepares from installed Debian packages, for `attnlab data prepare
+// NAME`: Bibles read from SWORD modules with `diatheke` (one verse per line), Bibles aligned by
+// verse, and commentaries (passages keyed to the verses they comment on: datasets/commentary.h).
 #pragma once
 
 #include <string>
@@ -8,13 +9,26 @@
 namespace attnlab {
 
 struct Corpus {
+  enum class Kind { bible, parallel, commentary };
+  // How a commentary's text outside "Verse N." sections is keyed: to the verses of its entry
+  // (Scofield: one note per verse) or to the entry's whole chapter (Treasury of David: one
+  // entry per psalm, whose overview speaks of every verse).
+  enum class Scope { entry, chapter };
+
   std::string name;          // what `attnlab data prepare` takes: "kjv"
+  Kind kind = Kind::bible;
   std::string sword_module;  // SWORD module name: "engKJV2006eb"
   std::string package;       // Debian package that installs it
   std::string description;
+  // diatheke's -o flags: "h" (headings); "hn" also for the WEB, whose words run together
+  // ("Godcreated") unless the Strong's numbers between them are printed (and then removed).
+  std::string diatheke_options = "h";
+  Scope scope = Scope::entry;  // commentaries only
   // A parallel corpus: the source and target Bibles (names of other corpora) aligned by
   // verse into NAME.tsv; empty for a single Bible.
   std::vector<std::string> aligned;
+  // Why the corpus cannot be prepared ("" = it can): said by `attnlab data prepare NAME`.
+  std::string unavailable;
 };
 
 const std::vector<Corpus>& corpora();
@@ -29,12 +43,24 @@ struct Verse {
 // Reads every verse of an installed SWORD Bible module through diatheke.
 std::vector<Verse> read_sword_bible(const Corpus& corpus);
 
-// Strips diatheke's plain-text output down to verses (exposed for tests).
+// Strips diatheke's plain-text output down to verses (exposed for tests). A line that is not
+// a verse continues the verse above it when no blank line separates them (the WEB prints
+// poetry one line per colon); after a blank line it is a heading of the next verse.
 std::vector<Verse> parse_diatheke_output(const std::string& text, const std::string& module);
 
+// The reference at the start of a diatheke line, "Genesis 1:1: text" (leading spaces allowed):
+// sets book, chapter, verse and the offset of the text after the colon; false when the line
+// does not start with one.
+bool parse_verse_prefix(const std::string& line, std::string* book, int* chapter, int* verse, size_t* text_start);
+
+// One line of text: pilcrows and Strong's tags ("<H0430>") removed, whitespace collapsed.
+std::string clean_verse(const std::string& raw);
+
 // Writes out_dir/NAME.txt (one verse per line) and out_dir/NAME.refs (the matching
-// references, for verse alignment), or for a parallel corpus out_dir/NAME.tsv (reference,
-// source, target per line). Returns what was written, for the console.
+// references, for verse alignment), for a commentary the same with one passage chunk per
+// line and its verse key per line ("Genesis 1:2", "Genesis 1:2-4", "Psalms 1": see
+// datasets/verse_keys.h), or for a parallel corpus out_dir/NAME.tsv (reference, source,
+// target per line). Returns what was written, for the console; an unavailable corpus throws.
 std::string prepare_corpus(const std::string& name, const std::string& out_dir);
 
 // "attnlab data prepare kjv" when `path` is the default output of a known corpus, else "".

@@ -3,6 +3,7 @@
 // the ModelContext the model is built from.
 #include <fmt/format.h>
 
+#include "datasets/extra_corpora.h"
 #include "datasets/icl_linear.h"
 #include "datasets/image_classification.h"
 #include "datasets/masked_text.h"
@@ -129,10 +130,17 @@ DataSpec masked_text_family(ConfigSection& s) {
   if (m.mask_token_prob + m.random_token_prob > 1)
     s.fail("random_token_prob", fmt::format("mask_token_prob ({}) + random_token_prob ({}) must be at most 1",
                                             m.mask_token_prob, m.random_token_prob));
-  return {"masked_text", [o, m](const DataBuildContext& ctx) {
+  // Unlabelled text added to training (datasets/extra_corpora.h), after the tokenizer is trained
+  // on the Bible's training verses alone: fine-tuning, which reads only the Bible, gets the
+  // same tokenizer.
+  const std::string extra = s.get("extra_corpora", "");
+  return {"masked_text", [o, m, extra](const DataBuildContext& ctx) {
     VerseInputs in(o, ctx);
+    const auto extra_report = add_extra_corpora(extra, in.corpus, in.splits);
     auto data = std::make_shared<MaskedTextDataset>(in.corpus, in.splits, *in.tokenizer, in.max_len, m, ctx.seed);
-    return in.built(data, o, "masked_lm");
+    BuiltData built = in.built(data, o, "masked_lm");
+    built.report.insert(built.report.end(), extra_report.begin(), extra_report.end());
+    return built;
   }};
 }
 

@@ -10,6 +10,7 @@ PACKAGES=(
   libyaml-cpp-dev libfmt-dev nlohmann-json3-dev libcli11-dev catch2
   libsentencepiece-dev    # subword tokenizers (unigram / BPE)
   diatheke sword-text-kjv sword-text-sparv   # King James Bible + Reina-Valera 1909 (SWORD modules)
+  sword-text-web sword-comm-scofield sword-comm-tdavid  # unlabelled English for BERT pretraining (docs/data.md)
   zlib1g-dev libpng-dev   # gzip'd IDX image files; PNG pictures (attention maps)
   dataset-fashion-mnist   # Fashion-MNIST IDX files in /usr/share/datasets/fashion-mnist (ViT)
   python3-torch python3-sentencepiece  # examples/python (run by the tests) and scripts/reference

@@ -33,14 +33,23 @@ case $FAMILY in
     train kjv_char configs/gpt/kjv_char.yaml
     evaluate "$OUT/kjv_char" --split val ;;  # the text has train and val only
   bert)
-    "$B" data prepare kjv
-    train kjv_mlm configs/bert/kjv_mlm.yaml
-    evaluate "$OUT/kjv_mlm" --split test
-    for c in finetune_2k scratch_2k finetune scratch; do
-      init=(); case $c in finetune*) init=("model.init_from=$OUT/kjv_mlm") ;; esac
-      train "kjv_books_$c" "configs/bert/kjv_books_$c.yaml" "${init[@]}"
-      evaluate "$OUT/kjv_books_$c" --split test
-    done ;;
+    for c in kjv web scofield tdavid; do "$B" data prepare "$c"; done
+    train english_mlm configs/bert/english_mlm.yaml
+    evaluate "$OUT/english_mlm" --split test
+    # Fine-tuned against scratch, with 2,000 labels (two seeds each: the gain against the seed
+    # spread) and with all labels.
+    for seed in 1337 1338; do
+      suffix=""; [ "$seed" = 1337 ] || suffix="_seed$seed"
+      for c in english_books_finetune_2k kjv_books_scratch_2k; do
+        init=(); case $c in english*) init=("model.init_from=$OUT/english_mlm") ;; esac
+        train "$c$suffix" "configs/bert/$c.yaml" "${init[@]}" "experiment.seed=$seed" "experiment.name=$c$suffix"
+        evaluate "$OUT/$c$suffix" --split test
+      done
+    done
+    train english_books_finetune configs/bert/english_books_finetune.yaml "model.init_from=$OUT/english_mlm"
+    evaluate "$OUT/english_books_finetune" --split test
+    train kjv_books_scratch configs/bert/kjv_books_scratch.yaml
+    evaluate "$OUT/kjv_books_scratch" --split test ;;
   translator)
     "$B" data prepare bible-en-es
     train bible_en_es configs/translator/bible_en_es.yaml

@@ -40,13 +40,19 @@ def main():
         print(row("GPT, kjv_char.yaml", f"val loss {e['loss']:.4f}", "nanoGPT's recipe on the same data: docs/bench.md",
                   *resources(logs, "kjv_char")))
     elif family == "bert":
-        for labels, suffix in (("2,000 labels", "_2k"), ("all labels", "")):
-            f, s = ev("kjv_books_finetune" + suffix)["accuracy"], ev("kjv_books_scratch" + suffix)["accuracy"]
-            print(row(f"BERT fine-tuned vs scratch, {labels}", f"test accuracy {100 * f:.2f}% vs {100 * s:.2f}% "
-                      f"({100 * (f - s):+.2f} points)", "+5 points with 2,000 labels",
-                      *resources(logs, "kjv_books_finetune" + suffix)))
-        m, t, p = resources(logs, "kjv_mlm")
-        print(row("BERT masked-LM pretraining", f"test MLM loss {ev('kjv_mlm')['loss']:.4f}", "-", m, t, p))
+        acc = lambda name: 100 * ev(name)["accuracy"]
+        f = [acc("english_books_finetune_2k"), acc("english_books_finetune_2k_seed1338")]
+        s = [acc("kjv_books_scratch_2k"), acc("kjv_books_scratch_2k_seed1338")]
+        print(row("BERT fine-tuned vs scratch, 2,000 labels (seeds 1337 / 1338)",
+                  f"test accuracy {f[0]:.2f} / {f[1]:.2f}% vs {s[0]:.2f} / {s[1]:.2f}% "
+                  f"({(f[0] + f[1] - s[0] - s[1]) / 2:+.2f} points on average)", "+5 points",
+                  *resources(logs, "english_books_finetune_2k")))
+        fa, sa = acc("english_books_finetune"), acc("kjv_books_scratch")
+        print(row("BERT fine-tuned vs scratch, all labels", f"test accuracy {fa:.2f}% vs {sa:.2f}% ({fa - sa:+.2f} points)",
+                  "-", *resources(logs, "english_books_finetune")))
+        m, t, p = resources(logs, "english_mlm")
+        print(row("BERT masked-LM pretraining, english_mlm.yaml", f"test MLM loss {ev('english_mlm')['loss']:.4f}", "-",
+                  m, t, p))
     elif family == "translator":
         g, b = ev("bible_en_es"), ev("bible_en_es", "eval_test_beam5.json")
         print(row("translator, bible_en_es.yaml", f"test BLEU {g['bleu']:.2f} greedy / {b['bleu']:.2f} beam 5, "
