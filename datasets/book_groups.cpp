@@ -34,4 +34,6 @@ int book_group(const std::string& book) {
   return it == groups.end() ? -1 : it->second;
 }
 
+std::string kjv_book_name(const std::string& book) { return book == "Revelation" ? "Revelation of John" : book; }
+
 }  // namespace attnlab

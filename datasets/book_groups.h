@@ -14,4 +14,8 @@ const std::vector<std::string>& book_group_names();
 // "Revelation of John"), or -1 for an unknown book.
 int book_group(const std::string& book);
 
+// The KJV module's name for a book another SWORD module names differently (Scofield's
+// "Revelation"); any other name unchanged.
+std::string kjv_book_name(const std::string& book);
+
 }  // namespace attnlab

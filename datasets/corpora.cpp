@@ -9,8 +9,10 @@
 #include <stdexcept>
 
 #include "core/util/files.h"
+#include "datasets/book_groups.h"
 #include "datasets/commentary.h"
 #include "datasets/parallel_corpus.h"
+#include "datasets/text_lines.h"
 
 namespace attnlab {
 namespace fs = std::filesystem;
@@ -37,10 +39,20 @@ Corpus commentary(std::string name, std::string module, std::string package, std
 
 const std::vector<Corpus>& corpora() {
   static const std::vector<Corpus> list = [] {
-    std::vector<Corpus> l = {
+    Corpus pair = bible("bible-en-es", "", "sword-text-kjv sword-text-sparv",
+                        "KJV and Reina-Valera 1909 aligned by verse (English-Spanish pairs)");
+    pair.kind = Corpus::Kind::parallel, pair.aligned = {"kjv", "sparv"};
+    Corpus web = bible("web", "engWEB2015eb", "sword-text-web",
+                       "World English Bible (modern English), 31,098 verses and the deuterocanon", "hn");
+    // The WEB's versification is NRSVA: it prints the doxology the KJV numbers Romans 16:25-27
+    // at the end of Romans 14:23 (the one verse of the 66 books more than 2.5 times the KJV's
+    // length: 4.8 times), and leaves 16:25-27 empty.
+    web.relocated = {{"Romans 14:23", "Romans 16:25-27"}};
+    return std::vector<Corpus>{
         bible("kjv", "engKJV2006eb", "sword-text-kjv", "King James Version (English), 31,102 verses"),
         bible("sparv", "spaRV1909eb", "sword-text-sparv", "Reina-Valera 1909 (Spanish)"),
-        bible("web", "engWEB2015eb", "sword-text-web", "World English Bible (modern English), 31,098 verses", "hn"),
+        pair,
+        web,
         commentary("scofield", "Scofield", "sword-comm-scofield",
                    "Scofield Reference Notes (1917), notes keyed to verses", Corpus::Scope::entry),
         commentary("tdavid", "TDavid", "sword-comm-tdavid",
@@ -50,11 +62,6 @@ const std::vector<Corpus>& corpora() {
                    "and returns for each verse about 50 KB of other chapters' notes, so no passage can be keyed "
                    "to the verses it comments on (and kept apart from held-out verses)"),
     };
-    Corpus pair = bible("bible-en-es", "", "sword-text-kjv sword-text-sparv",
-                        "KJV and Reina-Valera 1909 aligned by verse (English-Spanish pairs)");
-    pair.kind = Corpus::Kind::parallel, pair.aligned = {"kjv", "sparv"};
-    l.insert(l.begin() + 2, pair);
-    return l;
   }();
   return list;
 }
@@ -109,16 +116,18 @@ std::string clean_verse(const std::string& raw) {
   return out;
 }
 
+std::string strip_markup(const std::string& line) {
+  static const std::regex element(R"(<[A-Za-z][^<>]*/>)");
+  return std::regex_replace(line, element, "");
+}
+
 bool parse_verse_prefix(const std::string& line, std::string* book, int* chapter, int* verse, size_t* text_start) {
-  static const std::regex prefix(R"(^\s*((?:[1-4] |I{1,3} )?[A-Z][A-Za-z ]{0,30}?) (\d+):(\d+):)");
+  // An optional speaker's label before the reference, set off by two or more spaces
+  // ("Beloved <H1730>   Song of Solomon 5:10:" in the WEB), is no part of the book's name.
+  static const std::regex prefix(R"(^\s*(?:[^:\s][^:]{0,39}?\s{2,})?((?:[1-4] |I{1,3} )?[A-Z][A-Za-z ]{0,30}?) (\d+):(\d+):)");
   std::smatch m;
   if (!std::regex_search(line, m, prefix, std::regex_constants::match_continuous)) return false;
-  *book = m[1].str();
-  // A speaker's label on the same line ("Beloved  Song of Solomon 1:2:" in the WEB) is no book.
-  if (const size_t gap = book->rfind("  "); gap != std::string::npos) *book = book->substr(gap + 2);
-  // Modules name the last book either way (Scofield: "Revelation"); verse keys are matched
-  // against the KJV's name.
-  if (*book == "Revelation") *book = "Revelation of John";
+  *book = kjv_book_name(m[1].str());
   *chapter = std::stoi(m[2].str());
   *verse = std::stoi(m[3].str());
   *text_start = static_cast<size_t>(m.length(0));
@@ -126,40 +135,45 @@ bool parse_verse_prefix(const std::string& line, std::string* book, int* chapter
 }
 
 std::vector<Verse> parse_diatheke_output(const std::string& text, const std::string& module) {
-  // Each verse starts "Book C:V: text". Other non-empty lines either continue the verse above
-  // (no blank line between: the WEB's poetry) or are headings, printed after a blank line before
-  // the next verse: a psalm title (or Psalm 119's letter) belongs to that verse; an epistle's
-  // subscription ("Written from Rome ...") precedes the next book but ends the previous one.
+  // Each verse starts "Book C:V: text". The other non-empty lines are placed by the next verse
+  // line's indentation: diatheke indents a verse line two spaces more than the others when a
+  // heading stands before it, so the last line before such a verse is its heading (a psalm's
+  // title, Psalm 119's letter); every other line continues the verse above it (the WEB's
+  // poetry, one line per colon, and its paragraph breaks inside a verse; an epistle's
+  // subscription, "Written from Rome ...", after its last verse). Lines after the last verse
+  // and a blank line (the WEB's glossary) are no verse's.
   std::vector<Verse> verses;
-  std::string heading, book;
-  bool continues = false;  // the last line was part of a verse
+  std::vector<std::string> pending;  // text lines since the last verse line
+  size_t before_blank = std::string::npos;  // pending lines before the first blank line
+  auto continue_last = [&](size_t count) {
+    if (verses.empty()) return;
+    std::string joined = verses.back().text;
+    for (size_t i = 0; i < count; ++i) joined += " " + pending[i];
+    verses.back().text = clean_verse(joined);
+  };
   std::istringstream in(text);
   std::string line;
   while (std::getline(in, line)) {
     if (line == "(" + module + ")") continue;
-    std::string this_book;
+    line = strip_markup(line);
+    std::string book;
     int chapter = 0, verse = 0;
     size_t start = 0;
-    const bool blank = line.find_first_not_of(" \t\r") == std::string::npos;
-    if (parse_verse_prefix(line, &this_book, &chapter, &verse, &start)) {
-      std::string body = line.substr(start);
-      if (!heading.empty()) {
-        if (this_book != book && !verses.empty()) verses.back().text = clean_verse(verses.back().text + " " + heading);
-        else body = heading + " " + body;
-        heading.clear();
-      }
-      book = this_book;
-      verses.push_back({book + " " + std::to_string(chapter) + ":" + std::to_string(verse), clean_verse(body)});
-      continues = true;
-    } else if (blank) {
-      continues = false;
-    } else if (continues && !verses.empty()) {
-      verses.back().text = clean_verse(verses.back().text + " " + line);
-    } else {
-      heading = clean_verse(heading + " " + line);
+    if (!parse_verse_prefix(line, &book, &chapter, &verse, &start)) {
+      if (line.find_first_not_of(" \t\r") != std::string::npos) pending.push_back(line);
+      else if (before_blank == std::string::npos) before_blank = pending.size();
+      continue;
     }
+    const size_t indent = line.find_first_not_of(' ');
+    const bool headed = indent >= 2 && !pending.empty();
+    continue_last(pending.size() - (headed ? 1 : 0));
+    std::string body = line.substr(start);
+    if (headed) body = pending.back() + " " + body;
+    verses.push_back({book + " " + std::to_string(chapter) + ":" + std::to_string(verse), clean_verse(body)});
+    pending.clear();
+    before_blank = std::string::npos;
   }
-  if (!heading.empty() && !verses.empty()) verses.back().text = clean_verse(verses.back().text + " " + heading);
+  continue_last(std::min(pending.size(), before_blank));
   return verses;
 }
 
@@ -227,7 +241,10 @@ std::string prepare_corpus(const std::string& name, const std::string& out_dir) 
   std::string text, refs;
   for (const auto& v : verses) {
     text += v.text + "\n";
-    refs += v.ref + "\n";
+    refs += v.ref;
+    for (const auto& [at, is] : corpus.relocated)
+      if (v.ref == at) refs += "; " + is;
+    refs += "\n";
   }
   write_file_atomic(stem + ".txt", text);
   write_file_atomic(stem + ".refs", refs);

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace attnlab {
@@ -29,6 +30,10 @@ struct Corpus {
   std::vector<std::string> aligned;
   // Why the corpus cannot be prepared ("" = it can): said by `attnlab data prepare NAME`.
   std::string unavailable;
+  // Verses under which the module prints text the KJV numbers elsewhere (its versification
+  // differs), with the KJV verses that text is: written into NAME.refs as "A; B", so that the
+  // line is checked against both.
+  std::vector<std::pair<std::string, std::string>> relocated;
 };
 
 const std::vector<Corpus>& corpora();
@@ -44,14 +49,19 @@ struct Verse {
 std::vector<Verse> read_sword_bible(const Corpus& corpus);
 
 // Strips diatheke's plain-text output down to verses (exposed for tests). A line that is not
-// a verse continues the verse above it when no blank line separates them (the WEB prints
-// poetry one line per colon); after a blank line it is a heading of the next verse.
+// a verse is the heading of the next verse when diatheke indents that verse line (two or more
+// spaces), else it continues the verse above it (the WEB's poetry and paragraph breaks).
 std::vector<Verse> parse_diatheke_output(const std::string& text, const std::string& module);
 
-// The reference at the start of a diatheke line, "Genesis 1:1: text" (leading spaces allowed):
-// sets book, chapter, verse and the offset of the text after the colon; false when the line
-// does not start with one.
+// The reference at the start of a diatheke line, "Genesis 1:1: text" (leading spaces and a
+// speaker's label set off by two spaces allowed): sets book (the KJV module's name for it),
+// chapter, verse and the offset of the text after the colon; false when the line does not
+// start with one.
 bool parse_verse_prefix(const std::string& line, std::string* book, int* chapter, int* verse, size_t* text_start);
+
+// A line of diatheke's output without the empty markup elements some modules leave in it
+// (`<div sID="gen34813" type="x-p"/>` before a WEB verse).
+std::string strip_markup(const std::string& line);
 
 // One line of text: pilcrows and Strong's tags ("<H0430>") removed, whitespace collapsed.
 std::string clean_verse(const std::string& raw);

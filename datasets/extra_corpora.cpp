@@ -2,60 +2,73 @@
 
 #include <fmt/format.h>
 
-#include <sstream>
+#include <unordered_map>
 
+#include "datasets/text_lines.h"
 #include "datasets/verse_keys.h"
 
 namespace attnlab {
-
-namespace {
-
-std::vector<std::string> split_paths(const std::string& paths) {
-  std::vector<std::string> out;
-  std::istringstream in(paths);
-  std::string p;
-  while (std::getline(in, p, ',')) {
-    const size_t a = p.find_first_not_of(" \t"), b = p.find_last_not_of(" \t");
-    if (a != std::string::npos) out.push_back(p.substr(a, b + 1 - a));
-  }
-  return out;
-}
-
-}  // namespace
 
 std::vector<std::string> add_extra_corpora(const std::string& paths, VerseCorpus& corpus,
                                            std::map<std::string, std::vector<int64_t>>& splits) {
   const auto n = static_cast<int64_t>(corpus.verses.size());
   const VerseKeyIndex index(corpus.refs);
   // held_out[i + 1] - held_out[j]: how many of verses j..i are not training verses.
-  std::vector<int64_t> training(static_cast<size_t>(n), 0), held_out(static_cast<size_t>(n) + 1, 0);
-  for (int64_t i : splits.at("train")) training[static_cast<size_t>(i)] = 1;
-  for (int64_t i = 0; i < n; ++i) held_out[static_cast<size_t>(i) + 1] = held_out[static_cast<size_t>(i)] + !training[static_cast<size_t>(i)];
+  std::vector<int64_t> held_out(static_cast<size_t>(n) + 1, 0);
+  {
+    std::vector<bool> training(static_cast<size_t>(n), false);
+    for (int64_t i : splits.at("train")) training[static_cast<size_t>(i)] = true;
+    for (size_t i = 0; i < training.size(); ++i) held_out[i + 1] = held_out[i] + !training[i];
+  }
+  enum Verdict { kept, held, unknown };
+  auto verdict = [&](const std::string& key) {
+    const auto spans = index.resolve_all(key);
+    if (!spans) return unknown;
+    for (const auto& [first, last] : *spans)
+      if (held_out[static_cast<size_t>(last) + 1] - held_out[static_cast<size_t>(first)] > 0) return held;
+    return kept;
+  };
 
-  std::vector<std::string> report;
-  for (const auto& path : split_paths(paths)) {
+  std::vector<std::pair<std::string, VerseCorpus>> extras;  // path, lines
+  for (const auto& path : split_list(paths)) {
+    if (path.empty()) continue;
     VerseSplitOptions o;
     o.path = path;
-    const VerseCorpus extra = VerseCorpus::read(o);
-    int64_t kept = 0, leaking = 0, unknown = 0, chars = 0;
+    extras.emplace_back(path, VerseCorpus::read(o));
+  }
+  // The same text under several keys (a note repeated on distant verses, the WEB's parallel
+  // passages: Genesis 10:8 and I Chronicles 1:10) is about all of them: it is added once, and
+  // only if every copy is.
+  std::unordered_map<std::string, bool> clean;  // text -> every copy's key is of training verses
+  for (const auto& [path, extra] : extras)
     for (size_t i = 0; i < extra.verses.size(); ++i) {
-      const auto span = index.resolve(extra.refs[i]);
-      if (!span) {
-        ++unknown;
-        continue;
-      }
-      if (held_out[static_cast<size_t>(span->second) + 1] - held_out[static_cast<size_t>(span->first)] > 0) {
-        ++leaking;
-        continue;
-      }
-      splits["train"].push_back(static_cast<int64_t>(corpus.verses.size()));
-      corpus.verses.push_back(extra.verses[i]);
-      corpus.refs.push_back(extra.refs[i]);
-      ++kept, chars += static_cast<int64_t>(extra.verses[i].size());
+      auto [it, fresh] = clean.emplace(extra.verses[i], true);
+      it->second = it->second && verdict(extra.refs[i]) == kept;
     }
-    report.push_back(fmt::format("extra text {}: {} of {} lines ({:.1f} MB) added to training; left out: {} keyed to "
-                                 "val or test verses, {} keyed to verses the Bible lacks",
-                                 path, kept, extra.verses.size(), chars / 1e6, leaking, unknown));
+
+  std::vector<std::string> report;
+  std::unordered_map<std::string, bool> added;
+  for (const auto& [path, extra] : extras) {
+    int64_t n_kept = 0, n_held = 0, n_unknown = 0, n_copies = 0, chars = 0;
+    for (size_t i = 0; i < extra.verses.size(); ++i) {
+      const std::string& text = extra.verses[i];
+      const Verdict v = verdict(extra.refs[i]);
+      if (v == unknown) ++n_unknown;
+      else if (v == held || !clean.at(text)) ++n_held;
+      else if (added[text]) ++n_copies;
+      else {
+        added[text] = true;
+        splits["train"].push_back(static_cast<int64_t>(corpus.verses.size()));
+        corpus.verses.push_back(text);
+        corpus.refs.push_back(extra.refs[i]);
+        ++n_kept, chars += static_cast<int64_t>(text.size());
+      }
+    }
+    report.push_back(fmt::format("extra text {}: {} of {} lines ({:.1f} MB) added to training; left out: {} keyed "
+                                 "to val or test verses (or the same text as one), {} keyed to verses the Bible "
+                                 "lacks, {} repeated",
+                                 path, n_kept, extra.verses.size(), chars / 1e6, n_held, n_unknown, n_copies) +
+                     (extra.note.empty() ? "" : " (" + extra.note + ")"));
   }
   return report;
 }

@@ -5,23 +5,13 @@
 #include <cmath>
 #include <cstring>
 #include <filesystem>
-#include <sstream>
 
 #include "datasets/idx_file.h"
+#include "datasets/text_lines.h"
 
 namespace attnlab {
 
 namespace {
-
-std::vector<std::string> split_names(const std::string& text) {
-  std::vector<std::string> names;
-  std::stringstream in(text);
-  for (std::string name; std::getline(in, name, ',');) {
-    const auto first = name.find_first_not_of(' '), last = name.find_last_not_of(' ');
-    names.push_back(first == std::string::npos ? "" : name.substr(first, last - first + 1));
-  }
-  return names;
-}
 
 // "<dir>/<name>.gz", else "<dir>/<name>"; the error says how to get the files.
 std::string find_idx(const std::string& dir, const std::string& name) {
@@ -52,7 +42,7 @@ ImageDataOptions ImageDataOptions::read(ConfigSection& s) {
   o.class_names_key = s.where("class_names");
   o.crop_padding_key = s.where("crop_padding");
   o.val_examples_key = s.where("val_examples");
-  for (const auto& name : split_names(o.class_names))
+  for (const auto& name : split_list(o.class_names))
     if (name.empty()) s.fail("class_names", "has an empty name (names are separated by commas)");
   return o;
 }
@@ -90,7 +80,7 @@ ImageClassificationDataset::ImageClassificationDataset(const LabelledImages& tra
         return splits;
       }()),
       options_(options),
-      class_names_(options.class_names.empty() ? fashion_mnist_classes() : split_names(options.class_names)),
+      class_names_(options.class_names.empty() ? fashion_mnist_classes() : split_list(options.class_names)),
       channels_(train.channels),
       height_(train.height),
       width_(train.width) {

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <cctype>
+#include <sstream>
 #include <stdexcept>
 
 #include "datasets/utf8.h"
@@ -76,6 +77,44 @@ bool is_blank(const std::string& line) {
     i += len;
   }
   return true;
+}
+
+std::vector<std::string> split_list(const std::string& text, char separator) {
+  std::vector<std::string> items;
+  std::stringstream in(text);
+  for (std::string item; std::getline(in, item, separator);) {
+    const auto first = item.find_first_not_of(" \t"), last = item.find_last_not_of(" \t");
+    items.push_back(first == std::string::npos ? "" : item.substr(first, last - first + 1));
+  }
+  return items;
+}
+
+std::vector<std::string> split_sentences(const std::string& text, size_t max_chars) {
+  // Sentences, and within a sentence too long for a line, words.
+  std::vector<std::string> pieces;
+  size_t start = 0;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const bool end = (text[i] == '.' || text[i] == '!' || text[i] == '?') && i + 1 < text.size() && text[i + 1] == ' ';
+    if (!end && i + 1 != text.size()) continue;
+    const std::string sentence = text.substr(start, i + 1 - start);
+    start = i + 2;
+    if (sentence.size() <= max_chars) {
+      pieces.push_back(sentence);
+      continue;
+    }
+    std::istringstream words(sentence);
+    std::string word;
+    while (words >> word) pieces.push_back(word);
+  }
+  std::vector<std::string> lines;
+  std::string line;
+  for (const auto& p : pieces) {
+    if (p.empty()) continue;
+    if (!line.empty() && line.size() + 1 + p.size() > max_chars) lines.push_back(std::move(line)), line.clear();
+    line += (line.empty() ? "" : " ") + p;
+  }
+  if (!line.empty()) lines.push_back(line);
+  return lines;
 }
 
 }  // namespace attnlab

@@ -28,4 +28,12 @@ std::vector<std::string> split_lines(const std::string& text);
 // Empty, or whitespace only (ASCII and Unicode spaces such as U+00A0 and U+3000).
 bool is_blank(const std::string& line);
 
+// "a, b ,c" -> {"a", "b", "c"}: the items of a `separator`-separated list, spaces trimmed;
+// an empty item between separators is kept, nothing after the last one is ("" -> {}).
+std::vector<std::string> split_list(const std::string& text, char separator = ',');
+
+// Cuts text into lines of at most max_chars bytes at sentence ends (". ", "! ", "? "), a longer
+// sentence at spaces; a single word longer than max_chars is a line of its own.
+std::vector<std::string> split_sentences(const std::string& text, size_t max_chars);
+
 }  // namespace attnlab

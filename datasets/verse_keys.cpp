@@ -2,6 +2,15 @@
 
 namespace attnlab {
 
+std::string verse_key(const std::string& book, int chapter, int verse, int last_chapter, int last_verse) {
+  std::string key = book + " " + std::to_string(chapter) + ":" + std::to_string(verse);
+  if (last_chapter != chapter) return key + "-" + std::to_string(last_chapter) + ":" + std::to_string(last_verse);
+  if (last_verse != verse) return key + "-" + std::to_string(last_verse);
+  return key;
+}
+
+std::string chapter_key(const std::string& book, int chapter) { return book + " " + std::to_string(chapter); }
+
 VerseKeyIndex::VerseKeyIndex(const std::vector<std::string>& refs) {
   for (size_t i = 0; i < refs.size(); ++i) {
     const auto index = static_cast<int64_t>(i);
@@ -17,6 +26,19 @@ std::optional<int64_t> VerseKeyIndex::verse(const std::string& ref) const {
   const auto it = verse_.find(ref);
   if (it == verse_.end()) return std::nullopt;
   return it->second;
+}
+
+std::optional<std::vector<std::pair<int64_t, int64_t>>> VerseKeyIndex::resolve_all(const std::string& key) const {
+  std::vector<std::pair<int64_t, int64_t>> spans;
+  size_t from = 0;
+  while (true) {
+    const size_t end = key.find("; ", from);
+    const auto span = resolve(key.substr(from, end == std::string::npos ? std::string::npos : end - from));
+    if (!span) return std::nullopt;
+    spans.push_back(*span);
+    if (end == std::string::npos) return spans;
+    from = end + 2;
+  }
 }
 
 std::optional<std::pair<int64_t, int64_t>> VerseKeyIndex::resolve(const std::string& key) const {
