@@ -71,39 +71,55 @@ std::vector<Entry> read_entries(const std::string& text, const std::string& modu
 }  // namespace
 
 std::vector<Passage> parse_commentary(const std::string& text, const std::string& module, Corpus::Scope scope) {
-  // "* Verse 3. *", "* Verses 1, 2. *", "*   Verses 4-6. *", "* Verses 2 to 8 *", "* Ver. 16. *",
-  // "* Whole Psalm. *"
-  static const std::regex marker(
-      R"(\*\s*(?:(?:Verses?|Ver\.)\s+(\d+(?:\s*(?:-|–|—|,|and|to)\s*\d+)*)|Whole\s+(?:Psalm|verse)))");
+  // A section marker: "* Verse 3. *", "* Verses 1, 2. *", "*   Verses 4-6. *", "* Ver. 16. *",
+  // "* Whole Psalm. *".
+  static const std::regex marker(R"(\*\s*(?:(?:Verses?|Ver\.)\s+\d|Whole\s+(?:Psalm|verse)))");
+  // Any mention of verses of the chapter: "Verse 3", "verses 14-18", "Verses 2 to 8", "Ver. 16".
+  static const std::regex mention(R"(\b(?:[Vv]erses?\b|Ver\.)\s*(\d+(?:\s*(?:-|–|—|,|and|to)\s*\d+)*))");
   static const std::regex number(R"(\d+)");
   std::vector<Passage> passages;
-  auto add = [&](const std::string& key, const std::string& raw) {
+  // A passage is keyed to its verses widened to every verse of the chapter it mentions:
+  // unmarked sections ("Verse 19. Consider mine enemies") and notes that speak of other verses
+  // ("Neither here nor in verses 14-18") are keyed to those too.
+  auto add = [&](const Entry& e, const std::string& raw, bool whole_chapter) {
     std::string body = clean_passage(raw);
-    if (!body.empty()) passages.push_back({key, std::move(body)});
+    if (body.empty()) return;
+    std::vector<int> verses;  // mentioned; a chapter-scoped section's own marker comes first
+    for (auto m = std::sregex_iterator(raw.begin(), raw.end(), mention); m != std::sregex_iterator(); ++m) {
+      const std::string numbers = (*m)[1].str();
+      for (auto n = std::sregex_iterator(numbers.begin(), numbers.end(), number); n != std::sregex_iterator(); ++n)
+        verses.push_back(std::stoi(n->str()));
+    }
+    std::string key;
+    if (whole_chapter || (scope == Corpus::Scope::chapter && verses.empty())) {
+      key = chapter_key(e.book, e.chapter);
+    } else if (e.last_chapter != e.chapter && !verses.empty()) {  // which chapter's verse? all of them
+      for (int c = e.chapter; c <= e.last_chapter; ++c) key += (key.empty() ? "" : "; ") + chapter_key(e.book, c);
+    } else if (e.last_chapter != e.chapter) {
+      key = verse_key(e.book, e.chapter, e.verse, e.last_chapter, e.last_verse);
+    } else {
+      int first = e.verse, last = e.last_verse;
+      if (scope == Corpus::Scope::chapter) first = last = verses.front();  // the section's marker
+      for (int v : verses) first = std::min(first, v), last = std::max(last, v);
+      key = verse_key(e.book, e.chapter, first, e.chapter, last);
+    }
+    passages.push_back({key, std::move(body)});
   };
   for (const Entry& e : read_entries(text, module)) {
-    const std::string entry_key = verse_key(e.book, e.chapter, e.verse, e.last_chapter, e.last_verse);
-    if (scope == Corpus::Scope::entry) {  // a note on its verses: any "Verse" in it is prose
-      add(entry_key, e.text);
+    if (scope == Corpus::Scope::entry) {  // a note on its verses
+      add(e, e.text, false);
       continue;
     }
-    std::string key = chapter_key(e.book, e.chapter);
+    // The overview before the first marker and "Whole Psalm" sections are about every verse.
     size_t from = 0;
+    bool whole = true;
     for (auto it = std::sregex_iterator(e.text.begin(), e.text.end(), marker); it != std::sregex_iterator(); ++it) {
-      const auto& m = *it;
-      add(key, e.text.substr(from, static_cast<size_t>(m.position(0)) - from));
-      from = static_cast<size_t>(m.position(0));
-      if (!m[1].matched) {  // "Whole Psalm": about every verse of the chapter
-        key = chapter_key(e.book, e.chapter);
-        continue;
-      }
-      const std::string numbers = m[1].str();
-      int lo = 1 << 30, hi = 0;
-      for (auto n = std::sregex_iterator(numbers.begin(), numbers.end(), number); n != std::sregex_iterator(); ++n)
-        lo = std::min(lo, std::stoi(n->str())), hi = std::max(hi, std::stoi(n->str()));
-      key = verse_key(e.book, e.chapter, lo, e.chapter, hi);
+      const auto at = static_cast<size_t>(it->position(0));
+      add(e, e.text.substr(from, at - from), whole);
+      from = at;
+      whole = it->str().find("Whole") != std::string::npos;
     }
-    add(key, e.text.substr(from));
+    add(e, e.text.substr(from), whole);
   }
   return passages;
 }

@@ -47,7 +47,12 @@ const std::vector<Corpus>& corpora() {
     // The WEB's versification is NRSVA: it prints the doxology the KJV numbers Romans 16:25-27
     // at the end of Romans 14:23 (the one verse of the 66 books more than 2.5 times the KJV's
     // length: 4.8 times), and leaves 16:25-27 empty.
-    web.relocated = {{"Romans 14:23", "Romans 16:25-27"}};
+    // Smaller moves between neighbours: Matthew 23:13 and 23:14 swapped, a clause of Acts 4:5
+    // in 4:6 and of Acts 13:19 in 13:20.
+    web.relocated = {{"Romans 14:23", "Romans 16:25-27"}, {"Matthew 23:13", "Matthew 23:14"},
+                     {"Matthew 23:14", "Matthew 23:13"},   {"Acts 4:5", "Acts 4:6"},
+                     {"Acts 4:6", "Acts 4:5"},             {"Acts 13:19", "Acts 13:20"},
+                     {"Acts 13:20", "Acts 13:19"}};
     return std::vector<Corpus>{
         bible("kjv", "engKJV2006eb", "sword-text-kjv", "King James Version (English), 31,102 verses"),
         bible("sparv", "spaRV1909eb", "sword-text-sparv", "Reina-Valera 1909 (Spanish)"),

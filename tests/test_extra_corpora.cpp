@@ -113,10 +113,12 @@ TEST_CASE("a commentary becomes passages keyed to the verses they comment on") {
       "  over two lines.   \n"
       "Genesis 2:1: A linked note\n"
       "  over two lines.\n"
-      "Genesis 2:2: * And Babylon * Verses 12-16 speak of the city.\n"
-      "Genesis 2:3: The same words on a verse further on.\n"
-      "Genesis 2:4: \n"
-      "Genesis 2:5: The same words on a verse further on.\n"
+      "Genesis 2:2: Linked across chapters, on verse 3.\n"
+      "Genesis 3:1: Linked across chapters, on verse 3.\n"
+      "Genesis 3:2: * And Babylon * Verses 12-16 speak of the city.\n"
+      "Genesis 3:3: The same words on a verse further on.\n"
+      "Genesis 3:4: \n"
+      "Genesis 3:5: The same words on a verse further on.\n"
       "Revelation 1:1: * The Revelation * A note.\n"
       "(Scofield)\n";
   using P = std::vector<std::pair<std::string, std::string>>;
@@ -125,9 +127,10 @@ TEST_CASE("a commentary becomes passages keyed to the verses they comment on") {
           {"Genesis 1:2", "without form and void The earth had undergone a change."},
           {"Genesis 1:4-6", "Let there be light Made visible."},
           {"Genesis 1:7-2:1", "A linked note over two lines."},  // the copies differ in trailing spaces
-          {"Genesis 2:2", "And Babylon Verses 12-16 speak of the city."},  // a note's prose, not a section
-          {"Genesis 2:3", "The same words on a verse further on."},  // not linked: 2:4 between
-          {"Genesis 2:5", "The same words on a verse further on."},
+          {"Genesis 2; Genesis 3", "Linked across chapters, on verse 3."},  // verse 3 of which chapter?
+          {"Genesis 3:2-16", "And Babylon Verses 12-16 speak of the city."},  // widened to what it speaks of
+          {"Genesis 3:3", "The same words on a verse further on."},  // not linked: 3:4 between
+          {"Genesis 3:5", "The same words on a verse further on."},
           {"Revelation of John 1:1", "The Revelation A note."}});
 
   // Shaped like the Treasury of David: one entry per psalm, sections by verse.
@@ -141,7 +144,7 @@ TEST_CASE("a commentary becomes passages keyed to the verses they comment on") {
       "  * Whole Psalm. * The Psalm of Psalms.\n"
       "  * Verses 2, 3. * His delight.\n"
       "  *   Verses 4-6. —* The wicked.\n"
-      "  * Verses 7 to 9 * The end.\n"
+      "  * Verses 7 to 9 * The end. Verse 12. An unmarked section.\n"
       "  * Ver. 16. * I will delight.\n"
       "Psalms 1:2: \n"
       "(TDavid)\n";
@@ -154,12 +157,12 @@ TEST_CASE("a commentary becomes passages keyed to the verses they comment on") {
           {"Psalms 1", "Whole Psalm. The Psalm of Psalms."},
           {"Psalms 1:2-3", "Verses 2, 3. His delight."},
           {"Psalms 1:4-6", "Verses 4-6. — The wicked."},
-          {"Psalms 1:7-9", "Verses 7 to 9 The end."},
+          {"Psalms 1:7-12", "Verses 7 to 9 The end. Verse 12. An unmarked section."},
           {"Psalms 1:16", "Ver. 16. I will delight."}});
-  // Scoped by entry, the whole entry is one passage keyed to its verse.
+  // Scoped by entry, the whole entry is one passage keyed to its verse and all it mentions.
   const auto by_entry = parse_commentary(tdavid, "TDavid", Corpus::Scope::entry);
   REQUIRE(by_entry.size() == 1);
-  CHECK(by_entry[0].key == "Psalms 1:1");
+  CHECK(by_entry[0].key == "Psalms 1:1-16");
 }
 
 TEST_CASE("commentary lines are cut at sentence ends, long sentences at spaces") {
@@ -249,12 +252,53 @@ TEST_CASE("extra corpora: only lines about training verses are added, and the co
   for (size_t j = 0; j < kept; ++j) CHECK(splits.at("train")[before.at("train").size() + j] == static_cast<int64_t>(48 + j));
   REQUIRE(report.size() == 1);
   CHECK_THAT(report[0], Contains(fmt::format("{} of 86 lines", kept)) &&
-                            Contains(fmt::format("{} keyed to val or test verses (or the same text as one), 2 keyed "
-                                                 "to verses the Bible lacks, 1 repeated",
+                            Contains(fmt::format("{} keyed to val or test verses (or the same text as one), 0 quoting "
+                                                 "one (8 words in a row), 2 keyed to verses the Bible lacks, 1 repeated",
                                                  86 - 2 - 1 - kept)));
 
   CHECK(add_extra_corpora("", corpus, splits).empty());
   CHECK_THROWS_WITH(add_extra_corpora(dir / "web/web.txt", corpus, splits), Contains("attnlab data prepare web"));
+}
+
+TEST_CASE("extra corpora: a line quoting 8 words in a row of a val or test verse is left out, whatever its key") {
+  TempDir dir;
+  // 40 verses of 10 distinct words each.
+  std::string text, refs;
+  for (int v = 0; v < 40; ++v) {
+    for (int w = 0; w < 10; ++w) text += (w ? " " : "") + fmt::format("w{}x{}", v, w);
+    text += ".\n";
+    refs += fmt::format("Genesis 1:{}\n", v + 1);
+  }
+  write_text(dir / "bible.txt", text);
+  write_text(dir / "bible.refs", refs);
+  VerseSplitOptions o;
+  o.path = dir / "bible.txt";
+  VerseCorpus corpus = VerseCorpus::read(o);
+  auto splits = split_verses(40, o);
+  std::set<int64_t> training(splits.at("train").begin(), splits.at("train").end());
+  const int64_t held = *std::find_if(splits.at("val").begin(), splits.at("val").end(), [](int64_t i) { return i > 0; });
+  REQUIRE(training.count(0));
+  auto words = [](int64_t v, int from, int count) {
+    std::string out;
+    for (int w = from; w < from + count; ++w) out += (w > from ? " " : "") + fmt::format("w{}x{}", v, w);
+    return out;
+  };
+  // Verse 0's words 2..9 appear in a held-out test verse too: common wording, not a quote.
+  const int64_t other = splits.at("test").front();
+  corpus.verses[static_cast<size_t>(other)] = words(other, 0, 2) + " " + words(0, 2, 8) + ".";
+  const std::string key = "Genesis 1:1";  // a training verse
+  write_text(dir / "extra.txt", "A commentary quoting \"" + words(held, 1, 8) + "\" as it goes.\n" +
+                                    "Quoting in other case: " + fmt::format("W{}X1, w{}x2 ", held, held) +
+                                    words(held, 3, 6) + "!\n" + "Seven words only: " + words(held, 1, 7) + ".\n" +
+                                    "A training verse: " + words(0, 0, 10) + ".\n" +
+                                    "Wording both share: " + words(0, 2, 8) + ".\n");
+  write_text(dir / "extra.refs", key + "\n" + key + "\n" + key + "\n" + key + "\n" + key + "\n");
+  const auto report = add_extra_corpora(dir / "extra.txt", corpus, splits);
+  REQUIRE(corpus.verses.size() == 43);
+  CHECK_THAT(corpus.verses[40], Contains("Seven words only"));
+  CHECK_THAT(corpus.verses[41], Contains("A training verse"));
+  CHECK_THAT(corpus.verses[42], Contains("Wording both share"));
+  CHECK_THAT(report.at(0), Contains("3 of 5 lines") && Contains("2 quoting one (8 words in a row)"));
 }
 
 TEST_CASE("masked-LM pretraining with extra corpora keeps the Bible's tokenizer, val split and fine-tuning") {
@@ -315,15 +359,18 @@ TEST_CASE("the installed WEB and commentaries prepare into keyed lines, and MHCC
 
   CHECK_THAT(prepare_corpus("scofield", dir.path()), Contains("wrote 3143 passages as 5696 lines"));
   CHECK_THAT(prepare_corpus("tdavid", dir.path()), Contains("wrote 13805 passages as 63737 lines"));
-  using Keys = std::set<std::string>;
-  for (const auto& [name, unresolved] :
-       {std::pair<std::string, Keys>{"scofield", {}},
-        {"tdavid", {"Psalms 13:8", "Psalms 92:14-16", "Psalms 101:5-10", "Psalms 127:6", "Psalms 129:6-9"}}}) {
-    size_t lines = 0;
-    Keys missing;
-    for (const auto& key : split_lines(read_text_file(dir / (name + ".refs"))))
-      if (++lines, !index.resolve_all(key)) missing.insert(key);
+  // Scofield's keys all resolve; the Treasury of David's that do not name verses past the end
+  // of their psalm (its own numbering, or a verse mentioned in passing), never another book.
+  for (const std::string name : {"scofield", "tdavid"}) {
+    size_t lines = 0, missing = 0;
+    for (const auto& key : split_lines(read_text_file(dir / (name + ".refs")))) {
+      ++lines;
+      if (index.resolve_all(key)) continue;
+      ++missing;
+      CHECK(name == "tdavid");
+      CHECK(index.resolve_all(key.substr(0, key.find(':'))));  // its psalm exists
+    }
     CHECK(lines > 5000);
-    CHECK(missing == unresolved);
+    CHECK(missing < lines / 100);
   }
 }
