@@ -13,6 +13,7 @@
 #include "datasets/commentary.h"
 #include "datasets/parallel_corpus.h"
 #include "datasets/text_lines.h"
+#include "datasets/verse_keys.h"
 
 namespace attnlab {
 namespace fs = std::filesystem;
@@ -174,7 +175,7 @@ std::vector<Verse> parse_diatheke_output(const std::string& text, const std::str
     continue_last(pending.size() - (headed ? 1 : 0));
     std::string body = line.substr(start);
     if (headed) body = pending.back() + " " + body;
-    verses.push_back({book + " " + std::to_string(chapter) + ":" + std::to_string(verse), clean_verse(body)});
+    verses.push_back({verse_key(book, chapter, verse, chapter, verse), clean_verse(body)});
     pending.clear();
     before_blank = std::string::npos;
   }
@@ -206,8 +207,6 @@ std::string read_diatheke(const Corpus& corpus) {
 }  // namespace
 
 std::vector<Verse> read_sword_bible(const Corpus& corpus) {
-  // -o h: headings on. Without it diatheke still prints a psalm title, but repeats it before
-  // every later verse of the range (14,781 verses from Psalm 145 to Revelation).
   auto verses = parse_diatheke_output(read_diatheke(corpus), corpus.sword_module);
   if (verses.empty()) unreadable(corpus);
   return verses;
@@ -259,7 +258,7 @@ std::string prepare_corpus(const std::string& name, const std::string& out_dir) 
 std::string prepare_hint(const std::string& path) {
   const fs::path p(path);
   for (const auto& c : corpora())
-    if (p.filename() == c.name + (c.aligned.empty() ? ".txt" : ".tsv")) return "attnlab data prepare " + c.name;
+    if (p.filename() == c.name + (c.kind == Corpus::Kind::parallel ? ".tsv" : ".txt")) return "attnlab data prepare " + c.name;
   return "";
 }
 

@@ -11,9 +11,9 @@ namespace attnlab {
 
 struct Corpus {
   enum class Kind { bible, parallel, commentary };
-  // How a commentary's text outside "Verse N." sections is keyed: to the verses of its entry
-  // (Scofield: one note per verse) or to the entry's whole chapter (Treasury of David: one
-  // entry per psalm, whose overview speaks of every verse).
+  // How a commentary's entries become passages (datasets/commentary.h): each entry one passage
+  // keyed to its verses (Scofield: a note per verse), or cut at its "* Verse N. *" sections,
+  // the rest keyed to the whole chapter (Treasury of David: an entry per psalm).
   enum class Scope { entry, chapter };
 
   std::string name;          // what `attnlab data prepare` takes: "kjv"
@@ -21,8 +21,10 @@ struct Corpus {
   std::string sword_module;  // SWORD module name: "engKJV2006eb"
   std::string package;       // Debian package that installs it
   std::string description;
-  // diatheke's -o flags: "h" (headings); "hn" also for the WEB, whose words run together
-  // ("Godcreated") unless the Strong's numbers between them are printed (and then removed).
+  // diatheke's -o flags: "h" (headings: without it diatheke repeats a psalm's title before
+  // every later verse of the range, 14,781 of them after Psalm 145); "hn" for the WEB, whose
+  // words run together ("Godcreated") unless the Strong's numbers between them are printed
+  // (and then removed); "" for commentaries.
   std::string diatheke_options = "h";
   Scope scope = Scope::entry;  // commentaries only
   // A parallel corpus: the source and target Bibles (names of other corpora) aligned by
