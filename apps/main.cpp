@@ -217,10 +217,24 @@ void add_bench(CLI::App& app) {
   cmd->add_option("--profile", req->profile, "Also list the top N operators by self time")->check(attnlab::cli::whole_number(0));
   cmd->add_flag("--profile-callers", req->profile_callers, "With --profile: one row per calling operator > operator");
   cmd->add_option("--out", req->out, "JSON report (default: OUT_DIR/bench/NAME.json)");
+  auto lengths = std::make_shared<attnlab::SeqLengthBenchRequest>();
+  cmd->add_option("--seq-lengths", lengths->lengths,
+                  "Instead: forward + backward time, memory and FLOPs at each sequence length (rising, comma-separated), "
+                  "with log-log slopes and a plot")
+      ->delimiter(',');
+  cmd->add_option("--variant", lengths->variants,
+                  "With --seq-lengths: \"NAME section.key=value ...\", repeatable (default: the config alone)");
+  cmd->add_option("--max-seconds", lengths->max_seconds,
+                  "With --seq-lengths: a variant stops after a step slower than this")
+      ->capture_default_str();
+  auto point = std::make_shared<bool>(false);
+  cmd->add_flag("--point", *point, "One --seq-lengths point in this process (what each child runs)")->group("");
   cmd->footer(
       "Examples (docs/bench.md):\n  attnlab bench configs/gpt/kjv_char.yaml\n"
-      "  attnlab bench configs/gpt/kjv_char.yaml experiment.precision=bf16 --profile 15");
-  cmd->callback([args, req] {
+      "  attnlab bench configs/gpt/kjv_char.yaml experiment.precision=bf16 --profile 15\n"
+      "  attnlab bench configs/gpt/kjv_char.yaml --seq-lengths 256,512,1024,2048 --variant full \\\n"
+      "      --variant \"window64 model.attention_window=64 model.pos_encoding=rope\"");
+  cmd->callback([cmd, args, req, lengths, point] {
     req->config_path = args->front();
     for (size_t i = 1; i < args->size(); ++i) {
       const std::string& o = (*args)[i];
@@ -228,6 +242,19 @@ void add_bench(CLI::App& app) {
         throw CLI::ValidationError("bench", "'" + o + "' is not an override of the form section.key=value");
       req->overrides.push_back(o);
     }
+    if (*point) {
+      attnlab::bench_seq_length_point(req->config_path, req->overrides, req->warmup, req->steps, req->out);
+      return;
+    }
+    if (!lengths->lengths.empty()) {
+      lengths->config_path = req->config_path, lengths->overrides = req->overrides, lengths->out_dir = req->out;
+      if (cmd->count("--warmup")) lengths->warmup = req->warmup;
+      if (cmd->count("--steps")) lengths->steps = req->steps;
+      const auto report = attnlab::bench_seq_lengths(*lengths);
+      fmt::print("{}wrote {}\n", report.text, report.json_path);
+      return;
+    }
+    if (!lengths->variants.empty()) throw CLI::ValidationError("bench", "--variant needs --seq-lengths");
     const auto report = attnlab::bench(*req);
     fmt::print("{}wrote {}\n", report.text, report.json_path);
   });

@@ -21,6 +21,7 @@ struct BlockKeys {
   std::string pos_encoding = "learned";  // learned | sinusoidal | rope | alibi | none
   int64_t n_kv_head = 0;                 // key/value heads (grouped-query attention); 0 = n_head
   bool qk_norm = false;
+  int64_t attention_window = 0;  // self-attention's sliding window W (0 = every position)
 };
 
 }  // namespace attnlab

@@ -53,11 +53,34 @@ torch::Tensor GPTImpl::features(const torch::Tensor& idx, DecoderCache* cache) {
   return forward_embeddings(wte(idx), cache);
 }
 
+torch::Tensor GPTImpl::forward_segment(const torch::Tensor& idx, SegmentMemory& memory, int64_t memory_length) {
+  const auto& pe = options.pos_encoding;
+  TORCH_CHECK(pe == "rope" || pe == "alibi" || pe == "none", "Transformer-XL memory needs relative positions: "
+              "model.pos_encoding rope or alibi (or none), not ", pe, " (an absolute table cannot place a segment "
+              "after its memory)");
+  TORCH_CHECK(memory_length >= 1, "memory_length must be >= 1, got ", memory_length);
+  TORCH_CHECK(idx.dim() == 2 && wte, "forward_segment expects token ids [B, T] and a token embedding");
+  TORCH_CHECK(memory.layers.empty() || (memory.layers.size() == blocks_.size() && memory.layers[0].size(0) == idx.size(0)),
+              "this memory belongs to another stream (", memory.layers.size(), " layers)");
+  auto x = drop(wte(idx));
+  std::vector<torch::Tensor> next;
+  for (size_t i = 0; i < blocks_.size(); ++i) {
+    const auto context = memory.layers.empty() ? x.narrow(1, 0, 0) : memory.layers[i];
+    // What the next segment's layer i sees: the last memory_length of its inputs so far.
+    const auto seen = torch::cat({context, x}, 1);
+    const int64_t kept = std::min<int64_t>(memory_length, seen.size(1));
+    next.push_back(seen.narrow(1, seen.size(1) - kept, kept).detach());
+    x = blocks_[i]->forward_with_context(x, context);
+  }
+  memory.layers = std::move(next);
+  return output_head(ln_f(x));
+}
+
 torch::Tensor GPTImpl::forward_embeddings(const torch::Tensor& embeddings, DecoderCache* cache) {
   TORCH_CHECK(embeddings.dim() == 3, "GPT expects embeddings of shape [B, T, n_embd]");
   const int64_t kept = cache ? cache->length : 0;
-  TORCH_CHECK(kept + embeddings.size(1) <= options.block_size, "sequence of length ", kept + embeddings.size(1),
-              " exceeds block_size ", options.block_size);
+  TORCH_CHECK(unbounded() || kept + embeddings.size(1) <= options.block_size, "sequence of length ",
+              kept + embeddings.size(1), " exceeds block_size ", options.block_size);
   auto pos = positions_like(embeddings);
   if (kept > 0) pos = pos + kept;
   auto x = drop(wpe->apply(embeddings, pos));
@@ -80,7 +103,12 @@ torch::Tensor GPTImpl::generate(torch::Tensor idx, int64_t max_new_tokens, doubl
   auto gen = at::detail::createCPUGenerator(seed);
   const auto device = wte->weight.device();
   const int64_t window = options.block_size;
-  auto crop = [&](const torch::Tensor& t) { return t.size(1) <= window ? t : t.narrow(1, t.size(1) - window, window); };
+  // A sliding-window model with relative positions reads the whole sequence: its rolling
+  // cache makes each token cost the same however far past block_size it is.
+  const bool rolling = unbounded();
+  auto crop = [&](const torch::Tensor& t) {
+    return rolling || t.size(1) <= window ? t : t.narrow(1, t.size(1) - window, window);
+  };
   idx = idx.to(torch::kCPU);
   DecoderCache cache = new_cache();
   std::vector<torch::Tensor> steps;
@@ -90,7 +118,7 @@ torch::Tensor GPTImpl::generate(torch::Tensor idx, int64_t max_new_tokens, doubl
     if (!kv_cache) {
       h = features(crop(idx).to(device));
     } else {
-      if (cache.length == window) cache = new_cache();  // the window moves on: recompute it
+      if (!rolling && cache.length == window) cache = new_cache();  // the window moves on: recompute it
       // The first call (and a recomputation) reads the whole cropped context, later calls the last token.
       const auto fresh = cache.length == 0 ? crop(idx) : idx.narrow(1, idx.size(1) - 1, 1);
       h = features(fresh.to(device), &cache);
@@ -124,6 +152,11 @@ Exportable GPTImpl::exportable() {
   // native model refuses what it was not trained on, and so does the file.
   fwd.inputs = {{torch::kLong, {{"B"}, {"T", 0, options.block_size, "block_size"}}, "token ids", V}};
   return {{fwd}, options.block_size};
+}
+
+bool GPTImpl::unbounded() const {
+  const auto& pe = options.pos_encoding;
+  return options.attention_window > 0 && (pe == "rope" || pe == "alibi" || pe == "none");
 }
 
 int64_t GPTImpl::num_params(bool non_embedding) const {

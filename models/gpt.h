@@ -29,15 +29,30 @@ struct GPTOptions : BlockKeys {
   static GPTOptions read(ConfigSection s);
 };
 
+// Transformer-XL's memory (Dai et al. 2019): each layer's inputs at the last positions a
+// stream of segments has seen, [B, M, n_embd] a layer, detached (no gradient flows into a
+// past segment). Empty before the first segment.
+struct SegmentMemory {
+  std::vector<torch::Tensor> layers;
+  int64_t length() const { return layers.empty() ? 0 : layers.front().size(1); }
+};
+
 class GPTImpl : public torch::nn::Module {
  public:
   explicit GPTImpl(const GPTOptions& options);
 
-  // idx: [B, T] token ids, T <= block_size. Returns logits [B, T, vocab_size].
+  // idx: [B, T] token ids, T <= block_size (any T when unbounded()). Returns logits [B, T, vocab_size].
   // cache: incremental decoding; idx then holds the positions after the cached ones, and the
   // cache keeps their keys and values (at most block_size positions in all).
   torch::Tensor forward(const torch::Tensor& idx, DecoderCache* cache = nullptr);
   DecoderCache new_cache() const { return DecoderCache(blocks_.size()); }
+
+  // Segment-level recurrence (Transformer-XL): logits [B, T, vocab_size] of a segment idx
+  // [B, T] that continues the stream `memory` holds; each layer attends over its memory and
+  // the segment's causal positions. `memory` then keeps the last memory_length positions of
+  // each layer's inputs. Needs relative positions (rope, alibi) or none: a learned or
+  // sinusoidal table cannot place a query past the segment's start.
+  torch::Tensor forward_segment(const torch::Tensor& idx, SegmentMemory& memory, int64_t memory_length);
 
   // The causal stack on input embeddings x [B, T, n_embd] instead of token ids: positions,
   // blocks and final norm. Returns the features [B, T, n_embd] an output head reads.
@@ -58,6 +73,10 @@ class GPTImpl : public torch::nn::Module {
 
   // TorchScript: forward(idx) -> logits, for any batch and any length up to block_size.
   Exportable exportable();
+
+  // A sliding window with relative (or no) positions: any sequence length, at O(T * W), and
+  // generation past block_size at a constant cost per token.
+  bool unbounded() const;
 
   // Parameter count; nanoGPT subtracts the position table ("non-embedding" count).
   int64_t num_params(bool non_embedding = true) const;

@@ -2,7 +2,8 @@
 // that a size that cannot fit is refused with the keys that drive it (not LibTorch's
 // allocation failure halfway through building). Activations follow Korthikanti et al. 2022,
 // "Reducing Activation Recomputation in Large Transformer Models", §4.1, in fp32: per block and
-// token about (9 + 2 mlp_ratio) n_embd + 2.5 n_head T floats. LibTorch-free.
+// token about (9 + 2 mlp_ratio) n_embd + 2.5 n_head T floats (T: the keys a query attends,
+// about 3 attention_window with a window). LibTorch-free.
 #pragma once
 
 #include <cstdint>

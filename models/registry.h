@@ -45,6 +45,9 @@ struct ModelSpec {
   // What one training step needs (models/memory_estimate.h) for the data's context and
   // trainer.batch_size, checked before `build` allocates; empty: not estimated.
   std::function<MemoryNeed(const ModelContext&, int64_t batch_size)> memory = {};
+  // The `model:` key that sets block_size and the length of the training sequences
+  // (`attnlab bench --seq-lengths` varies it); empty when the data fixes the length.
+  std::string length_key = {};
 };
 
 using ModelConfigurer = std::function<ModelSpec(ConfigSection&)>;

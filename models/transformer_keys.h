@@ -1,5 +1,6 @@
 // The `model:` keys every transformer family shares: the block keys (n_layer, n_head, n_embd,
-// dropout, bias, mlp_ratio, activation, norm, norm_position, n_kv_head, qk_norm, pos_encoding)
+// dropout, bias, mlp_ratio, activation, norm, norm_position, n_kv_head, qk_norm, pos_encoding,
+// attention_window)
 // and, for token models, vocab_size. Each family's options struct has fields of these names,
 // read and validated here once, and turned into the options of its TransformerBlocks and norms.
 #pragma once
@@ -32,6 +33,7 @@ void read_block_keys(ConfigSection& s, Options& o) {
   ATTNLAB_READ(s, o, mlp_ratio, Range::closed(1, 1024));
   ATTNLAB_READ(s, o, n_kv_head, Range::closed(0, 4096, "0 = n_head"));
   ATTNLAB_READ(s, o, qk_norm);
+  ATTNLAB_READ(s, o, attention_window, Range::closed(0, 1 << 24, "0 = every position"));
   o.activation = s.choice("activation", o.activation, {"gelu", "relu", "swiglu"});
   o.norm = s.choice("norm", o.norm, {"layernorm", "rmsnorm"});
   o.norm_position = s.choice("norm_position", o.norm_position, {"pre", "post"});
@@ -69,6 +71,7 @@ TransformerBlockOptions block_options(const Options& o, bool causal) {
       .n_kv_head(o.n_kv_head)
       .qk_norm(o.qk_norm)
       .positions(attention_positions(o.pos_encoding))
+      .window(o.attention_window)
       .causal(causal);
 }
 

@@ -145,7 +145,18 @@ std::vector<std::vector<int64_t>> beam_search(Seq2seqImpl& model, const torch::T
         ++kept;
       }
       for (; kept < K; ++kept) rows.push_back(b * K), next_tokens.push_back(o.eos_id);  // dead rows (score -inf)
-      if (static_cast<int64_t>(finished[static_cast<size_t>(b)].size()) >= K) done[static_cast<size_t>(b)] = true;
+      // A sentence is done once K hypotheses have ended and no live beam can still beat the
+      // best of them: a live score only falls, and at best ends divided by the longest
+      // output's length penalty. (Stopping at K ended ones alone, as fairseq does, can end on
+      // K short poor hypotheses while the best is still being written.)
+      const auto& ended = finished[static_cast<size_t>(b)];
+      if (!done[static_cast<size_t>(b)] && static_cast<int64_t>(ended.size()) >= K) {
+        double best = kNegInf, reachable = kNegInf;
+        for (const auto& f : ended) best = std::max(best, f.score);
+        const double longest = std::pow(static_cast<double>(limits[static_cast<size_t>(b)]), o.length_penalty);
+        for (int64_t k = 0; k < K; ++k) reachable = std::max(reachable, new_scores[b][k].item<double>() / longest);
+        done[static_cast<size_t>(b)] = best >= reachable;
+      }
     }
     if (std::all_of(done.begin(), done.end(), [](bool d) { return d; })) break;
     std::vector<std::vector<int64_t>> next(static_cast<size_t>(B * K));

@@ -45,6 +45,7 @@ ModelSpec gpt_family(ConfigSection& s) {
     };
     return built;
   }};
+  spec.length_key = "block_size";
   spec.memory = [o](const ModelContext& ctx, int64_t batch) {
     const int64_t vocab = o.vocab_size > 0 ? o.vocab_size : ctx.vocab_size;
     return training_memory(o, {o.n_layer, 0, vocab, vocab, o.tie_embeddings, true,

@@ -92,6 +92,24 @@ TEST_CASE("FlopCounter: a GPT training step counts 3x the forward's matrix produ
   CHECK(shapes.count(MatmulShape{6, 16, 16, 16}) == 1);  // q k^T: B * n_head batches of [T, hd] x [hd, T]
 }
 
+TEST_CASE("FlopCounter: a sliding-window GPT counts its blockwise attention, as computed by hand") {
+  GPTOptions o;
+  o.vocab_size = 20, o.block_size = 16, o.n_layer = 2, o.n_head = 2, o.n_embd = 32, o.bias = false;
+  o.attention_window = 4, o.pos_encoding = "rope";
+  GPT gpt(o);
+  const double B = 3, T = 16, C = 32, V = 20, L = 2, N = B * T, W = 4;
+  // Blocks of W queries against the 2W - 1 keys their windows reach: T / W blocks of
+  // [W, hd] x [hd, 2W - 1] per head for q k^T, the same for att v (instead of T x T).
+  const double blocks = T / W, span = 2 * W - 1;
+  const double forward = L * (2 * N * 12 * C * C + 2 * 2 * B * blocks * W * span * C) + 2 * N * C * V;
+  auto idx = torch::randint(20, {3, 16});
+  FlopCounter counter;
+  auto logits = gpt(idx);
+  CHECK(counter.flops() == forward);
+  torch::nn::functional::cross_entropy(logits.flatten(0, 1), idx.flatten()).backward();
+  CHECK(counter.flops() == 3 * forward);
+}
+
 TEST_CASE("OpProfiler: calls and self time per operator, or per caller > operator") {
   auto a = torch::randn({64, 64}), b = torch::randn({64, 64});
   auto find = [](const std::vector<OpTime>& rows, const std::string& name) {

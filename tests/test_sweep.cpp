@@ -3,6 +3,8 @@
 // FLOP counting and the wall-clock budget.
 #include <catch2/catch.hpp>
 
+#include <fmt/format.h>
+
 #include <filesystem>
 
 #include "core/config/node.h"
@@ -91,6 +93,9 @@ TEST_CASE("sweep files are validated like experiment files: file, line, did-you-
   CHECK_THAT(error("grid: {model.n_layer: 2}\n"), Contains("needs a non-empty list"));
   CHECK_THAT(error("grid: {n_layer: [1, 2]}\n"), Contains("must name section.key"));
   CHECK_THAT(error("budget: {steps: 10, hours: 2}\n"), Contains("unknown budget key 'hours'"));
+  CHECK_THAT(error("budget: {flops: -1}\n"), Contains("budget.flops must be a positive number"));
+  CHECK_THAT(error("budget: {flops: 1e12}\nvariants: {a: {trainer.max_flops: 5}}\n"),
+             Contains("bad.yaml:3") && Contains("budget: {flops}"));
   CHECK_THAT(error("variants: {a: {n_layer: 2}}\n"), Contains("must name section.key"));
   CHECK_THAT(error("variants: {a: {}, a: {}}\n"), Contains("bad.yaml:2"));  // duplicate key
   write_text(dir / "nobase.yaml", "base: missing.yaml\n");
@@ -194,6 +199,48 @@ TEST_CASE("FlopCounter counts the matrix products a forward runs: 2 per multiply
   CHECK(counter.flops() == 2.0 * 15 * 8 * 16 + 2.0 * 2 * 4 * 6 * 3);
   (x + 1).relu();  // elementwise work is not counted
   CHECK(counter.flops() == 2.0 * 15 * 8 * 16 + 2.0 * 2 * 4 * 6 * 3);
+}
+
+TEST_CASE("budget: {flops} gives every run trainer.max_flops, the equal-compute budget") {
+  TempDir dir;
+  const Sweep s = Sweep::read(sweep_file(dir, "budget: {flops: 2.5e12}\nvariants: {a: {}, b: {model.n_layer: 1}}\n"));
+  CHECK(s.flops == 2.5e12);
+  for (const auto& r : s.runs()) {
+    const std::string& o = r.overrides.back();
+    REQUIRE(o.rfind("trainer.max_flops=", 0) == 0);
+    CHECK(std::stod(o.substr(o.find('=') + 1)) == 2.5e12);
+  }
+}
+
+TEST_CASE("trainer.max_flops stops at the step whose counted FLOPs reach it, the schedule ending there") {
+  TempDir dir;
+  const std::vector<std::string> common = {"trainer.log_interval=1", "schedule.lr_decay_iters=0", "schedule.warmup_iters=0"};
+  // What a step of this model counts (every step the same: fixed shapes).
+  auto probe = common;
+  probe.insert(probe.end(), {"trainer.max_iters=2", "trainer.max_flops=1e20", "experiment.name=probe"});
+  const TrainSummary p = attnlab::testing::train_tiny_gpt(dir, probe);
+  const auto probe_records = attnlab::testing::read_metrics(p.run_dir + "/metrics.jsonl");
+  double per_step = 0;
+  for (const auto& r : probe_records)
+    if (r.contains("flops") && r["step"] == 1) per_step = r["flops"].get<double>();
+  REQUIRE(per_step > 0);
+  // 2.5 steps' worth: the run takes 3 steps (the first to reach it), not max_iters.
+  auto budgeted = common;
+  budgeted.insert(budgeted.end(), {"trainer.max_iters=1000", fmt::format("trainer.max_flops={}", 2.5 * per_step),
+                                   "experiment.name=budget"});
+  const TrainSummary s = attnlab::testing::train_tiny_gpt(dir, budgeted);
+  CHECK(s.step == 3);
+  const auto records = attnlab::testing::read_metrics(s.run_dir + "/metrics.jsonl");
+  std::vector<double> lrs;
+  for (const auto& r : records)
+    if (r.contains("lr")) {
+      lrs.push_back(r["lr"].get<double>());
+      CHECK(r["flops"].get<double>() == r["step"].get<double>() * per_step);
+    }
+  REQUIRE(lrs.size() == 3);
+  // Cosine over a horizon of 3 steps (not 1000): step 2 is at 2/3 of the way down.
+  CHECK(lrs[2] < 0.5 * lrs[0]);
+  CHECK(records.back().contains("val_loss"));
 }
 
 TEST_CASE("trainer.max_minutes ends a run like its last step: evaluated and checkpointed") {

@@ -100,7 +100,8 @@ const std::vector<std::string>& variants() {
       "norm: rmsnorm",         "activation: swiglu",   "activation: relu",     "pos_encoding: rope",
       "pos_encoding: alibi",   "pos_encoding: none",   "pos_encoding: sinusoidal", "n_kv_head: 1",
       "n_kv_head: 2",          "qk_norm: true",        "bias: false",          "norm_position: post",
-      "pos_encoding: rope\nn_kv_head: 2\nqk_norm: true\nnorm: rmsnorm\nactivation: swiglu"};
+      "pos_encoding: rope\nn_kv_head: 2\nqk_norm: true\nnorm: rmsnorm\nactivation: swiglu",
+      "attention_window: 3",   "attention_window: 2\npos_encoding: rope", "attention_window: 4\npos_encoding: alibi\nn_kv_head: 2"};
   return v;
 }
 

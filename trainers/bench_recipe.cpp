@@ -5,7 +5,6 @@
 // without the key/value cache -> table and JSON.
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
-#include <sys/resource.h>
 
 #include <algorithm>
 #include <chrono>
@@ -21,6 +20,7 @@
 #include "core/util/matmul_rate.h"
 #include "core/util/op_profiler.h"
 #include "core/util/precision.h"
+#include "trainers/bench_support.h"
 #include "trainers/experiment.h"
 #include "trainers/metrics_log.h"
 #include "trainers/recipes.h"
@@ -48,26 +48,6 @@ struct Spread {
     p10 = at(0.1), p90 = at(0.9);
   }
   nlohmann::json json() const { return {{"median", median}, {"p10", p10}, {"p90", p90}}; }
-};
-
-double peak_rss_mib() {
-  rusage usage{};
-  getrusage(RUSAGE_SELF, &usage);
-  return static_cast<double>(usage.ru_maxrss) / 1024.0;  // Linux: KiB
-}
-
-// A scratch run directory for the trainer, removed with this object.
-struct ScratchDir {
-  std::string path;
-  ScratchDir() {
-    std::string pattern = (fs::temp_directory_path() / "attnlab-bench-XXXXXX").string();
-    if (!mkdtemp(pattern.data())) throw std::runtime_error("cannot create a scratch directory in " + pattern);
-    path = pattern;
-  }
-  ~ScratchDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
 };
 
 // The machine's matrix-multiply rate for one precision, with that precision's thread split.

@@ -102,6 +102,8 @@ void save_checkpoint(const std::string& path, const torch::nn::Module& model,
   archive.write("evaluated_step", c10::IValue(state.evaluated_step));
   archive.write("sampler_state", c10::IValue(state.sampler_state));
   archive.write("elapsed_seconds", c10::IValue(state.elapsed_seconds));
+  archive.write("flops", c10::IValue(state.flops));
+  archive.write("horizon", c10::IValue(state.horizon));
   archive.write("config_yaml", c10::IValue(state.config_yaml));
   archive.write("rng_cpu", rng_state(torch::kCPU), /*is_buffer=*/true);
   if (torch::cuda::is_available()) archive.write("rng_cuda", rng_state(torch::Device(torch::kCUDA, 0)), true);
@@ -144,6 +146,8 @@ TrainingState load_checkpoint(const std::string& path, torch::nn::Module& model,
   state.sampler_state = read("sampler_state").toStringRef();
   state.config_yaml = read("config_yaml").toStringRef();
   if (c10::IValue v; archive.try_read("elapsed_seconds", v)) state.elapsed_seconds = v.toDouble();  // older: 0
+  if (c10::IValue v; archive.try_read("flops", v)) state.flops = v.toDouble();
+  if (c10::IValue v; archive.try_read("horizon", v)) state.horizon = v.toInt();
 
   {  // Everything checked: now copy.
     torch::NoGradGuard no_grad;

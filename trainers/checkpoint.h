@@ -18,6 +18,8 @@ struct TrainingState {
   std::string sampler_state;    // the training data generator (std::mt19937_64, as text)
   std::string config_yaml;      // the resolved config the run was started with
   double elapsed_seconds = 0;   // wall time spent training so far (all sessions of the run)
+  double flops = 0;             // training FLOPs counted so far (trainer.max_flops runs only)
+  int64_t horizon = 0;          // trainer.max_flops: the step the schedule ends at (0: max_iters)
 };
 
 // Writes atomically; the RNG state of LibTorch's generators (for dropout) is included.

@@ -119,6 +119,7 @@ void check_existing_runs(const Sweep& sweep, const std::map<std::string, std::st
     if (!fs::exists(run.run_dir + "/" + kFinishedMarker)) {
       if (sweep.steps > 0) budget_keys.insert("trainer.max_iters");
       if (sweep.minutes > 0) budget_keys.insert("trainer.max_minutes");
+      if (sweep.flops > 0) budget_keys.insert("trainer.max_flops");
     }
     const auto diffs = config_differences(read_file(config), resolved.at(run.run_dir), budget_keys);
     if (diffs.empty()) continue;
@@ -165,6 +166,7 @@ CompareSummary compare(const CompareRequest& request) {
   layout.out_dir = sweep.out_dir;
   for (const auto& v : sweep.variants) layout.variants.push_back(v.name);
   layout.seeds = sweep.seeds;
+  layout.budget_flops = sweep.flops;
   std::map<std::string, std::string> resolved;
   layout.metric = validate(sweep, resolved);
   // A dry run reports the changed runs (with --retrain-changed too: it deletes nothing).
@@ -187,6 +189,7 @@ CompareSummary compare(const CompareRequest& request) {
   std::vector<std::string> budget;  // what a resumed run must still be told
   if (sweep.steps > 0) budget.push_back(fmt::format("trainer.max_iters={}", sweep.steps));
   if (sweep.minutes > 0) budget.push_back(fmt::format("trainer.max_minutes={}", sweep.minutes));
+  if (sweep.flops > 0) budget.push_back(fmt::format("trainer.max_flops={}", sweep.flops));
 
   CompareSummary summary;
   summary.out_dir = sweep.out_dir;

@@ -11,6 +11,7 @@ TrainerOptions TrainerOptions::read(ConfigSection s) {
   TrainerOptions o;
   ATTNLAB_READ(s, o, max_iters, Range::at_least(0));
   ATTNLAB_READ(s, o, max_minutes, Range::at_least(0, "0 = no limit"));
+  ATTNLAB_READ(s, o, max_flops, Range::closed(0, 1e24, "0 = no limit"));
   ATTNLAB_READ(s, o, batch_size, Range::at_least(1));
   ATTNLAB_READ(s, o, gradient_accumulation_steps, Range::closed(1, 1e6));
   ATTNLAB_READ(s, o, eval_interval, Range::at_least(1));

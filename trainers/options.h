@@ -11,6 +11,10 @@ namespace attnlab {
 struct TrainerOptions {
   int64_t max_iters = 5000;                 // optimizer steps
   double max_minutes = 0;                   // also stop (as finished) after this much training wall time; 0 = no limit
+  // Also stop (as finished) once the training FLOPs counted (matrix products, forward and
+  // backward, attention included: core/util/flop_counter.h) reach this; 0 = no limit. The
+  // schedule then ends where the first step's count says the budget runs out.
+  double max_flops = 0;
   int64_t batch_size = 12;                  // examples per micro-batch
   int64_t gradient_accumulation_steps = 1;  // micro-batches per optimizer step
   int64_t eval_interval = 250;              // evaluate every N steps (and at the end)

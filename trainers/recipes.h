@@ -150,4 +150,24 @@ struct BenchReport {
 // model's shapes, and writes the figures as JSON (docs/bench.md). Trains nothing to disk.
 BenchReport bench(const BenchRequest& request);
 
+// `attnlab bench CONFIG --seq-lengths 256,512,...`: a training step's forward + backward time,
+// its memory (peak RSS over the set-up's) and its FLOPs against the sequence length n (the
+// family's ModelSpec::length_key), for the config and each variant, one child process a point.
+// Writes OUT_DIR/bench/NAME_seq_lengths/: seq_lengths.json (points and fitted log-log slopes),
+// one VARIANT.dat each, seq_lengths.gp and its picture seq_lengths.png.
+struct SeqLengthBenchRequest {
+  std::string config_path;
+  std::vector<std::string> overrides;  // "section.key=value", for every variant
+  std::vector<int64_t> lengths;        // rising
+  std::vector<std::string> variants;   // "NAME section.key=value ..."; none: the config, as "config"
+  int64_t warmup = 1, steps = 3;       // per point
+  double max_seconds = 60;             // a variant stops after its first step slower than this
+  std::string out_dir;                 // "" = OUT_DIR/bench/NAME_seq_lengths
+};
+BenchReport bench_seq_lengths(const SeqLengthBenchRequest& request);
+
+// One point of bench_seq_lengths, measured in this process: its JSON written to `out`.
+void bench_seq_length_point(const std::string& config_path, const std::vector<std::string>& overrides, int64_t warmup,
+                            int64_t steps, const std::string& out);
+
 }  // namespace attnlab

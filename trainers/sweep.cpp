@@ -56,6 +56,7 @@ std::string owner_of(const std::string& key, const Sweep& s) {
   if (key == "experiment.seed") return "the sweep's `seeds:` list";
   if (key == "trainer.max_iters" && s.steps > 0) return "the sweep's `budget: {steps}`";
   if (key == "trainer.max_minutes" && s.minutes > 0) return "the sweep's `budget: {minutes}`";
+  if (key == "trainer.max_flops" && s.flops > 0) return "the sweep's `budget: {flops}`";
   return "";
 }
 
@@ -125,15 +126,17 @@ Sweep Sweep::read(const std::string& path) {
     }
   }
   if (const auto* e = root->find("budget")) {
-    if (!e->value->is_map()) fail(e->key_loc, "budget must be a map: {steps: N} or {minutes: M}");
+    if (!e->value->is_map()) fail(e->key_loc, "budget must be a map: {steps: N}, {minutes: M} or {flops: F}");
     for (const auto& b : e->value->entries) {
       if (b.key == "steps") {
         s.steps = integer(*b.value, "budget.steps");
         if (s.steps < 1) fail(b.value->loc, fmt::format("budget.steps must be at least 1, got {}", s.steps));
       } else if (b.key == "minutes") {
         s.minutes = positive_number(b, "budget.minutes");
+      } else if (b.key == "flops") {
+        s.flops = positive_number(b, "budget.flops");
       } else {
-        fail(b.key_loc, fmt::format("unknown budget key '{}'; use steps or minutes", b.key));
+        fail(b.key_loc, fmt::format("unknown budget key '{}'; use steps, minutes or flops", b.key));
       }
     }
   }
@@ -238,6 +241,7 @@ std::vector<SweepRun> Sweep::runs() const {
       r.overrides.push_back(fmt::format("experiment.seed={}", seed));
       if (steps > 0) r.overrides.push_back(fmt::format("trainer.max_iters={}", steps));
       if (minutes > 0) r.overrides.push_back(fmt::format("trainer.max_minutes={}", minutes));
+      if (flops > 0) r.overrides.push_back(fmt::format("trainer.max_flops={}", flops));
       out.push_back(r);
     }
   return out;

@@ -38,6 +38,7 @@ struct Sweep {
   std::vector<int64_t> seeds = {1337};
   int64_t steps = 0;       // budget: trainer.max_iters of every run; 0 = the base's
   double minutes = 0;      // budget: trainer.max_minutes of every run; 0 = none
+  double flops = 0;        // budget: trainer.max_flops of every run (equal compute); 0 = none
   std::vector<std::string> overrides;  // for every run
   std::vector<SweepVariant> variants;  // `variants` x `grid` (a single "base" when neither is given)
   std::string metric;                  // what the table compares; "" = the base's trainer.best_metric

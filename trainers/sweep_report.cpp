@@ -148,7 +148,7 @@ std::string SweepLayout::run_dir(const std::string& variant, int64_t seed) const
 
 nlohmann::json SweepLayout::to_json() const {
   return {{"name", name}, {"out_dir", out_dir}, {"variants", variants}, {"seeds", seeds},
-          {"metric", metric}, {"higher_is_better", higher_is_better}};
+          {"metric", metric}, {"higher_is_better", higher_is_better}, {"budget_flops", budget_flops}};
 }
 
 SweepLayout SweepLayout::from_json(const nlohmann::json& j) {
@@ -157,6 +157,7 @@ SweepLayout SweepLayout::from_json(const nlohmann::json& j) {
   l.variants = j.at("variants").get<std::vector<std::string>>();
   l.seeds = j.at("seeds").get<std::vector<int64_t>>();
   l.higher_is_better = j.at("higher_is_better");
+  l.budget_flops = j.value("budget_flops", 0.0);  // older sweeps: none
   return l;
 }
 
@@ -210,7 +211,11 @@ SweepReport write_sweep_report(const SweepLayout& layout, const std::map<std::st
                                 {"at_equal_time", v.at_equal_time}, {"wall_s", v.wall_s.mean},
                                 {"runs", v.runs.size()}, {"curve", curve}});
   }
-  md += "\n" + verdict(by_steps, "At equal steps (final " + m + ")", true, m) +
+  // A FLOP budget stops every run at the same compute: the final values compare at equal compute.
+  const std::string at_end = layout.budget_flops > 0
+                                 ? fmt::format("At equal compute ({:.3g} training FLOPs a run; final {})", layout.budget_flops, m)
+                                 : "At equal steps (final " + m + ")";
+  md += "\n" + verdict(by_steps, at_end, true, m) +
         verdict(by_time, fmt::format("At equal wall time ({:.1f} min, the shortest variant's)", minutes), false, m);
   md += fmt::format("\n{}: {} is better. Mean ± sample std over the finished seeds; train MFLOPs are 3× the forward's "
                     "matrix products per {}; wall time is the training time in metrics.jsonl (elapsed_s).\n",
@@ -265,7 +270,8 @@ SweepReport write_sweep_report(const SweepLayout& layout, const std::map<std::st
                         v.name, c.parameters, flops(c), v.tokens_per_s.mean, pm(v.final_value), pm(v.best_value),
                         v.at_equal_time, v.wall_s.mean / 60.0, v.runs.size(), layout.seeds.size());
   }
-  std::string verdicts = verdict(by_steps, "At equal steps", true, m) + verdict(by_time, "At equal wall time", false, m);
+  std::string verdicts = verdict(by_steps, layout.budget_flops > 0 ? "At equal compute" : "At equal steps", true, m) +
+                         verdict(by_time, "At equal wall time", false, m);
   for (auto at = verdicts.find("**"); at != std::string::npos; at = verdicts.find("**")) verdicts.erase(at, 2);
   write("index.html",
         fmt::format("<!doctype html>\n<html><head><meta charset=\"utf-8\"><title>Sweep {0}</title>\n<style>body{{font-family:"

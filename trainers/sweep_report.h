@@ -29,6 +29,7 @@ struct SweepLayout {
   std::vector<int64_t> seeds;
   std::string metric;                 // e.g. "val_loss"
   bool higher_is_better = false;
+  double budget_flops = 0;            // `budget: {flops}`: the final values are at equal compute
   std::string run_dir(const std::string& variant, int64_t seed) const;
   nlohmann::json to_json() const;
   static SweepLayout from_json(const nlohmann::json& j);

@@ -5,9 +5,12 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
+#include <optional>
 #include <sstream>
 
 #include "core/util/checkpoint_file.h"
+#include "core/util/flop_counter.h"
 #include "core/util/precision.h"
 #include "core/util/stop_signals.h"
 #include "core/util/threads.h"
@@ -155,7 +158,7 @@ StepTiming Trainer::step(bool synchronize) {
   const int rank = s_.group ? s_.group->rank() : 0, world = s_.group ? s_.group->size() : 1;
   adapt_threads();  // threads: auto follows the machine's load (core/util/threads.h)
   StepTiming t;
-  t.lr = learning_rate_at(state_.step, s_.optimizer.learning_rate, s_.schedule, s_.trainer.max_iters);
+  t.lr = learning_rate_at(state_.step, s_.optimizer.learning_rate, s_.schedule, horizon());
   set_learning_rate(*optimizer_, t.lr);
   if (world > 1) torch::manual_seed(step_seed(s_.seed, rank, state_.step));
   auto mark = clock::now();
@@ -173,6 +176,9 @@ StepTiming Trainer::step(bool synchronize) {
   // of multiplying and dividing by the count.
   const bool weigh = accum * world > 1;
   double loss_sum = 0, terms = 0;
+  // A FLOP budget counts the step's matrix products (forward and backward) as they run.
+  std::optional<FlopCounter> counter;
+  if (s_.trainer.max_flops > 0) counter.emplace();
   for (int64_t micro = 0; micro < accum; ++micro) {
     const int64_t draw = state_.step * accum + micro;
     Batch batch = to_device(s_.data->sample_shard("train", s_.trainer.batch_size, rank, world, train_rng_, draw),
@@ -199,13 +205,15 @@ StepTiming Trainer::step(bool synchronize) {
       s_.trainer.max_minutes > 0 && elapsed_seconds() >= s_.trainer.max_minutes * 60.0;
   std::vector<double> totals = {loss_sum, terms, static_cast<double>(t.tokens), static_cast<double>(t.examples),
                                 local_signal == SIGINT ? 1.0 : 0.0, local_signal == SIGTERM ? 1.0 : 0.0,
-                                local_out_of_time ? 1.0 : 0.0};
+                                local_out_of_time ? 1.0 : 0.0, counter ? counter->flops() : 0.0};
+  counter.reset();
   if (s_.group) s_.group->all_reduce_sum(totals);
   lap(&t.sync_ms);
   t.loss = totals[1] > 0 ? totals[0] / totals[1] : std::nan("");
   t.tokens = static_cast<int64_t>(totals[2]), t.examples = static_cast<int64_t>(totals[3]);
   t.signal = totals[4] > 0 ? SIGINT : totals[5] > 0 ? SIGTERM : 0;
   t.out_of_time = totals[6] > 0;
+  t.flops = totals[7];
   // every rank sees the same loss, so all stop here together
   if (!std::isfinite(t.loss)) diverged(fmt::format("the training loss is {}", t.loss));
   if (s_.group) {  // sum the gradients of all ranks, one all-reduce per flat buffer
@@ -221,8 +229,18 @@ StepTiming Trainer::step(bool synchronize) {
   optimizer_->step();
   optimizer_->zero_grad();
   lap(&t.optimizer_ms);
+  if (s_.trainer.max_flops > 0) {
+    state_.flops += t.flops;
+    // The schedule ends where the budget will: the first step's count gives the steps it buys.
+    if (state_.horizon == 0 && t.flops > 0)
+      state_.horizon = std::min<int64_t>(s_.trainer.max_iters, static_cast<int64_t>(std::ceil(s_.trainer.max_flops / t.flops)));
+  }
   ++state_.step;
   return t;
+}
+
+int64_t Trainer::horizon() const {
+  return state_.horizon > 0 ? state_.horizon : s_.trainer.max_iters;
 }
 
 TrainResult Trainer::fit() {
@@ -271,8 +289,8 @@ TrainResult Trainer::train_loop(const StopSignals& signals) {
     window_data_ms += timing.data_ms, window_sync_ms += timing.sync_ms, window_allreduce_ms += timing.allreduce_ms;
     window_steps += 1, window_tokens += timing.tokens;
 
-    // A wall-clock budget ends the run like its last step: evaluated and checkpointed.
-    const bool out_of_time = timing.out_of_time;
+    // A wall-clock or FLOP budget ends the run like its last step: evaluated and checkpointed.
+    const bool out_of_time = timing.out_of_time || (t.max_flops > 0 && state_.flops >= t.max_flops);
     const bool final_step = state_.step == t.max_iters || out_of_time;
     if ((state_.step % t.log_interval == 0 || final_step) && is_main()) {
       const auto steps = static_cast<double>(window_steps);
@@ -288,8 +306,9 @@ TrainResult Trainer::train_loop(const StopSignals& signals) {
               ? fmt::format(" | threads {} of {} (other processes busy)", threads.computing(), threads.configured)
               : "";
       fmt::print("step {}/{} | loss {:.4f} | lr {:.2e} | {:.1f} ms/step (data {:.1f}{}) | {} tok/s | ETA {}{}\n",
-                 state_.step, t.max_iters, loss, lr, ms_per_step, data_ms, comm, format_count(tokens_per_s),
-                 format_duration(ms_per_step * static_cast<double>(t.max_iters - state_.step) / 1000.0), shared);
+                 state_.step, horizon(), loss, lr, ms_per_step, data_ms, comm, format_count(tokens_per_s),
+                 format_duration(ms_per_step * static_cast<double>(std::max<int64_t>(0, horizon() - state_.step)) / 1000.0),
+                 shared);
       std::fflush(stdout);
       nlohmann::json record = {{"step", state_.step},       {"loss", loss},
                                {"lr", lr},                  {"ms_per_step", ms_per_step},
@@ -297,6 +316,7 @@ TrainResult Trainer::train_loop(const StopSignals& signals) {
                                {"elapsed_s", elapsed_seconds()}};
       if (s_.group) record["sync_ms_per_step"] = sync_ms, record["allreduce_ms_per_step"] = allreduce_ms;
       if (threads.adaptive) record["threads"] = threads.computing();
+      if (t.max_flops > 0) record["flops"] = state_.flops;
       metrics().write(record);
     }
     if (state_.step % t.log_interval == 0 || final_step)

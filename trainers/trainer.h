@@ -60,6 +60,7 @@ struct StepTiming {
   double sync_ms = 0, allreduce_ms = 0;
   int signal = 0;         // SIGINT/SIGTERM that some process received before the step's end
   bool out_of_time = false;  // trainer.max_minutes has passed (on some process)
+  double flops = 0;          // matrix-product FLOPs of the step, all processes (trainer.max_flops runs only)
 };
 
 struct TrainResult {
@@ -92,6 +93,9 @@ class Trainer {
   MetricSums evaluate(const std::string& split);
 
   const TrainingState& state() const { return state_; }
+  // The step the learning-rate schedule ends at: trainer.max_iters, or earlier where a FLOP
+  // budget (trainer.max_flops) runs out.
+  int64_t horizon() const;
   std::string checkpoint_path(const std::string& name) const;  // run_dir/name.pt
 
  private:

@@ -1,11 +1,13 @@
 #include "core/blocks/attention.h"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
 #include "core/blocks/alibi.h"
 #include "core/blocks/positional.h"
 #include "core/blocks/rope.h"
+#include "core/blocks/window_attention.h"
 
 namespace attnlab {
 
@@ -16,6 +18,7 @@ MultiHeadAttentionImpl::MultiHeadAttentionImpl(const MultiHeadAttentionOptions& 
   const std::string& pos = options.positions();
   TORCH_CHECK(pos == "none" || pos == "rope" || pos == "alibi", "attention positions must be 'none', 'rope' or "
               "'alibi', got '", pos, "'");
+  TORCH_CHECK(options.window() >= 0, "attention window must be >= 0 (0 = every position), got ", options.window());
   const int64_t hd = C / nh;
   c_attn = register_module("c_attn",
                            torch::nn::Linear(torch::nn::LinearOptions(C, C + 2 * kvh * hd).bias(options.bias())));
@@ -34,6 +37,22 @@ MultiHeadAttentionImpl::MultiHeadAttentionImpl(const MultiHeadAttentionOptions& 
   }
 }
 
+AttentionCache MultiHeadAttentionImpl::prefill(const torch::Tensor& h) {
+  const int64_t C = options.n_embd(), nh = options.n_head(), kvh = options.kv_heads();
+  const int64_t kvd = kvh * (C / nh);
+  const auto& w = c_attn->weight;
+  const auto& b = c_attn->bias;
+  auto kv = torch::linear(h, w.narrow(0, C, 2 * kvd), b.defined() ? b.narrow(0, C, 2 * kvd) : b).chunk(2, -1);
+  auto k = kv[0].unflatten(-1, {kvh, -1}).transpose(1, 2), v = kv[1].unflatten(-1, {kvh, -1}).transpose(1, 2);
+  if (k_norm) k = k_norm(k);
+  if (rope_inv_freq.defined()) k = apply_rope(k, positions_like(h), rope_inv_freq);
+  AttentionCache cache;
+  const int64_t keep = options.window() > 0 ? std::min(k.size(2), options.window() - 1) : k.size(2);
+  cache.k = k.narrow(2, k.size(2) - keep, keep), cache.v = v.narrow(2, v.size(2) - keep, keep);
+  cache.positions = h.size(1);
+  return cache;
+}
+
 torch::Tensor MultiHeadAttentionImpl::forward(const torch::Tensor& x, const torch::Tensor& memory,
                                               const torch::Tensor& key_padding_mask, AttentionCache* cache) {
   const int64_t C = options.n_embd(), nh = options.n_head(), kvh = options.kv_heads();
@@ -41,9 +60,11 @@ torch::Tensor MultiHeadAttentionImpl::forward(const torch::Tensor& x, const torc
   // [B, T, n * hd] -> [B, n, T, hd]; sizes come from the tensors, never from C++ ints.
   auto split_heads = [](const torch::Tensor& t, int64_t n) { return t.unflatten(-1, {n, -1}).transpose(1, 2); };
   const bool self = !memory.defined();
+  const int64_t window = self ? options.window() : 0;
   // Cached decoding: x holds the positions after the cached ones (self-attention).
-  const int64_t offset = self && cache && cache->k.defined() ? cache->k.size(2) : 0;
+  const int64_t offset = self && cache ? cache->positions : 0;
   auto query_positions = [&] { return offset > 0 ? positions_like(x) + offset : positions_like(x); };
+  int64_t key_start = offset;  // the position of the first key (earlier once a cache is prepended)
   torch::Tensor q, k, v;
   if (self) {
     auto qkv = c_attn(x).split({C, kvd, kvd}, -1);
@@ -54,9 +75,15 @@ torch::Tensor MultiHeadAttentionImpl::forward(const torch::Tensor& x, const torc
       q = apply_rope(q, pos, rope_inv_freq), k = apply_rope(k, pos, rope_inv_freq);
     }
     if (cache && cache->k.defined()) {  // the new positions attend to the cached ones too
+      key_start -= cache->k.size(2);
       k = torch::cat({cache->k, k}, 2), v = torch::cat({cache->v, v}, 2);
     }
-    if (cache) cache->k = k, cache->v = v;
+    if (cache) {
+      cache->positions += x.size(1);
+      // A window's rolling buffer: the next query sees its last window - 1 predecessors at most.
+      const int64_t keep = window > 0 ? std::min(k.size(2), window - 1) : k.size(2);
+      cache->k = k.narrow(2, k.size(2) - keep, keep), cache->v = v.narrow(2, v.size(2) - keep, keep);
+    }
   } else {
     // Slicing the weight by the (constant) model width keeps the trace shape-generic.
     const auto& w = c_attn->weight;
@@ -79,18 +106,35 @@ torch::Tensor MultiHeadAttentionImpl::forward(const torch::Tensor& x, const torc
   // Scaling q rather than the scores touches T * hd numbers instead of T * S; the masks below
   // then fill the fresh score tensor in place (no copy).
   const double scale = 1.0 / std::sqrt(static_cast<double>(C / nh));
-  auto att = torch::matmul(q * scale, k.transpose(-2, -1));  // [B, nh, T, S]
-  if (self && alibi_slopes.defined())
-    att = att + alibi_bias(alibi_slopes, query_positions(), positions_like(k.transpose(1, 2))).to(att.dtype());
-  const double neg_inf = -std::numeric_limits<double>::infinity();
-  if (options.causal() && !(cache && x.size(1) == 1)) {  // one new query may see every key
-    // Mask built from the scores themselves: [T, S], true where a key is in the query's
-    // future. Without a cache S == T (the diagonal); with one the T queries are the last T.
-    auto future = torch::ones_like(att.select(0, 0).select(0, 0), torch::kBool).triu(1 + att.size(-1) - att.size(-2));
-    att.masked_fill_(future, neg_inf);
+  // A window without a cache: blockwise, O(T * W), at every length (so that an export, which
+  // cannot branch on T, computes exactly what the model does). Cached decoding (a few queries)
+  // and attention maps take the dense path below.
+  if (window > 0 && !cache && !keep_attention) {
+    auto y = window_attention(q * scale, k, v, window, options.causal(), key_padding_mask, alibi_slopes,
+                              [this](const torch::Tensor& w) { return attn_dropout(w); });
+    return resid_dropout(c_proj(y.transpose(1, 2).flatten(-2)));
   }
-  if (key_padding_mask.defined()) att.masked_fill_(key_padding_mask.unsqueeze(1).unsqueeze(2), neg_inf);
-  att = torch::softmax(att, -1);
+  auto att = torch::matmul(q * scale, k.transpose(-2, -1));  // [B, nh, T, S]
+  const bool relative = alibi_slopes.defined() || window > 0;  // key positions needed
+  const auto key_positions = relative ? positions_like(k.transpose(1, 2)) + key_start : torch::Tensor();
+  if (self && alibi_slopes.defined())
+    att = att + alibi_bias(alibi_slopes, query_positions(), key_positions).to(att.dtype());
+  const double neg_inf = -std::numeric_limits<double>::infinity();
+  if (window > 0) {
+    // The window's mask, causality included; a query whose window holds only padding gets 0.
+    auto masked = window_mask(query_positions(), key_positions, window, options.causal());
+    if (key_padding_mask.defined()) masked = masked.logical_or(key_padding_mask.unsqueeze(1).unsqueeze(2));
+    att = masked_softmax(att, masked);
+  } else {
+    if (options.causal() && !(cache && x.size(1) == 1)) {  // one new query may see every key
+      // Mask built from the scores themselves: [T, S], true where a key is in the query's
+      // future. Without a cache S == T (the diagonal); with one the T queries are the last T.
+      auto future = torch::ones_like(att.select(0, 0).select(0, 0), torch::kBool).triu(1 + att.size(-1) - att.size(-2));
+      att.masked_fill_(future, neg_inf);
+    }
+    if (key_padding_mask.defined()) att.masked_fill_(key_padding_mask.unsqueeze(1).unsqueeze(2), neg_inf);
+    att = torch::softmax(att, -1);
+  }
   if (keep_attention) last_attention = att.detach();
   att = attn_dropout(att);
   auto y = torch::matmul(att, v).transpose(1, 2).flatten(-2);  // [B, T, C]

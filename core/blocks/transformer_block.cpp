@@ -6,7 +6,7 @@ TransformerBlockImpl::TransformerBlockImpl(const TransformerBlockOptions& o) : o
   TORCH_CHECK(o.norm_position() == "pre" || o.norm_position() == "post",
               "norm_position must be 'pre' or 'post', got '", o.norm_position(), "'");
   auto ln = [&] { return LayerNorm(LayerNormOptions(o.n_embd()).bias(o.bias()).kind(o.norm())); };
-  auto mha = [&](bool causal, const std::string& positions) {
+  auto mha = [&](bool causal, const std::string& positions, int64_t window) {
     return MultiHeadAttention(MultiHeadAttentionOptions(o.n_embd(), o.n_head())
                                   .bias(o.bias())
                                   .dropout(o.dropout())
@@ -14,13 +14,14 @@ TransformerBlockImpl::TransformerBlockImpl(const TransformerBlockOptions& o) : o
                                   .n_kv_head(o.n_kv_head())
                                   .qk_norm(o.qk_norm())
                                   .norm(o.norm())
-                                  .positions(positions));
+                                  .positions(positions)
+                                  .window(window));
   };
   ln_1 = register_module("ln_1", ln());
-  attn = register_module("attn", mha(o.causal(), o.positions()));
+  attn = register_module("attn", mha(o.causal(), o.positions(), o.window()));
   if (o.cross_attention()) {
     ln_cross = register_module("ln_cross", ln());
-    cross_attn = register_module("cross_attn", mha(false, "none"));
+    cross_attn = register_module("cross_attn", mha(false, "none", 0));
   }
   ln_2 = register_module("ln_2", ln());
   mlp = register_module("mlp", FeedForward(FeedForwardOptions(o.n_embd())
@@ -47,6 +48,16 @@ torch::Tensor TransformerBlockImpl::forward(const torch::Tensor& x_in, const tor
       return cross_attn(h, memory, memory_padding_mask, cache ? &cache->cross : nullptr);
     });
   return sublayer(x, ln_2, [&](const torch::Tensor& h) { return mlp(h); });
+}
+
+torch::Tensor TransformerBlockImpl::forward_with_context(const torch::Tensor& x, const torch::Tensor& context) {
+  TORCH_CHECK(!options.cross_attention(), "forward_with_context: an encoder-form block only");
+  if (context.size(1) == 0) return forward(x);
+  // The context's keys and values, normalised as the block normalises its own input (pre-norm).
+  const bool pre = options.norm_position() == "pre";
+  BlockCache cache;
+  cache.self = attn->prefill(pre ? ln_1(context) : context);
+  return forward(x, torch::Tensor(), torch::Tensor(), torch::Tensor(), &cache);
 }
 
 }  // namespace attnlab

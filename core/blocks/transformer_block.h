@@ -28,6 +28,7 @@ struct TransformerBlockOptions {
   TORCH_ARG(int64_t, n_kv_head) = 0;              // grouped-query attention; 0 = n_head
   TORCH_ARG(bool, qk_norm) = false;
   TORCH_ARG(std::string, positions) = "none";     // in self-attention: "rope" | "alibi" | "none"
+  TORCH_ARG(int64_t, window) = 0;                 // self-attention's sliding window (0 = every position)
 };
 
 // A decoder block's caches for incremental decoding (see AttentionCache).
@@ -56,6 +57,12 @@ class TransformerBlockImpl : public torch::nn::Module {
   torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& memory = {},
                         const torch::Tensor& padding_mask = {}, const torch::Tensor& memory_padding_mask = {},
                         BlockCache* cache = nullptr);
+
+  // Transformer-XL (Dai et al. 2019): self-attention over `context` [B, M, C], this block's
+  // inputs at the M positions before x (the previous segment's, detached by the caller), as
+  // well as over x's own (causal) positions; x [B, T, C] sits at positions M..M+T-1. Encoder
+  // form only. Returns [B, T, C].
+  torch::Tensor forward_with_context(const torch::Tensor& x, const torch::Tensor& context);
 
   TransformerBlockOptions options;
   LayerNorm ln_1{nullptr}, ln_cross{nullptr}, ln_2{nullptr};
