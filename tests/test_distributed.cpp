@@ -396,7 +396,9 @@ TEST_CASE("SIGTERM to one rank stops both at the same step, and the 2-process ru
   TempDir dir;
   // With dropout: each rank draws its own masks from (seed, rank, step), which resuming repeats.
   auto args = [&](const std::string& name) {
-    return gpt_args(dir, name, "model.dropout=0.1 trainer.max_iters=14 trainer.checkpoint_interval=100");
+    // 40 steps: the stop lands a few steps after step 3 is logged (50 ms polls of tiny steps),
+    // and must land before the end.
+    return gpt_args(dir, name, "model.dropout=0.1 trainer.max_iters=40 trainer.checkpoint_interval=100");
   };
   Ranks straight = launch_ranks(dir, 2, args("straight"));
   REQUIRE(straight.status == std::vector<int>{0, 0});
@@ -408,8 +410,8 @@ TEST_CASE("SIGTERM to one rank stops both at the same step, and the 2-process ru
   auto model = trained_model(dir / "split");
   const int64_t at = load_checkpoint(dir / "split/last.pt", *model, nullptr, torch::kCPU).step;
   CHECK(at >= 3);
-  REQUIRE(at < 14);
-  Ranks resumed = launch_ranks(dir, 2, "train --resume " + (dir / "split") + " trainer.max_iters=14");
+  REQUIRE(at < 40);
+  Ranks resumed = launch_ranks(dir, 2, "train --resume " + (dir / "split") + " trainer.max_iters=40");
   INFO(resumed.logs[0]);
   REQUIRE(resumed.status == std::vector<int>{0, 0});
   CHECK_THAT(resumed.logs[0], Contains(fmt::format("at step {}", at)));

@@ -120,7 +120,10 @@ torch::Tensor MultiHeadAttentionImpl::forward(const torch::Tensor& x, const torc
   if (self && alibi_slopes.defined())
     att = att + alibi_bias(alibi_slopes, query_positions(), key_positions).to(att.dtype());
   const double neg_inf = -std::numeric_limits<double>::infinity();
-  if (window > 0) {
+  // One new query over a rolling buffer of at most `window` keys sees them all: no mask to build
+  // (decoding's common case, where building one costs as much as the attention).
+  const bool sees_every_key = cache && x.size(1) == 1 && k.size(2) <= window;
+  if (window > 0 && !sees_every_key) {
     // The window's mask, causality included; a query whose window holds only padding gets 0.
     auto masked = window_mask(query_positions(), key_positions, window, options.causal());
     if (key_padding_mask.defined()) masked = masked.logical_or(key_padding_mask.unsqueeze(1).unsqueeze(2));
