@@ -43,7 +43,8 @@ class GPTImpl : public torch::nn::Module {
 
   // idx: [B, T] token ids, T <= block_size (any T when unbounded()). Returns logits [B, T, vocab_size].
   // cache: incremental decoding; idx then holds the positions after the cached ones, and the
-  // cache keeps their keys and values (at most block_size positions in all).
+  // cache keeps their keys and values (at most block_size positions in all; with a window, the
+  // last attention_window - 1 of an unbounded length).
   torch::Tensor forward(const torch::Tensor& idx, DecoderCache* cache = nullptr);
   DecoderCache new_cache() const { return DecoderCache(blocks_.size()); }
 

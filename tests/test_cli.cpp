@@ -211,3 +211,31 @@ TEST_CASE("CLI: train the tiny ViT, evaluate it on the test split and draw its a
   CHECK(typo.status != 0);
   CHECK_THAT(typo.err, Contains("model.pol") && Contains("pool"));
 }
+
+TEST_CASE("CLI: bench --seq-lengths measures each variant at each length, a window's FLOPs grow linearly") {
+  TempDir dir;
+  write_text(dir / "text.txt", attnlab::testing::small_corpus());
+  const std::string bench = std::string("bench ") + ATTNLAB_SOURCE_DIR + "/configs/gpt/kjv_char_tiny.yaml data.path=" +
+                            (dir / "text.txt") + " model.pos_encoding=rope trainer.batch_size=1 --steps 1 --warmup 0" +
+                            " --out " + (dir / "lengths");
+  auto r = run(bench + " --seq-lengths 32,64,128 --variant full --variant \"w4 model.attention_window=4\"", dir);
+  INFO(r.out << r.err);
+  REQUIRE(r.status == 0);
+  CHECK_THAT(r.out, Contains("log-log slopes"));
+  const auto j = nlohmann::json::parse(attnlab::testing::read_text(dir / "lengths/seq_lengths.json"));
+  const auto& full = j.at("variants").at("full").at("points");
+  const auto& window = j.at("variants").at("w4").at("points");
+  REQUIRE((full.size() == 3 && window.size() == 3));
+  for (size_t i = 0; i < 3; ++i) {
+    CHECK(full[i]["n"] == 32 << i);
+    CHECK(window[i]["flops_per_step"].get<double>() < full[i]["flops_per_step"].get<double>());
+  }
+  // The window's FLOPs double with n (blocks of 4 queries); full attention's grow faster.
+  CHECK(j["variants"]["w4"]["slopes"]["flops"].get<double>() == Approx(1.0).margin(0.01));
+  CHECK(j["variants"]["full"]["slopes"]["flops"].get<double>() > 1.05);
+  CHECK(fs::exists(dir / "lengths/full.dat"));
+  // Bad requests are refused before anything is measured.
+  CHECK_THAT(run(bench + " --seq-lengths 64,32", dir).err, Contains("rising"));
+  CHECK_THAT(run(bench + " --seq-lengths 32 --variant \"a/b model.n_layer=1\"", dir).err, Contains("letters, digits"));
+  CHECK_THAT(run(bench + " --seq-lengths 32 --variant \"w model.n_layr=1\"", dir).err, Contains("n_layer"));
+}

@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 
 #include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <cmath>
 #include <filesystem>
@@ -57,6 +58,10 @@ std::vector<Variant> parse_variants(const std::vector<std::string>& specs) {
     }
     if (v.name.empty() || v.name.find('=') != std::string::npos)
       throw std::invalid_argument("--variant '" + spec + "' needs a name first: --variant \"NAME section.key=value ...\"");
+    // The name becomes file names and a gnuplot title.
+    for (char c : v.name)
+      if (!std::isalnum(static_cast<unsigned char>(c)) && std::string("._-+@").find(c) == std::string::npos)
+        throw std::invalid_argument("--variant name '" + v.name + "': use letters, digits and . _ - + @ only");
     for (const auto& other : out)
       if (other.name == v.name) throw std::invalid_argument("two variants are named '" + v.name + "'");
     out.push_back(v);
@@ -79,8 +84,8 @@ int run_self(std::vector<std::string> args, const std::string& log) {
   posix_spawn_file_actions_destroy(&actions);
   if (err != 0) throw std::runtime_error("cannot start " + args[0] + ": " + std::strerror(err));
   int status = 0;
-  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
+  while (waitpid(pid, &status, 0) < 0)
+    if (errno != EINTR) throw std::runtime_error(std::string("waiting for a bench point: ") + std::strerror(errno));
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
@@ -192,8 +197,9 @@ BenchReport bench_seq_lengths(const SeqLengthBenchRequest& r) {
       for (const auto& a : std::vector<std::string>{"--point", "--warmup", std::to_string(r.warmup), "--steps",
                                                     std::to_string(r.steps), "--out", point})
         args.push_back(a);
-      if (run_self(args, log) != 0) {
-        stopped = fmt::format("n = {}: {}", n, failure_line(log));
+      if (const int code = run_self(args, log); code != 0) {
+        stopped = fmt::format("n = {}: {}", n, code > 128 ? fmt::format("killed by signal {} (out of memory?); see {}", code - 128, log)
+                                                        : failure_line(log));
         break;
       }
       fs::remove(log);

@@ -233,7 +233,8 @@ StepTiming Trainer::step(bool synchronize) {
     state_.flops += t.flops;
     // The schedule ends where the budget will: the first step's count gives the steps it buys.
     if (state_.horizon == 0 && t.flops > 0)
-      state_.horizon = std::min<int64_t>(s_.trainer.max_iters, static_cast<int64_t>(std::ceil(s_.trainer.max_flops / t.flops)));
+      state_.horizon = static_cast<int64_t>(
+          std::min(static_cast<double>(s_.trainer.max_iters), std::ceil(s_.trainer.max_flops / t.flops)));
   }
   ++state_.step;
   return t;
