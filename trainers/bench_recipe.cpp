@@ -37,19 +37,6 @@ double ms_since(Clock::time_point start) {
   return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
 }
 
-// Median and the 10th / 90th percentiles of a sample.
-struct Spread {
-  double median = 0, p10 = 0, p90 = 0;
-  explicit Spread(std::vector<double> v) {
-    if (v.empty()) return;
-    std::sort(v.begin(), v.end());
-    auto at = [&](double q) { return v[static_cast<size_t>(q * static_cast<double>(v.size() - 1) + 0.5)]; };
-    median = v.size() % 2 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
-    p10 = at(0.1), p90 = at(0.9);
-  }
-  nlohmann::json json() const { return {{"median", median}, {"p10", p10}, {"p90", p90}}; }
-};
-
 // The machine's matrix-multiply rate for one precision, with that precision's thread split.
 double matmul_rate(const std::map<MatmulShape, int64_t>& shapes, const std::string& precision, int64_t cores,
                    const torch::Device& device) {

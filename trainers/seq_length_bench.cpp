@@ -140,14 +140,11 @@ void bench_seq_length_point(const std::string& config_path, const std::vector<st
     trainer.step(true);
     flops = counter.flops();
   }
-  auto median = [](std::vector<double> v) {
-    std::sort(v.begin(), v.end());
-    return v.size() % 2 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
-  };
+  const double forward_ms = Spread(forward).median, backward_ms = Spread(backward).median;
   const double peak = peak_rss_mib();
-  nlohmann::json j = {{"forward_ms", median(forward)},
-                      {"backward_ms", median(backward)},
-                      {"step_ms", median(forward) + median(backward)},
+  nlohmann::json j = {{"forward_ms", forward_ms},
+                      {"backward_ms", backward_ms},
+                      {"step_ms", forward_ms + backward_ms},
                       {"tokens_per_step", tokens},
                       {"flops_per_step", flops},
                       {"rss_before_mib", rss_before},

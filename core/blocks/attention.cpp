@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <tuple>
+#include <utility>
 
 #include "core/blocks/alibi.h"
 #include "core/blocks/positional.h"
@@ -10,6 +12,30 @@
 #include "core/blocks/window_attention.h"
 
 namespace attnlab {
+
+namespace {
+
+// [B, T, n * hd] -> [B, n, T, hd]; sizes come from the tensors, never from C++ ints.
+torch::Tensor split_heads(const torch::Tensor& t, int64_t n) { return t.unflatten(-1, {n, -1}).transpose(1, 2); }
+
+// Keys and values [B, n_kv_head, S, hd] of h [B, S, C] through the k, v rows of c_attn (before
+// k_norm and RoPE). Slicing the weight by the (constant) model width keeps a trace shape-generic.
+std::pair<torch::Tensor, torch::Tensor> project_kv(const MultiHeadAttentionImpl& m, const torch::Tensor& h) {
+  const int64_t C = m.options.n_embd(), kvh = m.options.kv_heads(), kvd = kvh * (C / m.options.n_head());
+  const auto& w = m.c_attn->weight;
+  const auto& b = m.c_attn->bias;
+  auto kv = torch::linear(h, w.narrow(0, C, 2 * kvd), b.defined() ? b.narrow(0, C, 2 * kvd) : b).chunk(2, -1);
+  return {split_heads(kv[0], kvh), split_heads(kv[1], kvh)};
+}
+
+// Stores self-attention's keys and values in the cache: all of them, or with a window only the
+// last window - 1 (a rolling buffer: the next query sees no further back).
+void keep_for_next_query(AttentionCache& cache, const torch::Tensor& k, const torch::Tensor& v, int64_t window) {
+  const int64_t keep = window > 0 ? std::min(k.size(2), window - 1) : k.size(2);
+  cache.k = k.narrow(2, k.size(2) - keep, keep), cache.v = v.narrow(2, v.size(2) - keep, keep);
+}
+
+}  // namespace
 
 MultiHeadAttentionImpl::MultiHeadAttentionImpl(const MultiHeadAttentionOptions& options_) : options(options_) {
   const int64_t C = options.n_embd(), nh = options.n_head(), kvh = options.kv_heads();
@@ -38,17 +64,11 @@ MultiHeadAttentionImpl::MultiHeadAttentionImpl(const MultiHeadAttentionOptions& 
 }
 
 AttentionCache MultiHeadAttentionImpl::prefill(const torch::Tensor& h) {
-  const int64_t C = options.n_embd(), nh = options.n_head(), kvh = options.kv_heads();
-  const int64_t kvd = kvh * (C / nh);
-  const auto& w = c_attn->weight;
-  const auto& b = c_attn->bias;
-  auto kv = torch::linear(h, w.narrow(0, C, 2 * kvd), b.defined() ? b.narrow(0, C, 2 * kvd) : b).chunk(2, -1);
-  auto k = kv[0].unflatten(-1, {kvh, -1}).transpose(1, 2), v = kv[1].unflatten(-1, {kvh, -1}).transpose(1, 2);
+  auto [k, v] = project_kv(*this, h);
   if (k_norm) k = k_norm(k);
   if (rope_inv_freq.defined()) k = apply_rope(k, positions_like(h), rope_inv_freq);
   AttentionCache cache;
-  const int64_t keep = options.window() > 0 ? std::min(k.size(2), options.window() - 1) : k.size(2);
-  cache.k = k.narrow(2, k.size(2) - keep, keep), cache.v = v.narrow(2, v.size(2) - keep, keep);
+  keep_for_next_query(cache, k, v, options.window());
   cache.positions = h.size(1);
   return cache;
 }
@@ -57,8 +77,6 @@ torch::Tensor MultiHeadAttentionImpl::forward(const torch::Tensor& x, const torc
                                               const torch::Tensor& key_padding_mask, AttentionCache* cache) {
   const int64_t C = options.n_embd(), nh = options.n_head(), kvh = options.kv_heads();
   const int64_t kvd = kvh * (C / nh);  // width of the key (and of the value) projection
-  // [B, T, n * hd] -> [B, n, T, hd]; sizes come from the tensors, never from C++ ints.
-  auto split_heads = [](const torch::Tensor& t, int64_t n) { return t.unflatten(-1, {n, -1}).transpose(1, 2); };
   const bool self = !memory.defined();
   const int64_t window = self ? options.window() : 0;
   // Cached decoding: x holds the positions after the cached ones (self-attention).
@@ -80,9 +98,7 @@ torch::Tensor MultiHeadAttentionImpl::forward(const torch::Tensor& x, const torc
     }
     if (cache) {
       cache->positions += x.size(1);
-      // A window's rolling buffer: the next query sees its last window - 1 predecessors at most.
-      const int64_t keep = window > 0 ? std::min(k.size(2), window - 1) : k.size(2);
-      cache->k = k.narrow(2, k.size(2) - keep, keep), cache->v = v.narrow(2, v.size(2) - keep, keep);
+      keep_for_next_query(*cache, k, v, window);
     }
   } else {
     // Slicing the weight by the (constant) model width keeps the trace shape-generic.
@@ -93,8 +109,7 @@ torch::Tensor MultiHeadAttentionImpl::forward(const torch::Tensor& x, const torc
     if (cache && cache->k.defined()) {  // the memory does not change while decoding
       k = cache->k, v = cache->v;
     } else {
-      auto kv = torch::linear(memory, w.narrow(0, C, 2 * kvd), b.defined() ? b.narrow(0, C, 2 * kvd) : b).chunk(2, -1);
-      k = split_heads(kv[0], kvh), v = split_heads(kv[1], kvh);
+      std::tie(k, v) = project_kv(*this, memory);
       if (k_norm) k = k_norm(k);
       if (cache) cache->k = k, cache->v = v;
     }
