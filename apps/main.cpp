@@ -5,7 +5,9 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <exception>
 #include <iostream>
 #include <new>
@@ -99,8 +101,11 @@ void add_generate(CLI::App& app) {
   cmd->add_flag("--no-kv-cache{false}", req->kv_cache, "Recompute the whole context for every new token (to compare)");
   cmd->callback([req] {
     req->on_text = [](const std::string& piece) {  // stream: each token as it is drawn
-      std::fwrite(piece.data(), 1, piece.size(), stdout);
-      std::fflush(stdout);
+      // A reader that went away (`| head`) ends the run even where SIGPIPE is ignored, as a
+      // parent may have set it for its children: a write error is not a reason to go on.
+      if (std::fwrite(piece.data(), 1, piece.size(), stdout) != piece.size() || std::fflush(stdout) != 0)
+        throw std::runtime_error("cannot write to stdout (" + std::string(std::strerror(errno)) +
+                                 "): generation stopped");
     };
     attnlab::generate(*req);
     std::fputs("\n", stdout);

@@ -16,6 +16,7 @@ struct ModelContext {
   int64_t vocab_size = 0;  // tokenizer's vocabulary
   int64_t pad_id = -1;     // -1: the data never pads
   int64_t seq_len = 0;     // tokens per example the data produces (at most)
+  bool streams = false;    // each batch row continues that row of the batch before (data.stream)
   int64_t batch_tokens = 0;  // training batches of at most this many tokens (data.max_tokens); 0 = batch_size rows
   int64_t num_classes = 0;               // classification only
   std::vector<std::string> class_names;  // classification only, by class id

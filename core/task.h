@@ -90,6 +90,31 @@ class Task {
     (void)sums;
     return {};
   }
+
+  // State a task carries from one batch to the next (Transformer-XL's memory), as named
+  // tensors: the trainer saves it in checkpoints (exact resume), and evaluation sets it aside
+  // and restores it (CarriedStateScope). Empty: nothing carried yet.
+  virtual bool carries_state() const { return false; }
+  virtual std::map<std::string, torch::Tensor> carried_state() const { return {}; }
+  // Replaces the carried state (empty: start afresh); throws, changing nothing, on tensors
+  // that do not fit this task.
+  virtual void set_carried_state(const std::map<std::string, torch::Tensor>& state) {
+    if (!state.empty()) throw std::invalid_argument("this task carries no state between batches");
+  }
+};
+
+// Sets a task's carried state aside for a scope (an evaluation that walks its own streams
+// from a fresh state) and restores it at the scope's end, even when the scope throws.
+class CarriedStateScope {
+ public:
+  explicit CarriedStateScope(Task& task) : task_(task), saved_(task.carried_state()) { task_.set_carried_state({}); }
+  ~CarriedStateScope() { task_.set_carried_state(saved_); }
+  CarriedStateScope(const CarriedStateScope&) = delete;
+  CarriedStateScope& operator=(const CarriedStateScope&) = delete;
+
+ private:
+  Task& task_;
+  std::map<std::string, torch::Tensor> saved_;
 };
 
 inline Batch BatchSource::sample_shard(const std::string& split, int64_t batch_size, int rank, int world,

@@ -66,14 +66,21 @@ DataSpec text_family(ConfigSection& s) {
     // The char vocabulary comes from the whole text, as nanoGPT's.
     const std::vector<std::string> texts = {text};
     auto tok = obtain_tokenizer(ctx, o.tokenizer, texts, /*with_specials=*/false);
-    auto data = std::make_shared<TextDataset>(tok->encode(text), o.val_fraction, ctx.model_seq_len);
+    auto data = std::make_shared<TextDataset>(tok->encode(text), o.val_fraction, ctx.model_seq_len,
+                                              o.stream ? ctx.batch_size : 0);
     BuiltData built{data, tok, {}, {}};
     built.context.objective = "causal_lm";
+    built.context.streams = o.stream;
     built.context.vocab_size = tok->vocab_size();
     built.context.seq_len = ctx.model_seq_len;
     built.context.tokenizer_fingerprint = tok->fingerprint();
     built.report = {fmt::format("data: {} | {} tokenizer, vocab {} | {} train / {} val tokens", o.path, tok->type(),
                                 tok->vocab_size(), data->size("train"), data->size("val"))};
+    if (o.stream)
+      built.report.push_back(fmt::format("streams: {} a split (trainer.batch_size), {} train / {} val segments of {} "
+                                         "tokens each, read in order",
+                                         data->streams(), data->segments_per_stream("train"),
+                                         data->segments_per_stream("val"), ctx.model_seq_len));
     return built;
   }};
 }

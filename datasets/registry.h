@@ -21,6 +21,7 @@ struct DataBuildContext {
   bool load_tokenizer = false;  // resume, eval, generate: use the run's saved tokenizer
   uint64_t seed = 1337;         // experiment.seed: tokenizer training, masking of eval batches
   int64_t model_seq_len = 0;    // the longest sequence the model takes (ModelSpec::block_size)
+  int64_t batch_size = 0;       // trainer.batch_size: the streams of stream batching (data.stream)
 };
 
 struct BuiltData {

@@ -19,6 +19,7 @@ TextDataOptions TextDataOptions::read(ConfigSection s) {
                         "newline piece); sentencepiece serves the verse families");
   ATTNLAB_READ(s, o, path);
   ATTNLAB_READ(s, o, val_fraction, Range::open(0, 1));
+  ATTNLAB_READ(s, o, stream);
   return o;
 }
 
@@ -33,8 +34,8 @@ std::string read_text_file(const std::string& path) {
   return text;
 }
 
-TextDataset::TextDataset(const std::vector<int64_t>& tokens, double val_fraction, int64_t block_size)
-    : block_size_(block_size) {
+TextDataset::TextDataset(const std::vector<int64_t>& tokens, double val_fraction, int64_t block_size, int64_t streams)
+    : block_size_(block_size), streams_(streams) {
   // int32 halves the memory of the token stream; windows are widened to int64 per batch.
   auto all = torch::from_blob(const_cast<int64_t*>(tokens.data()), {static_cast<int64_t>(tokens.size())}, torch::kLong)
                  .to(torch::kInt);
@@ -47,6 +48,31 @@ TextDataset::TextDataset(const std::vector<int64_t>& tokens, double val_fraction
                                " tokens, fewer than model.block_size + 1 = " + std::to_string(block_size + 1) +
                                ": lower model.block_size, or change data.val_fraction (" +
                                fmt::format("{}", val_fraction) + ")");
+  if (streams_ > 0)
+    for (const auto* split : {"train", "val"})
+      if (segments_per_stream(split) < 1)
+        throw std::runtime_error(fmt::format(
+            "data.stream: the {} split's {} tokens, cut into {} streams (trainer.batch_size), leave fewer than "
+            "model.block_size + 1 = {} tokens a stream: lower trainer.batch_size or model.block_size",
+            split, size(split), streams_, block_size + 1));
+}
+
+int64_t TextDataset::segments_per_stream(const std::string& split) const {
+  // A stream of L tokens holds (L - 1) / T segments: each needs its next token as a target.
+  return streams_ > 0 ? (size(split) / streams_ - 1) / block_size_ : 0;
+}
+
+Batch TextDataset::stream_segment(const std::string& split, int64_t segment, int64_t first, int64_t rows) const {
+  if (first < 0 || first + rows > streams_)
+    throw std::invalid_argument(fmt::format("data.stream: rows [{}, {}) of {} streams: a stream batch has "
+                                            "trainer.batch_size rows, one per stream (a distributed run cannot stream yet)",
+                                            first, first + rows, streams_));
+  const int64_t length = size(split) / streams_, s = segment % segments_per_stream(split);
+  std::vector<int64_t> starts;
+  for (int64_t r = first; r < first + rows; ++r) starts.push_back(r * length + s * block_size_);
+  Batch batch = windows(split_tokens(split), starts);
+  batch["first"] = torch::full({rows}, s == 0, torch::kBool);
+  return batch;
 }
 
 const torch::Tensor& TextDataset::split_tokens(const std::string& split) const {
@@ -55,7 +81,8 @@ const torch::Tensor& TextDataset::split_tokens(const std::string& split) const {
   throw std::invalid_argument("unknown split '" + split + "'");
 }
 
-Batch TextDataset::sample(const std::string& split, int64_t batch_size, std::mt19937_64& rng, int64_t) const {
+Batch TextDataset::sample(const std::string& split, int64_t batch_size, std::mt19937_64& rng, int64_t draw) const {
+  if (streams_ > 0) return stream_segment(split, draw, 0, batch_size);
   const auto& data = split_tokens(split);
   std::uniform_int_distribution<int64_t> start(0, data.numel() - block_size_ - 1);
   std::vector<int64_t> starts(static_cast<size_t>(batch_size));
@@ -64,6 +91,7 @@ Batch TextDataset::sample(const std::string& split, int64_t batch_size, std::mt1
 }
 
 Batch TextDataset::eval_batch(const std::string& split, int64_t index, int64_t count, int64_t batch_size) const {
+  if (streams_ > 0) return stream_segment(split, index, 0, batch_size);
   const auto& data = split_tokens(split);
   const int64_t total = count * batch_size, max_start = data.numel() - block_size_ - 1;
   std::vector<int64_t> starts(static_cast<size_t>(batch_size));
@@ -75,10 +103,18 @@ Batch TextDataset::eval_batch(const std::string& split, int64_t index, int64_t c
 }
 
 int64_t TextDataset::num_examples(const std::string& split) const {
+  if (streams_ > 0) return streams_ * segments_per_stream(split);
   return (split_tokens(split).numel() - 1) / block_size_;
 }
 
 Batch TextDataset::examples(const std::string& split, int64_t start, int64_t count) const {
+  if (streams_ > 0) {  // whole segments of every stream, as evaluate_split walks them
+    if (start % streams_ != 0 || count != streams_)
+      throw std::invalid_argument(fmt::format("data.stream: examples [{}, {}) are not one segment of each of the {} "
+                                              "streams: evaluate with a batch size of {} (trainer.batch_size)",
+                                              start, start + count, streams_, streams_));
+    return stream_segment(split, start / streams_, 0, count);
+  }
   std::vector<int64_t> starts;
   for (int64_t i = start; i < std::min(start + count, num_examples(split)); ++i) starts.push_back(i * block_size_);
   return windows(split_tokens(split), starts);

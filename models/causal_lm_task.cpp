@@ -4,8 +4,10 @@ namespace attnlab {
 
 TaskOutput CausalLMTask::compute(const Batch& batch) {
   const auto& input = batch.at("input");
-  const auto& target = batch.at("target");
-  auto logits = logits_fn_(input);
+  return causal_lm_output(logits_fn_(input), input, batch.at("target"));
+}
+
+TaskOutput causal_lm_output(const torch::Tensor& logits, const torch::Tensor& input, const torch::Tensor& target) {
   auto loss = torch::nn::functional::cross_entropy(
       logits.flatten(0, 1).to(torch::kFloat), target.flatten(),
       torch::nn::functional::CrossEntropyFuncOptions().ignore_index(-1));

@@ -8,6 +8,9 @@
 
 namespace attnlab {
 
+// The next-token loss of logits [B, T, V] for input and target [B, T] (target -1 ignored).
+TaskOutput causal_lm_output(const torch::Tensor& logits, const torch::Tensor& input, const torch::Tensor& target);
+
 class CausalLMTask : public Task {
  public:
   // logits_fn maps token ids [B, T] to logits [B, T, V].

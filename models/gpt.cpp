@@ -17,6 +17,12 @@ GPTOptions GPTOptions::read(ConfigSection s) {
   read_transformer_keys(s, o);
   ATTNLAB_READ(s, o, block_size, Range::closed(1, 1 << 24));
   ATTNLAB_READ(s, o, tie_embeddings);
+  ATTNLAB_READ(s, o, memory_length, Range::closed(0, 1 << 24, "0 = no memory"));
+  if (o.memory_length > 0 && o.pos_encoding != "rope" && o.pos_encoding != "alibi" && o.pos_encoding != "none")
+    s.fail("memory_length", "needs relative positions: set model.pos_encoding to rope or alibi (or none), not " +
+                                o.pos_encoding + " (an absolute table cannot place a segment after its memory)");
+  if (o.memory_length > 0 && o.attention_window > 0)
+    s.fail("memory_length", "and model.attention_window together are not supported: choose one");
   return o;
 }
 
@@ -62,18 +68,33 @@ torch::Tensor GPTImpl::forward_segment(const torch::Tensor& idx, SegmentMemory& 
   TORCH_CHECK(idx.dim() == 2 && wte, "forward_segment expects token ids [B, T] and a token embedding");
   TORCH_CHECK(memory.layers.empty() || (memory.layers.size() == blocks_.size() && memory.layers[0].size(0) == idx.size(0)),
               "this memory belongs to another stream (", memory.layers.size(), " layers)");
+  DecoderCache cache = memory_cache(memory);
   auto x = drop(wte(idx));
   std::vector<torch::Tensor> next;
   for (size_t i = 0; i < blocks_.size(); ++i) {
-    const auto context = memory.layers.empty() ? x.narrow(1, 0, 0) : memory.layers[i];
     // What the next segment's layer i sees: the last memory_length of its inputs so far.
-    const auto seen = torch::cat({context, x}, 1);
+    const auto seen = memory.layers.empty() ? x : torch::cat({memory.layers[i], x}, 1);
     const int64_t kept = std::min<int64_t>(memory_length, seen.size(1));
     next.push_back(seen.narrow(1, seen.size(1) - kept, kept).detach());
-    x = blocks_[i]->forward_with_context(x, context);
+    x = blocks_[i](x, torch::Tensor(), torch::Tensor(), torch::Tensor(), &cache.blocks[i]);
   }
   memory.layers = std::move(next);
   return output_head(ln_f(x));
+}
+
+DecoderCache GPTImpl::memory_cache(const SegmentMemory& memory) {
+  DecoderCache cache = new_cache();
+  for (size_t i = 0; i < memory.layers.size() && i < blocks_.size(); ++i)
+    cache.blocks[i] = blocks_[i]->context_cache(memory.layers[i]);
+  return cache;
+}
+
+torch::Tensor GPTImpl::segment_features(const torch::Tensor& idx, DecoderCache& cache) {
+  auto x = drop(wte(idx));
+  for (size_t i = 0; i < blocks_.size(); ++i)
+    x = blocks_[i](x, torch::Tensor(), torch::Tensor(), torch::Tensor(), &cache.blocks[i]);
+  cache.length += idx.size(1);
+  return ln_f(x);
 }
 
 torch::Tensor GPTImpl::forward_embeddings(const torch::Tensor& embeddings, DecoderCache* cache) {
@@ -111,11 +132,23 @@ torch::Tensor GPTImpl::generate(torch::Tensor idx, int64_t max_new_tokens, doubl
   };
   idx = idx.to(torch::kCPU);
   DecoderCache cache = new_cache();
+  // Transformer-XL: the segment being decoded starts at idx[segment_start]; the ones before it
+  // are folded into `memory`, as training's streams were.
+  const int64_t memory_length = options.memory_length;
+  SegmentMemory memory;
+  int64_t segment_start = 0;
   std::vector<torch::Tensor> steps;
   for (int64_t i = 0; i < max_new_tokens; ++i) {
     adapt_threads();  // threads: auto follows the machine's load, a token at a time
     torch::Tensor h;  // the last position's features: only its logits are needed
-    if (!kv_cache) {
+    if (memory_length > 0) {
+      bool fresh = !kv_cache || cache.length == 0;
+      for (; idx.size(1) - segment_start > window; segment_start += window, fresh = true)
+        forward_segment(idx.narrow(1, segment_start, window).to(device), memory, memory_length);
+      if (fresh) cache = memory_cache(memory);
+      const auto segment = idx.narrow(1, segment_start, idx.size(1) - segment_start);
+      h = segment_features((fresh ? segment : segment.narrow(1, segment.size(1) - 1, 1)).to(device), cache);
+    } else if (!kv_cache) {
       h = features(crop(idx).to(device));
     } else {
       if (!rolling && cache.length == window) cache = new_cache();  // the window moves on: recompute it
@@ -130,8 +163,8 @@ torch::Tensor GPTImpl::generate(torch::Tensor idx, int64_t max_new_tokens, doubl
       next = logits.argmax(-1, /*keepdim=*/true);
     } else {
       logits = logits / temperature;
-      if (top_k > 0) {
-        auto kth = std::get<0>(logits.topk(std::min(top_k, logits.size(-1)), -1)).select(-1, -1).unsqueeze(-1);
+      if (top_k > 0 && top_k < logits.size(-1)) {  // k >= V keeps every token: no filter to apply
+        auto kth = std::get<0>(logits.topk(top_k, -1)).select(-1, -1).unsqueeze(-1);
         logits = logits.masked_fill(logits < kth, -std::numeric_limits<float>::infinity());
       }
       next = torch::multinomial(torch::softmax(logits, -1), 1, /*replacement=*/false, gen);
@@ -144,6 +177,11 @@ torch::Tensor GPTImpl::generate(torch::Tensor idx, int64_t max_new_tokens, doubl
 }
 
 Exportable GPTImpl::exportable() {
+  // A trace fixes the memory's and the segment's lengths as constants: a file that takes the
+  // memory as an input needs a scripted (not traced) segment function, not written yet.
+  TORCH_CHECK(options.memory_length == 0, "export of a Transformer-XL model (model.memory_length ",
+              options.memory_length, ") is not supported yet: its memory would have to be an input and an output "
+              "of every call");
   const int64_t V = options.vocab_size;
   ExportMethod fwd{"forward", {"idx"}, "forward(idx: int64 [B, T], T <= block_size) -> logits: float32 [B, T, vocab_size]",
                    [this](const Tensors& in) { return Tensors{forward(in[0])}; },

@@ -23,8 +23,12 @@ struct GPTOptions : BlockKeys {
   // 0: taken from the dataset's tokenizer. Built with 0, the GPT is a backbone without token
   // embedding or head, driven through forward_embeddings() (e.g. models/icl_regressor.h).
   int64_t vocab_size = 0;
-  int64_t block_size = 256;
+  int64_t block_size = 256;    // with memory_length: the segment length
   bool tie_embeddings = true;  // output head = the token embedding
+  // Transformer-XL (Dai et al. 2019): each layer also attends to its inputs at the last
+  // memory_length positions of the preceding segments; 0 = none. Needs relative positions
+  // (rope, alibi) or none, and stream batches (data.stream).
+  int64_t memory_length = 0;
 
   static GPTOptions read(ConfigSection s);
 };
@@ -54,6 +58,11 @@ class GPTImpl : public torch::nn::Module {
   // each layer's inputs. Needs relative positions (rope, alibi) or none: a learned or
   // sinusoidal table cannot place a query past the segment's start.
   torch::Tensor forward_segment(const torch::Tensor& idx, SegmentMemory& memory, int64_t memory_length);
+  // Caches holding `memory`'s keys and values; segment_features continues after them.
+  DecoderCache memory_cache(const SegmentMemory& memory);
+  // The final-norm features [B, T, n_embd] of tokens idx [B, T] that follow the memory and
+  // tokens `cache` holds (memory_cache, then earlier calls); the cache keeps idx's keys too.
+  torch::Tensor segment_features(const torch::Tensor& idx, DecoderCache& cache);
 
   // The causal stack on input embeddings x [B, T, n_embd] instead of token ids: positions,
   // blocks and final norm. Returns the features [B, T, n_embd] an output head reads.
@@ -61,7 +70,8 @@ class GPTImpl : public torch::nn::Module {
 
   // Appends max_new_tokens sampled tokens to idx [B, T]. temperature <= 0 means greedy;
   // top_k <= 0 means no top-k filter. The model sees the last block_size tokens (the context
-  // is cropped). With kv_cache each new token costs one position until the window is full;
+  // is cropped); a model with memory_length reads the sequence as training's streams did, in
+  // segments of block_size from its first token, each continuing the memory of those before. With kv_cache each new token costs one position until the window is full;
   // past it the cropped window is recomputed, because every layer's keys above the first
   // depend on the tokens the crop drops (rolling the cache would change the logits, by ~1e-2
   // in a 2-layer model, even with relative positions).

@@ -19,9 +19,9 @@ MemoryNeed training_memory(const BlockKeys& k, const TransformerSize& s) {
   const double tokens = static_cast<double>(s.batch) * static_cast<double>(s.seq_len);
   const double T = static_cast<double>(s.seq_len);
   // Scores a query keeps: every key, or the keys of its window's blocks (core/blocks/window_attention.h:
-  // 2W - 1 causal, 3W - 2 bidirectional, bounded here by 3W).
+  // 2W - 1 causal, 3W - 2 bidirectional, bounded here by 3W), and a Transformer-XL memory's.
   const double W = static_cast<double>(k.attention_window);
-  const double attended = W > 0 ? 3.0 * W : T;
+  const double attended = W > 0 ? 3.0 * W : T + static_cast<double>(s.memory_length);
   const double per_block = (9.0 + 2.0 * r) * d + 2.5 * heads * attended;
   const double activations =
       tokens * (static_cast<double>(s.encoder_blocks) + 1.5 * static_cast<double>(s.decoder_blocks)) * per_block;

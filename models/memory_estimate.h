@@ -28,6 +28,7 @@ struct TransformerSize {
   std::string batch_keys;      // those of the tokens in a batch: "trainer.batch_size, model.block_size"
   std::string output_keys;     // those of the vocabulary or classes: "model.vocab_size"
   int64_t other_parameters = 0;  // weights outside the blocks, embeddings and head (a convolutional stem)
+  int64_t memory_length = 0;     // Transformer-XL: the memory's positions every query also attends to
 };
 
 // Weights with their gradients and AdamW's two moments; the activations autograd keeps for

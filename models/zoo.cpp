@@ -6,6 +6,7 @@
 #include "models/causal_lm_task.h"
 #include "models/classification_task.h"
 #include "models/gpt.h"
+#include "models/recurrent_lm_task.h"
 #include "models/icl_regression_task.h"
 #include "models/masked_lm_task.h"
 #include "models/memory_estimate.h"
@@ -35,8 +36,15 @@ ModelSpec gpt_family(ConfigSection& s) {
   ModelSpec spec{"gpt", o.block_size, "", "", [o](const ModelContext& ctx) mutable {
     if (ctx.objective != "causal_lm") unsupported("gpt", ctx, "causal_lm data (data.type: text)");
     o.vocab_size = vocab_for(o.vocab_size, ctx);
+    if (o.memory_length > 0 && !ctx.streams)
+      throw std::invalid_argument("model.memory_length needs batches that continue each other (Transformer-XL's "
+                                  "stream batching): set data.stream: true");
     GPT gpt(o);
-    auto task = std::make_shared<CausalLMTask>([gpt](const torch::Tensor& idx) mutable { return gpt(idx); });
+    std::shared_ptr<Task> task;
+    if (o.memory_length > 0)
+      task = std::make_shared<RecurrentLMTask>(gpt, o.memory_length);
+    else
+      task = std::make_shared<CausalLMTask>([gpt](const torch::Tensor& idx) mutable { return gpt(idx); });
     BuiltModel built{gpt.ptr(), task, {}, [gpt]() mutable { return gpt->exportable(); }};
     // One sample (`attnlab generate`'s defaults) from the first token of the batch's first row.
     built.decode = [gpt](const Batch& batch, int64_t new_tokens, bool kv_cache) mutable {
@@ -51,7 +59,7 @@ ModelSpec gpt_family(ConfigSection& s) {
     return training_memory(o, {o.n_layer, 0, vocab, vocab, o.tie_embeddings, true,
                                o.pos_encoding == "learned" ? o.block_size : 0, o.block_size, batch,
                                "model.n_layer, model.n_embd, model.mlp_ratio", "trainer.batch_size, model.block_size",
-                               "model.vocab_size"});
+                               "model.vocab_size", 0, o.memory_length});
   };
   return spec;
 }

@@ -265,6 +265,13 @@ TEST_CASE("run safety: generate streams its text as it is drawn") {
   const std::string head = read_text(dir / "head.txt");
   CHECK(head.size() == 300);
   CHECK_THAT(head, Contains("\nand"));  // after the data line, the prompt and its continuation
+  // Also where SIGPIPE is ignored (a parent's setting, inherited): the write error stops it.
+  auto ignored = attnlab::testing::run_command("timeout 60 sh -c 'trap \"\" PIPE; " + std::string(ATTNLAB_BIN) +
+                                                   " generate " + (dir / "g") +
+                                                   " --prompt and --max-new-tokens 1000000000 | head -c 300 > /dev/null'"
+                                                   " 2>&1; echo rc=$?",
+                                               dir);
+  CHECK_THAT(ignored.out, Contains("rc=0") && Contains("cannot write to stdout"));
   // The streamed text is the text: a short run prints exactly what the recipe returns.
   auto streamed = run("generate " + (dir / "g") + " --prompt and --max-new-tokens 50 --seed 3", dir);
   GenerateRequest g;

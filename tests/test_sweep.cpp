@@ -137,6 +137,7 @@ TEST_CASE("compare: an interrupted sweep resumes to the same table, finished run
     CHECK(ra["best"] == rb["best"]);
     CHECK(ra["parameters"] == rb["parameters"]);
     CHECK(ra["train_flops_per_unit"].get<double>() > 0);
+    CHECK(ra["peak_rss_mib"].get<double>() > 10);  // from metrics.jsonl's peak_rss_mib
   }
   CHECK(results(a.out_dir)["variants"][0]["runs"] == 2);
 

@@ -1,8 +1,7 @@
-// What the benchmark recipes share: a sample's spread, a scratch run directory and the
-// process's memory figures.
+// What the benchmark recipes share: a sample's spread and a scratch run directory (the
+// process's memory figures are in core/util/allocator.h).
 #pragma once
 
-#include <sys/resource.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -14,6 +13,8 @@
 #include <vector>
 
 #include <nlohmann/json.hpp>
+
+#include "core/util/allocator.h"
 
 namespace attnlab {
 
@@ -29,21 +30,6 @@ struct Spread {
   }
   nlohmann::json json() const { return {{"median", median}, {"p10", p10}, {"p90", p90}}; }
 };
-
-// The process's peak resident set so far, in MiB.
-inline double peak_rss_mib() {
-  rusage usage{};
-  getrusage(RUSAGE_SELF, &usage);
-  return static_cast<double>(usage.ru_maxrss) / 1024.0;  // Linux: KiB
-}
-
-// The process's resident set now, in MiB (/proc/self/statm; 0 where it cannot be read).
-inline double current_rss_mib() {
-  std::ifstream statm("/proc/self/statm");
-  long pages = 0, resident = 0;
-  if (!(statm >> pages >> resident)) return 0;
-  return static_cast<double>(resident) * static_cast<double>(sysconf(_SC_PAGESIZE)) / (1024.0 * 1024.0);
-}
 
 // A scratch run directory for the trainer, removed with this object.
 struct ScratchDir {

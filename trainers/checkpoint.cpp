@@ -105,6 +105,11 @@ void save_checkpoint(const std::string& path, const torch::nn::Module& model,
   archive.write("flops", c10::IValue(state.flops));
   archive.write("horizon", c10::IValue(state.horizon));
   archive.write("config_yaml", c10::IValue(state.config_yaml));
+  if (!state.carried_state.empty()) {
+    c10::Dict<std::string, torch::Tensor> carried;
+    for (const auto& [name, t] : state.carried_state) carried.insert(name, t.detach().cpu());
+    archive.write("carried_state", c10::IValue(carried));
+  }
   archive.write("rng_cpu", rng_state(torch::kCPU), /*is_buffer=*/true);
   if (torch::cuda::is_available()) archive.write("rng_cuda", rng_state(torch::Device(torch::kCUDA, 0)), true);
   save_archive(archive, path);
@@ -148,6 +153,11 @@ TrainingState load_checkpoint(const std::string& path, torch::nn::Module& model,
   if (c10::IValue v; archive.try_read("elapsed_seconds", v)) state.elapsed_seconds = v.toDouble();  // older: 0
   if (c10::IValue v; archive.try_read("flops", v)) state.flops = v.toDouble();
   if (c10::IValue v; archive.try_read("horizon", v)) state.horizon = v.toInt();
+  if (c10::IValue v; archive.try_read("carried_state", v)) {
+    const auto carried = c10::impl::toTypedDict<std::string, torch::Tensor>(v.toGenericDict());
+    if (const std::string bad = first_non_finite(carried); !bad.empty()) refuse_non_finite(path, "carried_state/" + bad);
+    for (const auto& e : carried) state.carried_state[e.key()] = e.value();
+  }
 
   {  // Everything checked: now copy.
     torch::NoGradGuard no_grad;

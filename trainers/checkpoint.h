@@ -5,6 +5,7 @@
 #include <torch/torch.h>
 
 #include <limits>
+#include <map>
 #include <optional>
 #include <utility>
 #include <string>
@@ -20,6 +21,8 @@ struct TrainingState {
   double elapsed_seconds = 0;   // wall time spent training so far (all sessions of the run)
   double flops = 0;             // training FLOPs counted so far (trainer.max_flops runs only)
   int64_t horizon = 0;          // trainer.max_flops: the step the schedule ends at (0: max_iters)
+  // The task's state between batches (Task::carried_state: Transformer-XL's memory), on the CPU.
+  std::map<std::string, torch::Tensor> carried_state;
 };
 
 // Writes atomically; the RNG state of LibTorch's generators (for dropout) is included.

@@ -78,7 +78,27 @@ std::map<std::string, VariantCost> measure_costs(const SweepLayout& layout) {
       Assembled a = assemble(exp, dir, /*saved_tokenizer=*/true, torch::kCPU);
       VariantCost c;
       for (const auto& p : a.model.module->parameters()) c.parameters += p.numel();
-      if (a.model.exportable) {
+      if (a.model.task->carries_state()) {
+        // A task that carries state (Transformer-XL memory) costs what a batch costs once the
+        // earlier ones have filled that state: the model alone would leave the memory out.
+        torch::NoGradGuard no_grad;
+        a.model.module->eval();
+        std::mt19937_64 rng(exp.experiment.seed);
+        auto state_size = [&] {
+          int64_t n = 0;
+          for (const auto& [name, t] : a.model.task->carried_state()) n += t.numel();
+          return n;
+        };
+        int64_t draw = 0;
+        for (int64_t before = -1; draw < 64 && state_size() != before; ++draw) {
+          before = state_size();
+          a.model.task->compute(a.data.source->sample("train", exp.trainer.batch_size, rng, draw));
+        }
+        FlopCounter counter;
+        const TaskOutput out = a.model.task->compute(a.data.source->sample("train", exp.trainer.batch_size, rng, draw));
+        c.train_flops = 3 * counter.flops() / static_cast<double>(std::max<int64_t>(out.num_tokens, 1));
+        c.unit = "token";
+      } else if (a.model.exportable) {
         const Exportable what = a.model.exportable();
         const int64_t length = what.max_length;
         // Training: the forward, and a backward of twice its cost.

@@ -51,6 +51,7 @@ MetricSums evaluate_split(torch::nn::Module& model, Task& task, const BatchSourc
   data.check_split(split);
   torch::NoGradGuard no_grad;
   AutocastScope autocast(precision, device);
+  CarriedStateScope carried(task);  // an evaluation walks its own streams; training's memory waits
   const bool was_training = model.is_training();
   model.eval();
   const int64_t rank = group ? group->rank() : 0, world = group ? group->size() : 1;

@@ -84,6 +84,7 @@ Assembled assemble(const Experiment& exp, const std::string& run_dir, bool saved
   ctx.load_tokenizer = saved_tokenizer;
   ctx.seed = static_cast<uint64_t>(exp.experiment.seed);
   ctx.model_seq_len = exp.model.block_size;
+  ctx.batch_size = exp.trainer.batch_size;
   Assembled a;
   a.data = exp.data.build(ctx);
   a.data.context.data_type = exp.data.type;

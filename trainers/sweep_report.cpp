@@ -28,6 +28,7 @@ struct Point {
 struct Run {
   std::vector<Point> evals;
   double final_value = 0, best_value = 0, wall_s = 0, tokens_per_s = 0;
+  double peak_rss_mib = 0;  // the process's peak host memory (metrics.jsonl's peak_rss_mib; 0 in older runs)
 };
 
 struct Stat {
@@ -56,7 +57,7 @@ struct CurvePoint {
 struct Variant {
   std::string name;
   std::vector<Run> runs;
-  Stat final_value, best_value, wall_s, tokens_per_s;
+  Stat final_value, best_value, wall_s, tokens_per_s, peak_rss_mib;
   std::vector<CurvePoint> curve;  // steps every run evaluated at
   double at_equal_time = std::nan("");
 };
@@ -74,6 +75,7 @@ Run read_run(const std::string& dir, const SweepLayout& layout) {
     const double elapsed = j.value("elapsed_s", 0.0);
     r.wall_s = std::max(r.wall_s, elapsed);
     if (j.contains("tokens_per_s")) throughput.push_back(j.at("tokens_per_s").get<double>());
+    r.peak_rss_mib = std::max(r.peak_rss_mib, j.value("peak_rss_mib", 0.0));
     if (j.contains(layout.metric))
       r.evals.push_back({j.at("step").get<int64_t>(), elapsed, j.at(layout.metric).get<double>()});
   });
@@ -88,11 +90,12 @@ Run read_run(const std::string& dir, const SweepLayout& layout) {
 
 Variant summarise(const std::string& name, std::vector<Run> runs) {
   Variant v{name, std::move(runs)};
-  std::vector<double> finals, bests, walls, rates;
+  std::vector<double> finals, bests, walls, rates, peaks;
   for (const auto& r : v.runs)
     finals.push_back(r.final_value), bests.push_back(r.best_value), walls.push_back(r.wall_s),
-        rates.push_back(r.tokens_per_s);
+        rates.push_back(r.tokens_per_s), peaks.push_back(r.peak_rss_mib);
   v.final_value = stat(finals), v.best_value = stat(bests), v.wall_s = stat(walls), v.tokens_per_s = stat(rates);
+  v.peak_rss_mib = stat(peaks);
   if (v.runs.empty()) return v;
   for (const auto& p : v.runs.front().evals) {
     std::vector<double> values, times;
@@ -188,24 +191,25 @@ SweepReport write_sweep_report(const SweepLayout& layout, const std::map<std::st
   const std::string& m = layout.metric;
   const double minutes = equal_time / 60.0;
   std::string md = fmt::format("# Sweep {}: {} over seeds {}\n\n", layout.name, m, fmt::join(layout.seeds, ", "));
-  md += fmt::format("| variant | parameters | train MFLOPs per unit | tokens/s | final {} | best {} | {} at {:.1f} min | "
-                    "wall min | runs |\n|---|---|---|---|---|---|---|---|---|\n",
+  md += fmt::format("| variant | parameters | train MFLOPs per unit | tokens/s | peak MiB | final {} | best {} | {} at {:.1f} "
+                    "min | wall min | runs |\n|---|---|---|---|---|---|---|---|---|---|\n",
                     m, m, m, minutes);
-  std::string csv = "variant,parameters,train_flops_per_unit,unit,tokens_per_s,final_mean,final_std,best_mean,best_std,"
+  std::string csv = "variant,parameters,train_flops_per_unit,unit,tokens_per_s,peak_rss_mib,final_mean,final_std,best_mean,best_std,"
                     "at_equal_time,equal_time_s,wall_s_mean,runs\n";
   nlohmann::json json = {{"sweep", layout.to_json()}, {"equal_time_s", equal_time}, {"variants", nlohmann::json::array()}};
   for (const auto& v : variants) {
     const VariantCost c = costs.count(v.name) ? costs.at(v.name) : VariantCost{};
-    md += fmt::format("| {} | {} | {} / {} | {:.0f} | {} | {} | {:.4f} | {:.1f} | {}/{} |\n", v.name, c.parameters,
-                      flops(c), c.unit, v.tokens_per_s.mean, pm(v.final_value), pm(v.best_value), v.at_equal_time,
+    md += fmt::format("| {} | {} | {} / {} | {:.0f} | {:.0f} | {} | {} | {:.4f} | {:.1f} | {}/{} |\n", v.name,
+                      c.parameters, flops(c), c.unit, v.tokens_per_s.mean, v.peak_rss_mib.mean, pm(v.final_value), pm(v.best_value), v.at_equal_time,
                       v.wall_s.mean / 60.0, v.runs.size(), layout.seeds.size());
-    csv += fmt::format("{},{},{},{},{:.1f},{:.6f},{:.6f},{:.6f},{:.6f},{:.6f},{:.1f},{:.1f},{}\n", v.name, c.parameters,
-                       c.train_flops, c.unit, v.tokens_per_s.mean, v.final_value.mean, v.final_value.std,
+    csv += fmt::format("{},{},{},{},{:.1f},{:.1f},{:.6f},{:.6f},{:.6f},{:.6f},{:.6f},{:.1f},{:.1f},{}\n", v.name,
+                       c.parameters, c.train_flops, c.unit, v.tokens_per_s.mean, v.peak_rss_mib.mean, v.final_value.mean, v.final_value.std,
                        v.best_value.mean, v.best_value.std, v.at_equal_time, equal_time, v.wall_s.mean, v.runs.size());
     nlohmann::json curve = nlohmann::json::array();
     for (const auto& p : v.curve) curve.push_back({{"step", p.step}, {"elapsed_s", p.elapsed_s}, {"mean", p.value.mean}, {"std", p.value.std}});
     json["variants"].push_back({{"name", v.name}, {"parameters", c.parameters}, {"train_flops_per_unit", c.train_flops},
                                 {"unit", c.unit}, {"tokens_per_s", v.tokens_per_s.mean},
+                                {"peak_rss_mib", v.peak_rss_mib.mean},
                                 {"final", {{"mean", v.final_value.mean}, {"std", v.final_value.std}}},
                                 {"best", {{"mean", v.best_value.mean}, {"std", v.best_value.std}}},
                                 {"at_equal_time", v.at_equal_time}, {"wall_s", v.wall_s.mean},
@@ -218,7 +222,8 @@ SweepReport write_sweep_report(const SweepLayout& layout, const std::map<std::st
   md += "\n" + verdict(by_steps, at_end, true, m) +
         verdict(by_time, fmt::format("At equal wall time ({:.1f} min, the shortest variant's)", minutes), false, m);
   md += fmt::format("\n{}: {} is better. Mean ± sample std over the finished seeds; train MFLOPs are 3× the forward's "
-                    "matrix products per {}; wall time is the training time in metrics.jsonl (elapsed_s).\n",
+                    "matrix products per {}; peak MiB is each run's peak host memory (metrics.jsonl's peak_rss_mib), averaged; wall "
+                    "time is the training time in metrics.jsonl (elapsed_s).\n",
                     m, layout.higher_is_better ? "higher" : "lower", costs.empty() ? "unit" : costs.begin()->second.unit);
 
   SweepReport report;
@@ -265,9 +270,9 @@ SweepReport write_sweep_report(const SweepLayout& layout, const std::map<std::st
   std::string rows;
   for (const auto& v : variants) {
     const VariantCost c = costs.count(v.name) ? costs.at(v.name) : VariantCost{};
-    rows += fmt::format("<tr><td>{}</td><td>{}</td><td>{}</td><td>{:.0f}</td><td>{}</td><td>{}</td><td>{:.4f}</td>"
-                        "<td>{:.1f}</td><td>{}/{}</td></tr>\n",
-                        v.name, c.parameters, flops(c), v.tokens_per_s.mean, pm(v.final_value), pm(v.best_value),
+    rows += fmt::format("<tr><td>{}</td><td>{}</td><td>{}</td><td>{:.0f}</td><td>{:.0f}</td><td>{}</td><td>{}</td>"
+                        "<td>{:.4f}</td><td>{:.1f}</td><td>{}/{}</td></tr>\n",
+                        v.name, c.parameters, flops(c), v.tokens_per_s.mean, v.peak_rss_mib.mean, pm(v.final_value), pm(v.best_value),
                         v.at_equal_time, v.wall_s.mean / 60.0, v.runs.size(), layout.seeds.size());
   }
   std::string verdicts = verdict(by_steps, layout.budget_flops > 0 ? "At equal compute" : "At equal steps", true, m) +
@@ -277,7 +282,7 @@ SweepReport write_sweep_report(const SweepLayout& layout, const std::map<std::st
         fmt::format("<!doctype html>\n<html><head><meta charset=\"utf-8\"><title>Sweep {0}</title>\n<style>body{{font-family:"
                     "sans-serif;margin:2em}}table{{border-collapse:collapse}}td,th{{border:1px solid #ccc;padding:4px 8px;"
                     "text-align:right}}td:first-child{{text-align:left}}</style></head><body>\n<h1>Sweep {0}: {1}</h1>\n"
-                    "<table>\n<tr><th>variant</th><th>parameters</th><th>train MFLOPs / unit</th><th>tokens/s</th>"
+                    "<table>\n<tr><th>variant</th><th>parameters</th><th>train MFLOPs / unit</th><th>tokens/s</th><th>peak MiB</th>"
                     "<th>final {1}</th><th>best {1}</th><th>{1} at {2:.1f} min</th><th>wall min</th><th>runs</th></tr>\n"
                     "{3}</table>\n<pre>{4}</pre>\n<h2>Against steps</h2><img src=\"curves_step.svg\" alt=\"{1} vs step\">\n"
                     "<h2>Against wall time</h2><img src=\"curves_time.svg\" alt=\"{1} vs wall time\">\n<p>Data: "

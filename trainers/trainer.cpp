@@ -9,6 +9,7 @@
 #include <optional>
 #include <sstream>
 
+#include "core/util/allocator.h"
 #include "core/util/checkpoint_file.h"
 #include "core/util/flop_counter.h"
 #include "core/util/precision.h"
@@ -49,6 +50,10 @@ Trainer::Trainer(TrainerSetup setup)
       if (p.numel() > 0) s_.group->broadcast(p);
     broadcast_buffers();
   }
+  if (s_.group && s_.task->carries_state())
+    throw std::invalid_argument("this model carries state from batch to batch (model.memory_length): a distributed "
+                                "run cannot train it yet (each process would hold its own rows' memory); train it "
+                                "in one process");
   // trainer.best_metric must be something this task reports: checked before any training.
   const std::string& key = s_.trainer.best_metric;
   const auto known = validation_metric_names(*s_.task);
@@ -60,6 +65,11 @@ std::string Trainer::checkpoint_path(const std::string& name) const { return s_.
 
 void Trainer::resume(const std::string& path) {
   state_ = load_checkpoint(path, *s_.model, optimizer_.get(), s_.device);
+  try {
+    s_.task->set_carried_state(state_.carried_state);
+  } catch (const std::invalid_argument& e) {
+    throw CheckpointError("checkpoint " + path + ": " + e.what());
+  }
   state_.config_yaml = s_.config_yaml;
   std::istringstream in(state_.sampler_state);
   in >> train_rng_;
@@ -97,6 +107,7 @@ void Trainer::save(const std::string& name) {
   metrics();  // a new run's metrics.jsonl is started afresh before its first checkpoint exists
   state_.sampler_state = rng_to_string(train_rng_);
   state_.elapsed_seconds = elapsed_seconds();
+  state_.carried_state = s_.task->carried_state();
   save_checkpoint(checkpoint_path(name), *s_.model, optimizer_.get(), state_);
   if (name == "last") last_saved_step_ = state_.step;
 }
@@ -318,6 +329,13 @@ TrainResult Trainer::train_loop(const StopSignals& signals) {
       if (s_.group) record["sync_ms_per_step"] = sync_ms, record["allreduce_ms_per_step"] = allreduce_ms;
       if (threads.adaptive) record["threads"] = threads.computing();
       if (t.max_flops > 0) record["flops"] = state_.flops;
+      // Host memory, to tell a growing run's leak from memory the allocator keeps (docs/bench.md).
+      const HeapUsage heap = heap_usage();
+      // The kernel's two counters are synchronised lazily (by up to a few hundred KiB): the
+      // peak so far is never below the resident set now.
+      const double rss = current_rss_mib();
+      record["rss_mib"] = rss, record["peak_rss_mib"] = std::max(rss, peak_rss_mib());
+      if (heap.heap_mib >= 0) record["heap_mib"] = heap.heap_mib, record["heap_free_mib"] = heap.free_mib;
       metrics().write(record);
     }
     if (state_.step % t.log_interval == 0 || final_step)

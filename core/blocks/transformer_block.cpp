@@ -53,11 +53,17 @@ torch::Tensor TransformerBlockImpl::forward(const torch::Tensor& x_in, const tor
 torch::Tensor TransformerBlockImpl::forward_with_context(const torch::Tensor& x, const torch::Tensor& context) {
   TORCH_CHECK(!options.cross_attention(), "forward_with_context: an encoder-form block only");
   if (context.size(1) == 0) return forward(x);
-  // The context's keys and values, normalised as the block normalises its own input (pre-norm).
-  const bool pre = options.norm_position() == "pre";
-  BlockCache cache;
-  cache.self = attn->prefill(pre ? ln_1(context) : context);
+  BlockCache cache = context_cache(context);
   return forward(x, torch::Tensor(), torch::Tensor(), torch::Tensor(), &cache);
+}
+
+BlockCache TransformerBlockImpl::context_cache(const torch::Tensor& context) {
+  TORCH_CHECK(!options.cross_attention(), "context_cache: an encoder-form block only");
+  BlockCache cache;
+  if (context.size(1) == 0) return cache;
+  // The context's keys and values, normalised as the block normalises its own input (pre-norm).
+  cache.self = attn->prefill(options.norm_position() == "pre" ? ln_1(context) : context);
+  return cache;
 }
 
 }  // namespace attnlab

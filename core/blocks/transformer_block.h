@@ -63,6 +63,10 @@ class TransformerBlockImpl : public torch::nn::Module {
   // well as over x's own (causal) positions; x [B, T, C] sits at positions M..M+T-1. Encoder
   // form only. Returns [B, T, C].
   torch::Tensor forward_with_context(const torch::Tensor& x, const torch::Tensor& context);
+  // The cache forward_with_context attends from: `context`'s keys and values, as if its M
+  // positions had been decoded. forward(x, ..., &cache) then continues after them, a token or
+  // a segment at a time (a Transformer-XL model decoding with its memory).
+  BlockCache context_cache(const torch::Tensor& context);
 
   TransformerBlockOptions options;
   LayerNorm ln_1{nullptr}, ln_cross{nullptr}, ln_2{nullptr};

@@ -1,8 +1,11 @@
 #include "core/util/allocator.h"
 
 #include <dlfcn.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
 #include <cstdlib>
+#include <fstream>
 #include <string>
 
 #if defined(__GLIBC__)
@@ -37,6 +40,29 @@ int onednn_primitive_cache_capacity() {
   int capacity = -1;
   if (!get || get(&capacity) != 0) return -1;
   return capacity;
+}
+
+double current_rss_mib() {
+  std::ifstream statm("/proc/self/statm");
+  long pages = 0, resident = 0;
+  if (!(statm >> pages >> resident)) return 0;
+  return static_cast<double>(resident) * static_cast<double>(sysconf(_SC_PAGESIZE)) / (1024.0 * 1024.0);
+}
+
+double peak_rss_mib() {
+  rusage usage{};
+  if (getrusage(RUSAGE_SELF, &usage) != 0) return 0;
+  return static_cast<double>(usage.ru_maxrss) / 1024.0;  // Linux: KiB
+}
+
+HeapUsage heap_usage() {
+  HeapUsage usage;
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 33))
+  const struct mallinfo2 info = mallinfo2();  // every arena, not only the main one
+  usage.heap_mib = static_cast<double>(info.arena) / (1024.0 * 1024.0);
+  usage.free_mib = static_cast<double>(info.fordblks) / (1024.0 * 1024.0);
+#endif
+  return usage;
 }
 
 }  // namespace attnlab

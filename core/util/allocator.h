@@ -1,5 +1,5 @@
-// Process-wide memory settings for tensor workloads: glibc malloc's, and oneDNN's primitive
-// cache. glibc malloc settings first. LibTorch's CPU allocator calls malloc/free for
+// Process-wide memory settings for tensor workloads (glibc malloc's, and oneDNN's primitive
+// cache) and the figures that show their effect (resident set, heap). glibc malloc settings first. LibTorch's CPU allocator calls malloc/free for
 // every activation; with glibc's defaults a training step that frees its activations returns
 // the memory to the kernel and faults it back in on the next step.
 #pragma once
@@ -27,5 +27,20 @@ void limit_onednn_primitive_cache(int capacity = kOneDnnPrimitiveCacheCapacity);
 // The cache's capacity as oneDNN reports it; -1 when its API is not reachable (a LibTorch
 // with oneDNN linked in statically).
 int onednn_primitive_cache_capacity();
+
+// The process's resident set now and its peak so far, in MiB (/proc/self/statm and
+// getrusage; 0 where they cannot be read).
+double current_rss_mib();
+double peak_rss_mib();
+
+// glibc's heap: the MiB malloc holds from the kernel in its arenas (mmapped chunks excluded)
+// and the part of it that is free, i.e. resident only because of fragmentation or the trim
+// threshold above. Both -1 outside glibc. The trainer logs them beside the RSS
+// (metrics.jsonl's rss_mib, peak_rss_mib, heap_mib, heap_free_mib) to tell a leak from an
+// allocator that keeps freed memory.
+struct HeapUsage {
+  double heap_mib = -1, free_mib = -1;
+};
+HeapUsage heap_usage();
 
 }  // namespace attnlab
