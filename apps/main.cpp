@@ -286,6 +286,7 @@ void add_data(CLI::App& app) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  attnlab::reexec_with_huge_pages(argv);  // first: nothing done yet that the new image would lose
   attnlab::tune_malloc_for_tensors();
   attnlab::limit_onednn_primitive_cache();
   CLI::App app{"attnlab: transformer research on LibTorch (GPT, BERT, seq2seq, ViT from shared blocks)"};

@@ -235,6 +235,15 @@ TEST_CASE("oneDNN's primitive cache is limited to 16 shapes (the translator's bf
   else CHECK(capacity == kOneDnnPrimitiveCacheCapacity);
 }
 
+TEST_CASE("huge pages: GLIBC_TUNABLES gains glibc.malloc.hugetlb=1 once, after the user's settings") {
+  CHECK(tunables_with_huge_pages(nullptr) == "glibc.malloc.hugetlb=1");
+  CHECK(tunables_with_huge_pages("") == "glibc.malloc.hugetlb=1");
+  CHECK(tunables_with_huge_pages("glibc.malloc.arena_max=2") == "glibc.malloc.arena_max=2:glibc.malloc.hugetlb=1");
+  // Set already (the re-executed process, or the user's own value, 0 included): left alone.
+  CHECK(tunables_with_huge_pages("glibc.malloc.hugetlb=1").empty());
+  CHECK(tunables_with_huge_pages("glibc.malloc.arena_max=2:glibc.malloc.hugetlb=0").empty());
+}
+
 TEST_CASE("bf16 training of a tiny GPT reaches a loss close to fp32's") {
   TempDir dir;
   const std::vector<std::string> longer = {"trainer.max_iters=60", "trainer.eval_interval=60",

@@ -42,6 +42,34 @@ int onednn_primitive_cache_capacity() {
   return capacity;
 }
 
+std::string tunables_with_huge_pages(const char* current) {
+  const std::string setting = "glibc.malloc.hugetlb";
+  if (current == nullptr || *current == '\0') return setting + "=1";
+  if (std::string(current).find(setting) != std::string::npos) return "";
+  return std::string(current) + ":" + setting + "=1";
+}
+
+void reexec_with_huge_pages(char** argv) {
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 35))
+  if (const char* off = std::getenv("ATTNLAB_HUGE_PAGES"); off != nullptr && std::string(off) == "0") return;
+  const char* before = std::getenv("GLIBC_TUNABLES");
+  const std::string previous = before ? before : "";
+  const std::string tunables = tunables_with_huge_pages(before);
+  if (tunables.empty()) return;  // set already: this is the re-executed process, or the user's choice
+  std::ifstream mode("/sys/kernel/mm/transparent_hugepage/enabled");
+  std::string modes;
+  std::getline(mode, modes);
+  if (modes.find("[madvise]") == std::string::npos) return;  // "always" needs no advice, "never" refuses it
+  setenv("GLIBC_TUNABLES", tunables.c_str(), /*overwrite=*/1);
+  execv("/proc/self/exe", argv);
+  // Only on failure: go on as we are, with the environment as it was.
+  if (before) setenv("GLIBC_TUNABLES", previous.c_str(), 1);
+  else unsetenv("GLIBC_TUNABLES");
+#else
+  (void)argv;
+#endif
+}
+
 double current_rss_mib() {
   std::ifstream statm("/proc/self/statm");
   long pages = 0, resident = 0;

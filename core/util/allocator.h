@@ -4,6 +4,8 @@
 // the memory to the kernel and faults it back in on the next step.
 #pragma once
 
+#include <string>
+
 namespace attnlab {
 
 // Keeps allocations below 32 MiB on the heap and the heap from shrinking below 256 MiB of
@@ -27,6 +29,20 @@ void limit_onednn_primitive_cache(int capacity = kOneDnnPrimitiveCacheCapacity);
 // The cache's capacity as oneDNN reports it; -1 when its API is not reachable (a LibTorch
 // with oneDNN linked in statically).
 int onednn_primitive_cache_capacity();
+
+// Transparent huge pages for malloc's large blocks. glibc (2.35+) madvises its mappings with
+// MADV_HUGEPAGE when GLIBC_TUNABLES holds glibc.malloc.hugetlb=1, a setting it reads only at
+// process start. Tensors above the mmap threshold are otherwise mapped afresh at each use and
+// fault in 4 KiB at a time: the translator's bf16 step took 2,037 ms with 4.5 million minor
+// faults per 8 steps, 680 ms and 0.1 million with the setting (docs/bench.md). So the command
+// line re-executes itself once with the setting added when the kernel's THP mode is
+// `madvise`; ATTNLAB_HUGE_PAGES=0 turns this off. Returns when it did not re-execute
+// (already set, turned off, THP not in madvise mode, no glibc, or exec failed).
+void reexec_with_huge_pages(char** argv);
+
+// GLIBC_TUNABLES with glibc.malloc.hugetlb=1 added to `current` (null: unset); "" when
+// `current` already sets glibc.malloc.hugetlb (the user's value wins).
+std::string tunables_with_huge_pages(const char* current);
 
 // The process's resident set now and its peak so far, in MiB (/proc/self/statm and
 // getrusage; 0 where they cannot be read).
