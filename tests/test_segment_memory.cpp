@@ -183,24 +183,23 @@ TEST_CASE("Transformer-XL training: exact resume with the memory in the checkpoi
              "schedule: {warmup_iters: 3, lr_decay_iters: 12}\n");
   train({dir / "exp.yaml", "", {}});
   train({dir / "exp.yaml", "", {"experiment.name=resumed", "trainer.max_iters=6"}});
-  const TrainingState saved = [&] {
-    const Experiment exp = Experiment::read_run(dir / "resumed");
-    Assembled a = assemble(exp, dir / "resumed", true, torch::kCPU, false);
-    return load_checkpoint(dir / "resumed/last.pt", *a.model.module, nullptr, torch::kCPU);
-  }();
+  const TrainingState saved = load_checkpoint(dir / "resumed/last.pt", *attnlab::testing::trained_model(dir / "resumed"),
+                                              nullptr, torch::kCPU);
   REQUIRE(saved.carried_state.size() == 2);
   CHECK(saved.carried_state.at("memory.1").sizes() == std::vector<int64_t>{4, 16, 32});
   train({"", dir / "resumed", {"trainer.max_iters=12"}});
-  auto losses = [](const std::vector<nlohmann::json>& records, const char* key) {
+  using attnlab::testing::training_losses;
+  REQUIRE(training_losses(dir / "straight").size() == 12);
+  // Bit-identical: step 7 continued the memory of step 6.
+  CHECK(training_losses(dir / "straight") == training_losses(dir / "resumed"));
+  auto val_losses = [](const std::vector<nlohmann::json>& records) {
     std::vector<double> v;
     for (const auto& r : records)
-      if (r.contains(key)) v.push_back(r[key]);
+      if (r.contains("val_loss")) v.push_back(r["val_loss"]);
     return v;
   };
   const auto a = read_metrics(dir / "straight/metrics.jsonl"), b = read_metrics(dir / "resumed/metrics.jsonl");
-  REQUIRE(losses(a, "loss").size() == 12);
-  CHECK(losses(a, "loss") == losses(b, "loss"));  // bit-identical: step 7 continued the memory of step 6
-  CHECK(losses(a, "val_loss") == losses(b, "val_loss"));
+  CHECK(val_losses(a) == val_losses(b));
   // Every progress record carries the host memory (trainer.cpp, core/util/allocator.h).
   for (const auto& r : a)
     if (r.contains("loss")) {

@@ -50,13 +50,6 @@ torch::Tensor TransformerBlockImpl::forward(const torch::Tensor& x_in, const tor
   return sublayer(x, ln_2, [&](const torch::Tensor& h) { return mlp(h); });
 }
 
-torch::Tensor TransformerBlockImpl::forward_with_context(const torch::Tensor& x, const torch::Tensor& context) {
-  TORCH_CHECK(!options.cross_attention(), "forward_with_context: an encoder-form block only");
-  if (context.size(1) == 0) return forward(x);
-  BlockCache cache = context_cache(context);
-  return forward(x, torch::Tensor(), torch::Tensor(), torch::Tensor(), &cache);
-}
-
 BlockCache TransformerBlockImpl::context_cache(const torch::Tensor& context) {
   TORCH_CHECK(!options.cross_attention(), "context_cache: an encoder-form block only");
   BlockCache cache;

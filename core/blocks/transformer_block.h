@@ -58,14 +58,11 @@ class TransformerBlockImpl : public torch::nn::Module {
                         const torch::Tensor& padding_mask = {}, const torch::Tensor& memory_padding_mask = {},
                         BlockCache* cache = nullptr);
 
-  // Transformer-XL (Dai et al. 2019): self-attention over `context` [B, M, C], this block's
-  // inputs at the M positions before x (the previous segment's, detached by the caller), as
-  // well as over x's own (causal) positions; x [B, T, C] sits at positions M..M+T-1. Encoder
-  // form only. Returns [B, T, C].
-  torch::Tensor forward_with_context(const torch::Tensor& x, const torch::Tensor& context);
-  // The cache forward_with_context attends from: `context`'s keys and values, as if its M
-  // positions had been decoded. forward(x, ..., &cache) then continues after them, a token or
-  // a segment at a time (a Transformer-XL model decoding with its memory).
+  // Transformer-XL (Dai et al. 2019): a cache holding the keys and values of `context`
+  // [B, M, C], this block's inputs at the M positions before x (the previous segments',
+  // detached by the caller), as if they had been decoded. forward(x, ..., &cache) then attends
+  // over them and x's own causal positions, x [B, T, C] sitting at positions M..M+T-1, a token
+  // or a segment at a time. Encoder form only; an empty context gives an empty cache.
   BlockCache context_cache(const torch::Tensor& context);
 
   TransformerBlockOptions options;
