@@ -8,6 +8,7 @@
 #include <ATen/CPUGeneratorImpl.h>
 
 #include <cmath>
+#include <optional>
 #include <limits>
 
 namespace attnlab {
@@ -59,27 +60,60 @@ torch::Tensor GPTImpl::features(const torch::Tensor& idx, DecoderCache* cache) {
   return forward_embeddings(wte(idx), cache);
 }
 
-torch::Tensor GPTImpl::forward_segment(const torch::Tensor& idx, SegmentMemory& memory, int64_t memory_length) {
+void GPTImpl::require_relative_positions() const {
   const auto& pe = options.pos_encoding;
   TORCH_CHECK(pe == "rope" || pe == "alibi" || pe == "none", "Transformer-XL memory needs relative positions: "
               "model.pos_encoding rope or alibi (or none), not ", pe, " (an absolute table cannot place a segment "
               "after its memory)");
+}
+
+torch::Tensor GPTImpl::forward_segment(const torch::Tensor& idx, SegmentMemory& memory, int64_t memory_length) {
+  require_relative_positions();
   TORCH_CHECK(memory_length >= 1, "memory_length must be >= 1, got ", memory_length);
   TORCH_CHECK(idx.dim() == 2 && wte, "forward_segment expects token ids [B, T] and a token embedding");
   TORCH_CHECK(memory.layers.empty() || (memory.layers.size() == blocks_.size() && memory.layers[0].size(0) == idx.size(0)),
               "this memory belongs to another stream (", memory.layers.size(), " layers)");
-  DecoderCache cache = memory_cache(memory);
-  auto x = drop(wte(idx));
   std::vector<torch::Tensor> next;
+  const auto x = segment_blocks(drop(wte(idx)), memory, torch::Tensor(), memory_length, next);
+  memory.layers = std::move(next);
+  return output_head(x);
+}
+
+std::tuple<torch::Tensor, torch::Tensor, torch::Tensor> GPTImpl::forward_segment_padded(const torch::Tensor& idx,
+                                                                                        const torch::Tensor& memory,
+                                                                                        const torch::Tensor& filled) {
+  require_relative_positions();
+  const int64_t M = options.memory_length;
+  TORCH_CHECK(M >= 1, "forward_segment_padded needs a model with memory_length");
+  TORCH_CHECK(idx.dim() == 2 && wte, "forward_segment_padded expects token ids [B, T] and a token embedding");
+  TORCH_CHECK(memory.dim() == 4 && memory.size(0) == options.n_layer && memory.size(1) == idx.size(0) &&
+                  memory.size(2) == M && memory.size(3) == options.n_embd,
+              "the memory must be [n_layer, B, memory_length, n_embd] = [", options.n_layer, ", ", idx.size(0), ", ",
+              M, ", ", options.n_embd, "], got ", memory.sizes());
+  TORCH_CHECK(filled.dim() == 1 && filled.size(0) == idx.size(0), "filled must be [B] = [", idx.size(0), "]");
+  // Memory slot j of a row is padding unless it is among the row's last `filled`. Sizes come
+  // from the tensors (cumsum of ones) so that a trace stays batch-generic; M is fixed anyway.
+  const auto slot = torch::ones_like(memory.select(0, 0).select(2, 0), torch::kLong).cumsum(1) - 1;  // [B, M]
+  const auto padding = torch::cat({(slot + filled.unsqueeze(1)) < M, torch::zeros_like(idx, torch::kBool)}, 1);
+  std::vector<torch::Tensor> next;
+  const auto x = segment_blocks(drop(wte(idx)), SegmentMemory{memory.unbind(0)}, padding, M, next);
+  const auto seen = (filled + torch::ones_like(idx).sum(1)).clamp_max(M);
+  return {output_head(x), torch::stack(next), seen};
+}
+
+torch::Tensor GPTImpl::segment_blocks(torch::Tensor x, const SegmentMemory& memory, const torch::Tensor& padding,
+                                      int64_t memory_length, std::vector<torch::Tensor>& next) {
+  DecoderCache cache = memory_cache(memory);
+  next.clear();
   for (size_t i = 0; i < blocks_.size(); ++i) {
-    // What the next segment's layer i sees: the last memory_length of its inputs so far.
+    // What the next segment's layer i sees: the last memory_length of its inputs so far (a
+    // negative start counts from the end, so that a trace does not fix the segment's length).
     const auto seen = memory.layers.empty() ? x : torch::cat({memory.layers[i], x}, 1);
     const int64_t kept = std::min<int64_t>(memory_length, seen.size(1));
-    next.push_back(seen.narrow(1, seen.size(1) - kept, kept).detach());
-    x = blocks_[i](x, torch::Tensor(), torch::Tensor(), torch::Tensor(), &cache.blocks[i]);
+    next.push_back(seen.narrow(1, -kept, kept).detach());
+    x = blocks_[i](x, torch::Tensor(), padding, torch::Tensor(), &cache.blocks[i]);
   }
-  memory.layers = std::move(next);
-  return output_head(ln_f(x));
+  return ln_f(x);
 }
 
 DecoderCache GPTImpl::memory_cache(const SegmentMemory& memory) {
@@ -114,11 +148,27 @@ torch::Tensor GPTImpl::forward_embeddings(const torch::Tensor& embeddings, Decod
 torch::Tensor GPTImpl::generate(torch::Tensor idx, int64_t max_new_tokens, double temperature, int64_t top_k,
                                 uint64_t seed, bool kv_cache, torch::Tensor* logits_out,
                                 const std::function<void(const torch::Tensor&)>& on_token) {
-  torch::NoGradGuard no_grad;
+  torch::Tensor tokens, logits;
+  {
+    // No autograd bookkeeping at all (batch-1 decoding is bound by the count of operators).
+    c10::InferenceMode inference;
+    tokens = sample(std::move(idx), max_new_tokens, temperature, top_k, seed, kv_cache, logits_out ? &logits : nullptr,
+                    on_token);
+  }
+  // Ordinary tensors for the caller: an inference tensor cannot be saved for a backward pass.
+  if (logits_out) *logits_out = logits.defined() ? logits.clone() : logits;
+  return tokens.clone();
+}
+
+torch::Tensor GPTImpl::sample(torch::Tensor idx, int64_t max_new_tokens, double temperature, int64_t top_k,
+                              uint64_t seed, bool kv_cache, torch::Tensor* logits_out,
+                              const std::function<void(const torch::Tensor&)>& on_token) {
   // Float32 whatever the run trained in (its weights are float32): sampling one sequence is
   // bound by per-operator overhead, which bf16 autocast adds to by casting every input
   // (measured 610 against 2620 tokens/s, docs/bench.md).
   AutocastScope fp32("fp32", wte->weight.device());
+  std::optional<SingleThreadScope> one_thread;  // one sequence: operators too small to split
+  if (idx.size(0) == 1 && !wte->weight.is_cuda()) one_thread.emplace();
   // Sampling happens on the CPU with our own generator: the same seed gives the same text
   // on every device.
   auto gen = at::detail::createCPUGenerator(seed);
@@ -177,19 +227,45 @@ torch::Tensor GPTImpl::generate(torch::Tensor idx, int64_t max_new_tokens, doubl
 }
 
 Exportable GPTImpl::exportable() {
-  // A trace fixes the memory's and the segment's lengths as constants: a file that takes the
-  // memory as an input needs a scripted (not traced) segment function, not written yet.
-  TORCH_CHECK(options.memory_length == 0, "export of a Transformer-XL model (model.memory_length ",
-              options.memory_length, ") is not supported yet: its memory would have to be an input and an output "
-              "of every call");
   const int64_t V = options.vocab_size;
+  const InputSpec tokens{torch::kLong, {{"B"}, {"T", 0, options.block_size, "block_size"}}, "token ids", V};
+  if (options.memory_length > 0) return memory_exportable(tokens);
   ExportMethod fwd{"forward", {"idx"}, "forward(idx: int64 [B, T], T <= block_size) -> logits: float32 [B, T, vocab_size]",
                    [this](const Tensors& in) { return Tensors{forward(in[0])}; },
                    [V](int64_t B, int64_t T, uint64_t seed) { return Tensors{example_tokens(B, T, seed, V)}; }};
   // Every position encoding stops at block_size: rope and alibi could run longer, but the
   // native model refuses what it was not trained on, and so does the file.
-  fwd.inputs = {{torch::kLong, {{"B"}, {"T", 0, options.block_size, "block_size"}}, "token ids", V}};
+  fwd.inputs = {tokens};
   return {{fwd}, options.block_size};
+}
+
+Exportable GPTImpl::memory_exportable(const InputSpec& tokens) {
+  // A trace cannot carry a memory that grows, so the file takes forward_segment_padded's form.
+  const int64_t V = options.vocab_size, L = options.n_layer, M = options.memory_length, C = options.n_embd;
+  ExportMethod seg{
+      "forward_segment",
+      {"idx", "memory", "memory_filled"},
+      "forward_segment(idx: int64 [B, T], memory: float32 [n_layer, B, memory_length, n_embd], memory_filled: "
+      "int64 [B]) -> (logits: float32 [B, T, vocab_size], memory, memory_filled), T <= block_size; a stream "
+      "starts with memory zeros and memory_filled 0 (docs/export.md)",
+      [this](const Tensors& in) {
+        auto [logits, memory, filled] = forward_segment_padded(in[0], in[1], in[2]);
+        return Tensors{logits, memory, filled};
+      },
+      [V, L, M, C](int64_t B, int64_t T, uint64_t seed) {
+        auto gen = at::detail::createCPUGenerator(seed);
+        auto filled = torch::randint(0, M + 1, {B}, gen, torch::kLong);
+        filled[0] = M;  // a full memory, and (with two rows or more) an empty one
+        if (B > 1) filled[1] = 0;
+        return Tensors{example_tokens(B, T, seed, V), torch::randn({L, B, M, C}, gen), filled};
+      }};
+  seg.inputs = {tokens,
+                {torch::kFloat,
+                 {{"n_layer", L, 0, "n_layer"}, {"B", 0, 0, "", "idx.0"}, {"M", M, 0, "memory_length"},
+                  {"C", C, 0, "n_embd"}},
+                 "each layer's inputs at the memory's positions"},
+                {torch::kLong, {{"B", 0, 0, "", "idx.0"}}, "real positions at the end of each row's memory", M + 1, -1, false, "memory_length + 1"}};
+  return {{seg}, options.block_size};
 }
 
 bool GPTImpl::unbounded() const {

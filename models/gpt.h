@@ -6,6 +6,8 @@
 #include <torch/torch.h>
 
 #include <string>
+#include <tuple>
+#include <vector>
 
 #include "core/blocks/dropout.h"
 #include "core/blocks/layer_norm.h"
@@ -58,6 +60,15 @@ class GPTImpl : public torch::nn::Module {
   // each layer's inputs. Needs relative positions (rope, alibi) or none: a learned or
   // sinusoidal table cannot place a query past the segment's start.
   torch::Tensor forward_segment(const torch::Tensor& idx, SegmentMemory& memory, int64_t memory_length);
+  // forward_segment in the form a TorchScript file takes (a trace fixes every size it reads):
+  // the memory is one tensor [n_layer, B, memory_length, n_embd] whose last `filled` [B]
+  // (int64) positions of each row are real and the rest padding (a stream starts with zeros
+  // and filled 0). Returns the logits [B, T, vocab_size], the next memory in the same form and
+  // its filled counts, min(filled + T, memory_length). Equal to forward_segment where filled is
+  // the length of its memory (relative positions make the padding's offset immaterial).
+  std::tuple<torch::Tensor, torch::Tensor, torch::Tensor> forward_segment_padded(const torch::Tensor& idx,
+                                                                                const torch::Tensor& memory,
+                                                                                const torch::Tensor& filled);
   // Caches holding `memory`'s keys and values; segment_features continues after them.
   DecoderCache memory_cache(const SegmentMemory& memory);
   // The final-norm features [B, T, n_embd] of tokens idx [B, T] that follow the memory and
@@ -82,7 +93,8 @@ class GPTImpl : public torch::nn::Module {
                          uint64_t seed, bool kv_cache = true, torch::Tensor* logits = nullptr,
                          const std::function<void(const torch::Tensor&)>& on_token = nullptr);
 
-  // TorchScript: forward(idx) -> logits, for any batch and any length up to block_size.
+  // TorchScript: forward(idx) -> logits, for any batch and any length up to block_size; with
+  // memory_length, forward_segment(idx, memory, memory_filled) instead (forward_segment_padded).
   Exportable exportable();
 
   // A sliding window with relative (or no) positions: any sequence length, at O(T * W), and
@@ -104,6 +116,16 @@ class GPTImpl : public torch::nn::Module {
   // The final-norm features [B, T, n_embd] the output head reads, and the head itself.
   torch::Tensor features(const torch::Tensor& idx, DecoderCache* cache = nullptr);
   torch::Tensor output_head(const torch::Tensor& features);
+  // The blocks over a segment's embeddings x [B, T, n_embd] that follows `memory`, with
+  // padding [B, m + T] (true: a memory position that is padding) or none. Returns the final
+  // features; `next` receives each layer's last memory_length inputs (its memory, then x).
+  torch::Tensor segment_blocks(torch::Tensor x, const SegmentMemory& memory, const torch::Tensor& padding,
+                               int64_t memory_length, std::vector<torch::Tensor>& next);
+  void require_relative_positions() const;
+  Exportable memory_exportable(const InputSpec& tokens);
+  // generate's loop, in inference mode.
+  torch::Tensor sample(torch::Tensor idx, int64_t max_new_tokens, double temperature, int64_t top_k, uint64_t seed,
+                       bool kv_cache, torch::Tensor* logits, const std::function<void(const torch::Tensor&)>& on_token);
   std::vector<TransformerBlock> blocks_;  // typed views of h
 };
 TORCH_MODULE(GPT);

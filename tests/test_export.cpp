@@ -141,6 +141,32 @@ TEST_CASE("export: a tiny GPT's file equals the native model, carries its config
   CHECK(cpp.out == expected + "\n");
 }
 
+TEST_CASE("export: a Transformer-XL GPT's file carries its memory: Python and the C++ example generate what "
+          "attnlab generate does, far past the segment") {
+  TempDir dir;
+  const std::string run_dir = attnlab::testing::train_tiny_gpt(dir, {"trainer.max_iters=10", "model.memory_length=24",
+                                                                     "model.pos_encoding=rope", "data.stream=true"})
+                                  .run_dir;
+  const std::string file = dir / "xl.pt";
+  const ExportSummary s = export_file(run_dir, file);
+  INFO(s.text);
+  REQUIRE(s.passed);
+  CHECK_THAT(s.text, Contains("forward_segment"));
+  torch::jit::ExtraFilesMap files{{"attnlab.json", ""}};
+  torch::jit::load(file, torch::kCPU, files);
+  const auto meta = nlohmann::json::parse(files["attnlab.json"]);
+  CHECK(meta["methods"]["forward_segment"].get<std::string>().find("memory_filled") != std::string::npos);
+  // 70 tokens after a 7-character prompt: five segments of block_size 16, the memory carried.
+  GenerateRequest g;
+  g.run_dir = run_dir, g.prompt = "and the", g.max_new_tokens = 70, g.temperature = 0.9, g.top_k = 5, g.seed = 3;
+  const std::string expected = attnlab::generate(g);
+  const std::string args = file + " --prompt 'and the' --max-new-tokens 70 --temperature 0.9 --top-k 5 --seed 3";
+  CHECK(python_example("generate.py " + args, dir)["text"] == expected);
+  const auto cpp = run_command(std::string(ATTNLAB_EXAMPLES_CPP_BIN) + "/generate " + args, dir);
+  REQUIRE(cpp.status == 0);
+  CHECK(cpp.out == expected + "\n");
+}
+
 TEST_CASE("export: the BERT-style encoder, masked-LM and fine-tuned classifier, equals the native model in C++ and "
           "through the Python example") {
   TempDir dir;

@@ -62,8 +62,8 @@ TEST_CASE("exported GPT: rope runs no further than block_size, and wrong ids, ra
              Contains("forward(): idx must be int64 [B, T] (token ids), got 1 dimensions"));
   CHECK_THAT(raised(m, "forward", {ok.to(torch::kFloat)}), Contains("got another dtype"));
   CHECK_THAT(raised(m, "forward", {ok.narrow(0, 0, 0)}), Contains("idx has B = 0"));
-  CHECK_THAT(raised(m, "forward", {ok + V}), Contains("idx holds ids outside [0, 19)"));
-  CHECK_THAT(raised(m, "forward", {ok - V}), Contains("idx holds ids outside [0, 19)"));
+  CHECK_THAT(raised(m, "forward", {ok + V}), Contains("idx holds values outside [0, 19)"));
+  CHECK_THAT(raised(m, "forward", {ok - V}), Contains("idx holds values outside [0, 19)"));
 
   // Python: the same refusals, as RuntimeError-carrying torch.jit.Error.
   write_text(dir / "misuse.py", R"(import sys, torch
@@ -83,7 +83,7 @@ print("fine", tuple(m(ok).shape))
   CHECK_THAT(r.out, Contains("long RuntimeError: invalid input: forward(): idx has T = 17, more than the model's 16 (block_size)"));
   CHECK_THAT(r.out, Contains("rank RuntimeError: invalid input: forward(): idx must be int64 [B, T] (token ids), got 1 dimensions"));
   CHECK_THAT(r.out, Contains("dtype RuntimeError: invalid input: forward(): idx must be int64 [B, T] (token ids), got another dtype"));
-  CHECK_THAT(r.out, Contains("id RuntimeError: invalid input: forward(): idx holds ids outside [0, 19)"));
+  CHECK_THAT(r.out, Contains("id RuntimeError: invalid input: forward(): idx holds values outside [0, 19)"));
   CHECK_THAT(r.out, Contains("fine (2, 16, 19)"));
   CHECK_FALSE(Contains("accepted").match(r.out));
 }

@@ -2,11 +2,14 @@
 // between batches, through checkpoints and around evaluations, generation with memory, and
 // the config's refusals.
 #include <catch2/catch.hpp>
+#include <torch/script.h>
 #include <torch/torch.h>
 
+#include <functional>
 #include <numeric>
 
 #include "core/config/loader.h"
+#include "core/export/torchscript.h"
 #include "datasets/char_tokenizer.h"
 #include "datasets/text_dataset.h"
 #include "models/gpt.h"
@@ -165,8 +168,68 @@ TEST_CASE("Transformer-XL generation: cached and uncached agree past several seg
   torch::Tensor cropped_logits;
   plain_gpt->generate(prompt, 30, 0.0, 0, 1, true, &cropped_logits);
   CHECK(!torch::allclose(cropped_logits.narrow(1, 10, 20), cached_logits.narrow(1, 10, 20), 1e-3, 1e-3));
-  // Export would drop the memory: refused, saying so, until the memory is a method's input.
-  CHECK_THROWS_WITH(gpt->exportable(), Contains("Transformer-XL") && Contains("not supported yet"));
+}
+
+TEST_CASE("Transformer-XL export: the padded memory equals the growing one, and the file carries it exactly") {
+  torch::manual_seed(6);
+  const int64_t M = 12;  // block 8: the memory holds 8, then its last 12
+  GPT gpt(xl_gpt(M, "rope"));
+  gpt->eval();
+  torch::NoGradGuard no_grad;
+  const auto tokens = torch::randint(20, {2, 29});  // segments of 8, 8, 8 and 5
+  auto segment = [&](int64_t s) { return tokens.narrow(1, s * 8, std::min<int64_t>(8, 29 - s * 8)); };
+  // Reads the stream with `step` from zeros and filled 0, checking each segment against the
+  // native growing memory.
+  auto read_stream = [&](const std::function<Tensors(const Tensors&)>& step) {
+    SegmentMemory grown;
+    auto memory = torch::zeros({2, 2, M, 16});
+    auto filled = torch::zeros({2}, torch::kLong);
+    for (int64_t s = 0; s < 4; ++s) {
+      const auto expected = gpt->forward_segment(segment(s), grown, M);
+      const Tensors out = step({segment(s), memory, filled});
+      CHECK(torch::allclose(out[0], expected, 1e-5, 1e-5));
+      const int64_t m = grown.length();
+      CHECK(out[2].equal(torch::full({2}, m, torch::kLong)));
+      for (int64_t l = 0; l < 2; ++l) {
+        CHECK(torch::allclose(out[1][l].narrow(1, M - m, m), grown.layers[static_cast<size_t>(l)], 1e-6, 1e-6));
+        CHECK(out[1][l].narrow(1, 0, M - m).abs().sum().item<float>() == 0.0f);  // padding stays zeros
+      }
+      memory = out[1], filled = out[2];
+    }
+  };
+  auto native = [&](const Tensors& in) {
+    auto [logits, memory, filled] = gpt->forward_segment_padded(in[0], in[1], in[2]);
+    return Tensors{logits, memory, filled};
+  };
+  read_stream(native);
+
+  // Rows at different points of their streams: row 1, starting afresh (filled 0), is read as
+  // if alone, whatever its padding holds.
+  auto memory = torch::randn({2, 2, M, 16});
+  const auto out = native({segment(0), memory, torch::tensor({M, int64_t{0}})});
+  SegmentMemory fresh;
+  CHECK(torch::allclose(out[0][1], gpt->forward_segment(segment(0).narrow(0, 1, 1), fresh, M)[0], 1e-5, 1e-5));
+  CHECK(!torch::allclose(out[0][0], gpt->forward_segment(segment(0).narrow(0, 0, 1), fresh, M)[0], 1e-2, 1e-2));
+
+  // The file: verified at four shapes and against every limit, then read as the stream.
+  TempDir dir;
+  const ExportReport r = export_torchscript(*gpt, gpt->exportable(), dir / "xl.pt");
+  INFO(r.table());
+  REQUIRE(r.passed);
+  CHECK(r.limits_checked > 10);
+  CHECK(r.limits_refused == r.limits_checked);
+  torch::jit::Module file = torch::jit::load(dir / "xl.pt");
+  auto method = file.get_method("forward_segment");
+  read_stream([&](const Tensors& in) {
+    const auto tuple = method({in[0], in[1], in[2]}).toTuple();  // held: elements() points into it
+    Tensors result;
+    for (const auto& t : tuple->elements()) result.push_back(t.toTensor());
+    return result;
+  });
+  CHECK_THROWS_WITH(method({segment(0), memory, torch::tensor({M + 1, int64_t{0}})}),
+                    Contains("memory_filled holds values outside [0, 13) (memory_length + 1)"));
+  CHECK_THROWS_WITH(method({segment(0), memory.narrow(2, 0, M - 1), torch::tensor({M, int64_t{0}})}),
+                    Contains("memory has M = 11, but the model takes 12 (memory_length)"));
 }
 
 TEST_CASE("Transformer-XL training: exact resume with the memory in the checkpoint, and the config's refusals") {

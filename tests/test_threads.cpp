@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
+#include <dlfcn.h>
 #include <chrono>
 #include <sstream>
 #include <thread>
@@ -137,6 +138,16 @@ TEST_CASE("configure_threads: a fixed count stays, auto adapts within the CPUs, 
   }
   // auto shares the machine among the processes of a distributed run on it.
   CHECK(configure_threads(0, "fp32", 2).configured == std::max(1, cpus / 2));
+
+  // Batch-1 decoding runs on one thread in both pools, then the split comes back as it was.
+  const ThreadCounts split = configure_threads(2, "bf16");
+  {
+    SingleThreadScope one;
+    CHECK(torch::get_num_threads() == 1);
+    static const auto get_blas = reinterpret_cast<int (*)()>(dlsym(RTLD_DEFAULT, "openblas_get_num_threads"));
+    if (get_blas) CHECK(get_blas() == 1);
+  }
+  CHECK(torch::get_num_threads() == split.intra_op);
   configure_threads(1, "fp32");
 }
 

@@ -90,7 +90,8 @@ torch::Tensor MultiHeadAttentionImpl::forward(const torch::Tensor& x, const torc
     if (q_norm) q = q_norm(q), k = k_norm(k);
     if (rope_inv_freq.defined()) {
       const auto pos = query_positions();
-      q = apply_rope(q, pos, rope_inv_freq), k = apply_rope(k, pos, rope_inv_freq);
+      const RopeAngles angles = rope_angles(pos, rope_inv_freq, q.scalar_type());
+      q = apply_rope(q, angles), k = apply_rope(k, angles);
     }
     if (cache && cache->k.defined()) {  // the new positions attend to the cached ones too
       key_start -= cache->k.size(2);

@@ -8,11 +8,18 @@ torch::Tensor rope_inverse_frequencies(int64_t head_dim, double base) {
   return torch::pow(base, -i / static_cast<double>(head_dim)).to(torch::kFloat);
 }
 
-torch::Tensor apply_rope(const torch::Tensor& x, const torch::Tensor& positions, const torch::Tensor& inv_freq) {
+RopeAngles rope_angles(const torch::Tensor& positions, const torch::Tensor& inv_freq, torch::ScalarType dtype) {
   auto angle = positions.to(inv_freq.dtype()).unsqueeze(-1) * inv_freq;  // [T, d/2]
-  auto cos = torch::cos(angle).to(x.dtype()), sin = torch::sin(angle).to(x.dtype());
+  return {torch::cos(angle).to(dtype), torch::sin(angle).to(dtype)};
+}
+
+torch::Tensor apply_rope(const torch::Tensor& x, const RopeAngles& a) {
   auto halves = x.chunk(2, -1);  // x1 = [..., :d/2], x2 = [..., d/2:]
-  return torch::cat({halves[0] * cos - halves[1] * sin, halves[1] * cos + halves[0] * sin}, -1);
+  return torch::cat({halves[0] * a.cos - halves[1] * a.sin, halves[1] * a.cos + halves[0] * a.sin}, -1);
+}
+
+torch::Tensor apply_rope(const torch::Tensor& x, const torch::Tensor& positions, const torch::Tensor& inv_freq) {
+  return apply_rope(x, rope_angles(positions, inv_freq, x.scalar_type()));
 }
 
 }  // namespace attnlab

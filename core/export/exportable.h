@@ -31,9 +31,10 @@ struct InputSpec {
   torch::ScalarType dtype = torch::kLong;
   std::vector<InputDim> dims;  // the rank is dims.size()
   std::string meaning;         // "token ids", "images, normalised"
-  int64_t vocab_size = 0;      // int64 token ids: each in [0, vocab_size)
+  int64_t vocab_size = 0;      // int64 inputs (token ids, counts): each in [0, vocab_size)
   int64_t pad_id = -1;         // >= 0: a row of padding only is refused (nothing to attend to)
   bool keep_one = false;       // bool padding masks: a row that is true everywhere is refused
+  std::string bound_name = "the vocabulary's size";  // what vocab_size is, for the message
 };
 
 struct ExportMethod {

@@ -95,7 +95,7 @@ std::string checked_method_source(const ExportMethod& m, size_t outputs) {
             quoted(where + x + " holds NaN or infinity"));
     if (s.vocab_size > 0)
       check(fmt::format("bool({0}.min() < 0) or bool({0}.max() >= {1})", x, s.vocab_size),
-            quoted(fmt::format("{}{} holds ids outside [0, {}) (the vocabulary's size)", where, x, s.vocab_size)));
+            quoted(fmt::format("{}{} holds values outside [0, {}) ({})", where, x, s.vocab_size, s.bound_name)));
     if (s.pad_id >= 0)
       check(fmt::format("bool(({}.ne({})).sum(1).eq(0).any())", x, s.pad_id),
             quoted(fmt::format("{}a row of {} is only padding (id {}): it has nothing to attend to", where, x, s.pad_id)));

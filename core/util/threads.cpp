@@ -93,6 +93,27 @@ void adapt_threads() {
   if (n != before) set_split(p, n);
 }
 
+SingleThreadScope::SingleThreadScope() {
+  static const auto set_blas = openblas_symbol<void (*)(int)>("openblas_set_num_threads");
+  static const auto get_blas = openblas_symbol<int (*)()>("openblas_get_num_threads");
+  Pools& p = pools();
+  std::lock_guard<std::mutex> lock(p.mutex);
+  adaptive_ = p.adaptive.exchange(false);
+  intra_op_ = torch::get_num_threads();
+  blas_ = get_blas ? get_blas() : -1;
+  torch::set_num_threads(1);
+  if (set_blas) set_blas(1);
+}
+
+SingleThreadScope::~SingleThreadScope() {
+  static const auto set_blas = openblas_symbol<void (*)(int)>("openblas_set_num_threads");
+  Pools& p = pools();
+  std::lock_guard<std::mutex> lock(p.mutex);
+  torch::set_num_threads(intra_op_);
+  if (set_blas && blas_ > 0) set_blas(blas_);
+  p.adaptive = adaptive_;
+}
+
 ThreadCounts current_threads() {
   Pools& p = pools();
   std::lock_guard<std::mutex> lock(p.mutex);

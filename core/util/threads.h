@@ -37,6 +37,22 @@ void adapt_threads();
 // The counts in effect now (configure_threads's, or as adapt_threads left them).
 ThreadCounts current_threads();
 
+// One thread in both pools while it lives, then the counts as they were (adapt_threads holds
+// off meanwhile). For batch-1 decoding, whose operators are too small to split: a second
+// thread only adds synchronisation (a window GPT's 2,000 tokens: 1,030-1,538 tokens/s on 2
+// threads, 1,772-1,851 on 1; docs/bench.md).
+class SingleThreadScope {
+ public:
+  SingleThreadScope();
+  ~SingleThreadScope();
+  SingleThreadScope(const SingleThreadScope&) = delete;
+  SingleThreadScope& operator=(const SingleThreadScope&) = delete;
+
+ private:
+  int intra_op_ = 1, blas_ = -1;
+  bool adaptive_ = false;
+};
+
 // Sets the pools as configure_threads's split does for `n` threads, within the configured
 // count; what adapt_threads applies (exposed for tests).
 void apply_thread_count(int n);

@@ -1,7 +1,8 @@
 // Generates text from an exported attnlab GPT with LibTorch alone:
 //   generate FILE [--prompt TEXT] [--max-new-tokens N] [--temperature T] [--top-k K] [--seed S]
-// The file carries everything: the model (method forward: ids [B, T] -> logits [B, T, V]), its
-// block size (attnlab.json "max_length") and its char tokenizer (tokenizer.json "chars").
+// The file carries everything: the model (method forward: ids [B, T] -> logits [B, T, V]; a
+// Transformer-XL model forward_segment, which carries its memory), its block size (attnlab.json
+// "max_length") and its char tokenizer (tokenizer.json "chars").
 // Sampling follows `attnlab generate`, so the same arguments give the same text.
 #include <ATen/CPUGeneratorImpl.h>
 #include <torch/script.h>
@@ -119,7 +120,7 @@ int main(int argc, char** argv) try {
     else throw std::runtime_error("unknown option " + flag);
   }
 
-  torch::jit::ExtraFilesMap files{{"attnlab.json", ""}, {"tokenizer.json", ""}};
+  torch::jit::ExtraFilesMap files{{"attnlab.json", ""}, {"tokenizer.json", ""}, {"config.json", ""}};
   torch::jit::Module model = torch::jit::load(argv[1], torch::kCPU, files);
   model.eval();
   if (files["attnlab.json"].find("\"gpt\"") == std::string::npos)
@@ -130,10 +131,30 @@ int main(int argc, char** argv) try {
   torch::NoGradGuard no_grad;
   auto gen = at::detail::createCPUGenerator(seed);
   auto idx = torch::tensor(vocab.encode(prompt), torch::kLong).unsqueeze(0);
+  // Transformer-XL (model.memory_length): segments of block_size from the first token, each
+  // continuing the memory of those before, which starts as zeros with memory_filled 0.
+  const auto segment_method = model.find_method("forward_segment");
+  torch::Tensor memory, filled;
+  int64_t segment_start = 0;
+  if (segment_method) {
+    const std::string& config = files["config.json"];
+    memory = torch::zeros({number(config, "n_layer"), 1, number(config, "memory_length"), number(config, "n_embd")});
+    filled = torch::zeros({1}, torch::kLong);
+  }
   for (int64_t i = 0; i < max_new_tokens; ++i) {
     const int64_t T = idx.size(1);
-    auto context = T <= block_size ? idx : idx.narrow(1, T - block_size, block_size);
-    auto logits = model.forward({context}).toTensor().select(1, -1).to(torch::kFloat);  // [1, V]
+    torch::Tensor logits;  // [1, T', V]
+    if (segment_method) {
+      for (; T - segment_start > block_size; segment_start += block_size) {
+        const auto out = (*segment_method)({idx.narrow(1, segment_start, block_size), memory, filled}).toTuple();
+        memory = out->elements()[1].toTensor(), filled = out->elements()[2].toTensor();
+      }
+      const auto segment = idx.narrow(1, segment_start, T - segment_start);
+      logits = (*segment_method)({segment, memory, filled}).toTuple()->elements()[0].toTensor();
+    } else {
+      logits = model.forward({T <= block_size ? idx : idx.narrow(1, T - block_size, block_size)}).toTensor();
+    }
+    logits = logits.select(1, -1).to(torch::kFloat);  // [1, V]
     torch::Tensor next;
     if (temperature <= 0.0) {
       next = logits.argmax(-1, /*keepdim=*/true);

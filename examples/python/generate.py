@@ -11,13 +11,40 @@ import torch
 from attnlab_export import Export
 
 
-def generate(exp, prompt, max_new_tokens, temperature, top_k, seed):
+def last_logits(exp):
+    """A function of the sequence so far [1, T] -> the next token's logits [1, V], as attnlab reads it."""
     block_size = exp.meta["max_length"]
+    model = exp.config["model"]
+    memory_length = model.get("memory_length", 0)
+    if not memory_length:  # the last block_size tokens
+        return lambda idx: exp.module(idx[:, -block_size:])[:, -1, :]
+    # Transformer-XL: segments of block_size from the first token, each continuing the memory
+    # of those before (forward_segment's memory starts as zeros with memory_filled 0); the
+    # segment being written is read afresh after that memory at every step.
+    state = {
+        "start": 0,
+        "memory": torch.zeros(model["n_layer"], 1, memory_length, model["n_embd"]),
+        "filled": torch.zeros(1, dtype=torch.long),
+    }
+
+    def step(idx):
+        while idx.size(1) - state["start"] > block_size:
+            s = state["start"]
+            _, state["memory"], state["filled"] = exp.module.forward_segment(
+                idx[:, s : s + block_size], state["memory"], state["filled"])
+            state["start"] = s + block_size
+        return exp.module.forward_segment(idx[:, state["start"]:], state["memory"], state["filled"])[0][:, -1, :]
+
+    return step
+
+
+def generate(exp, prompt, max_new_tokens, temperature, top_k, seed):
     gen = torch.Generator().manual_seed(seed)
     idx = torch.tensor([exp.tokenizer.encode(prompt)], dtype=torch.long)
+    next_logits = last_logits(exp)
     with torch.no_grad():
         for _ in range(max_new_tokens):
-            logits = exp.module(idx[:, -block_size:])[:, -1, :].float()
+            logits = next_logits(idx).float()
             if temperature <= 0:
                 nxt = logits.argmax(-1, keepdim=True)
             else:
