@@ -8,8 +8,8 @@
 #include <ATen/CPUGeneratorImpl.h>
 
 #include <cmath>
-#include <optional>
 #include <limits>
+#include <optional>
 
 namespace attnlab {
 
@@ -19,7 +19,7 @@ GPTOptions GPTOptions::read(ConfigSection s) {
   ATTNLAB_READ(s, o, block_size, Range::closed(1, 1 << 24));
   ATTNLAB_READ(s, o, tie_embeddings);
   ATTNLAB_READ(s, o, memory_length, Range::closed(0, 1 << 24, "0 = no memory"));
-  if (o.memory_length > 0 && o.pos_encoding != "rope" && o.pos_encoding != "alibi" && o.pos_encoding != "none")
+  if (o.memory_length > 0 && !relative_positions(o.pos_encoding))
     s.fail("memory_length", "needs relative positions: set model.pos_encoding to rope or alibi (or none), not " +
                                 o.pos_encoding + " (an absolute table cannot place a segment after its memory)");
   if (o.memory_length > 0 && o.attention_window > 0)
@@ -61,10 +61,9 @@ torch::Tensor GPTImpl::features(const torch::Tensor& idx, DecoderCache* cache) {
 }
 
 void GPTImpl::require_relative_positions() const {
-  const auto& pe = options.pos_encoding;
-  TORCH_CHECK(pe == "rope" || pe == "alibi" || pe == "none", "Transformer-XL memory needs relative positions: "
-              "model.pos_encoding rope or alibi (or none), not ", pe, " (an absolute table cannot place a segment "
-              "after its memory)");
+  TORCH_CHECK(relative_positions(options.pos_encoding), "Transformer-XL memory needs relative positions: "
+              "model.pos_encoding rope or alibi (or none), not ", options.pos_encoding, " (an absolute table cannot "
+              "place a segment after its memory)");
 }
 
 torch::Tensor GPTImpl::forward_segment(const torch::Tensor& idx, SegmentMemory& memory, int64_t memory_length) {
@@ -264,13 +263,13 @@ Exportable GPTImpl::memory_exportable(const InputSpec& tokens) {
                  {{"n_layer", L, 0, "n_layer"}, {"B", 0, 0, "", "idx.0"}, {"M", M, 0, "memory_length"},
                   {"C", C, 0, "n_embd"}},
                  "each layer's inputs at the memory's positions"},
-                {torch::kLong, {{"B", 0, 0, "", "idx.0"}}, "real positions at the end of each row's memory", M + 1, -1, false, "memory_length + 1"}};
+                {torch::kLong, {{"B", 0, 0, "", "idx.0"}}, "real positions at the end of each row's memory", M + 1,
+                 /*pad_id=*/-1, /*keep_one=*/false, "memory_length + 1"}};
   return {{seg}, options.block_size};
 }
 
 bool GPTImpl::unbounded() const {
-  const auto& pe = options.pos_encoding;
-  return options.attention_window > 0 && (pe == "rope" || pe == "alibi" || pe == "none");
+  return options.attention_window > 0 && relative_positions(options.pos_encoding);
 }
 
 int64_t GPTImpl::num_params(bool non_embedding) const {

@@ -54,6 +54,12 @@ void read_transformer_keys(ConfigSection& s, Options& o) {
   read_block_keys(s, o);
 }
 
+// Positions that only distances matter to, or none (rope, alibi, none): a sequence may start
+// anywhere, past a memory or a window; the learned and sinusoidal tables cannot.
+inline bool relative_positions(const std::string& pos_encoding) {
+  return pos_encoding == "rope" || pos_encoding == "alibi" || pos_encoding == "none";
+}
+
 // What attention does with positions for a pos_encoding (the additive kinds: nothing).
 inline std::string attention_positions(const std::string& pos_encoding) {
   return pos_encoding == "rope" || pos_encoding == "alibi" ? pos_encoding : "none";

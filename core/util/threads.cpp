@@ -39,10 +39,12 @@ Pools& pools() {
 }
 constexpr std::chrono::milliseconds kPollInterval{250};
 
+// OpenBLAS's thread count, when the BLAS is OpenBLAS (null otherwise).
+void (*const set_blas)(int) = openblas_symbol<void (*)(int)>("openblas_set_num_threads");
+int (*const get_blas)() = openblas_symbol<int (*)()>("openblas_get_num_threads");
+
 // Splits `n` threads between the pools (see configure_threads) and records what is in effect.
 void set_split(Pools& p, int n) {
-  static const auto set_blas = openblas_symbol<void (*)(int)>("openblas_set_num_threads");
-  static const auto get_blas = openblas_symbol<int (*)()>("openblas_get_num_threads");
   torch::set_num_threads(p.bf16 ? n : 1);
   if (set_blas) set_blas(p.bf16 ? 1 : n);
   p.now.threads = n;
@@ -94,8 +96,6 @@ void adapt_threads() {
 }
 
 SingleThreadScope::SingleThreadScope() {
-  static const auto set_blas = openblas_symbol<void (*)(int)>("openblas_set_num_threads");
-  static const auto get_blas = openblas_symbol<int (*)()>("openblas_get_num_threads");
   Pools& p = pools();
   std::lock_guard<std::mutex> lock(p.mutex);
   adaptive_ = p.adaptive.exchange(false);
@@ -106,7 +106,6 @@ SingleThreadScope::SingleThreadScope() {
 }
 
 SingleThreadScope::~SingleThreadScope() {
-  static const auto set_blas = openblas_symbol<void (*)(int)>("openblas_set_num_threads");
   Pools& p = pools();
   std::lock_guard<std::mutex> lock(p.mutex);
   torch::set_num_threads(intra_op_);
