@@ -17,7 +17,15 @@ TaskOutput RecurrentLMTask::compute(const Batch& batch) {
   // A new stream, or rows that are not the memory's (an evaluation's batch after training's).
   if (starting > 0 || (!memory_.layers.empty() && memory_.layers.front().size(0) != input.size(0)))
     memory_.layers.clear();
-  return causal_lm_output(gpt_->forward_segment(input, memory_, memory_length_), input, batch.at("target"));
+  return causal_lm_output(gpt_->forward_segment(input, memory_, memory_length_), input, batch.at("target"),
+                          /*by_position=*/!gpt_->is_training());
+}
+
+MetricCurves RecurrentLMTask::curves(const MetricSums& sums) const {
+  MetricCurves c = lm_position_curves(sums);
+  c.title = fmt::format("next-token loss by position in the segment (with up to {} positions of memory)", memory_length_);
+  c.x_label = "position in the segment (1 = the first token)";
+  return c;
 }
 
 std::map<std::string, torch::Tensor> RecurrentLMTask::carried_state() const {

@@ -44,7 +44,7 @@ ModelSpec gpt_family(ConfigSection& s) {
     if (o.memory_length > 0)
       task = std::make_shared<RecurrentLMTask>(gpt, o.memory_length);
     else
-      task = std::make_shared<CausalLMTask>([gpt](const torch::Tensor& idx) mutable { return gpt(idx); });
+      task = std::make_shared<CausalLMTask>([gpt](const torch::Tensor& idx) mutable { return gpt(idx); }, gpt.ptr());
     BuiltModel built{gpt.ptr(), task, {}, [gpt]() mutable { return gpt->exportable(); }};
     // One sample (`attnlab generate`'s defaults) from the first token of the batch's first row.
     built.decode = [gpt](const Batch& batch, int64_t new_tokens, bool kv_cache) mutable {

@@ -7,6 +7,7 @@ PACKAGES=(
   build-essential cmake ninja-build ccache pkg-config time
   libtorch-dev            # LibTorch 1.13 (C++ frontend + TorchScript)
   libopenblas0-pthread    # fast BLAS for LibTorch; without it matmuls use the reference BLAS (~16x slower)
+  libjemalloc-dev         # malloc for tensor workloads: glibc's fragments under varying shapes (docs/bench.md)
   libyaml-cpp-dev libfmt-dev nlohmann-json3-dev libcli11-dev catch2
   libsentencepiece-dev    # subword tokenizers (unigram / BPE)
   diatheke sword-text-kjv sword-text-sparv   # King James Bible + Reina-Valera 1909 (SWORD modules)

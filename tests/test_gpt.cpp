@@ -45,6 +45,56 @@ TEST_CASE("GPT initial loss is close to ln(vocab_size)") {
   CHECK(loss == Approx(std::log(50.0)).margin(0.1));
 }
 
+TEST_CASE("an evaluation's loss by position equals a hand computation, and its curve bins the positions") {
+  torch::manual_seed(4);
+  GPT gpt(tiny(30));
+  CausalLMTask task([gpt](const torch::Tensor& idx) mutable { return gpt(idx); }, gpt.ptr());
+  const int64_t B = 3, T = 16;
+  auto x = torch::randint(30, {B, T}), y = torch::randint(30, {B, T});
+  y.index_put_({0, 5}, -1), y.index_put_({1, 5}, -1), y.index_put_({2, 15}, -1);  // ignored targets
+  gpt->train();
+  const TaskOutput training = task.compute({{"input", x}, {"target", y}});
+  CHECK(training.metrics.sums().empty());  // training steps pay for nothing they do not use
+  gpt->eval();
+  const TaskOutput eval = task.compute({{"input", x}, {"target", y}});
+  torch::NoGradGuard no_grad;
+  // By hand: -log softmax(logits)[target] at each (row, position), ignored targets left out.
+  const auto logp = torch::log_softmax(gpt(x), -1);
+  double total = 0;
+  int64_t count = 0;
+  std::vector<double> by_position(T, 0.0), counts(T, 0.0);
+  for (int64_t b = 0; b < B; ++b)
+    for (int64_t t = 0; t < T; ++t) {
+      const int64_t target = y[b][t].item<int64_t>();
+      if (target < 0) continue;
+      const double nll = -logp[b][t][target].item<double>();
+      by_position[t] += nll, counts[t] += 1, total += nll, ++count;
+    }
+  CHECK(eval.loss_count == count);
+  CHECK(eval.loss.item<double>() == Approx(total / count).epsilon(1e-5));
+  CHECK(training.loss.item<double>() == Approx(total / count).epsilon(1e-5));  // no dropout in tiny()
+  for (int64_t t = 0; t < T; ++t) {
+    const MetricSum& s = eval.metrics.sums().at("_pos_" + std::to_string(t));
+    CHECK(s.count == counts[t]);
+    CHECK(s.sum == Approx(by_position[t]).epsilon(1e-5));
+  }
+  CHECK(counts[5] == 1);  // two of three ignored
+  const MetricCurves curves = task.curves(eval.metrics);
+  REQUIRE(curves.x.size() == 16);  // 16 positions: one bin each
+  CHECK(curves.x.front() == 1);
+  CHECK(curves.lines.at(0).second[5] == Approx(by_position[5]));
+  CHECK(eval.metrics.shown().empty());  // raw statistics, not logged as metrics
+
+  // 40 positions (two batches' sums): 20 bins of 2, each the count-weighted mean of its positions.
+  MetricSums wide;
+  for (int64_t t = 0; t < 40; ++t) wide.add("_pos_" + std::to_string(t), 2.0 * t, t % 2 == 0 ? 1.0 : 3.0);
+  const MetricCurves binned = lm_position_curves(wide);
+  REQUIRE(binned.x.size() == 20);
+  CHECK(binned.x[1] == 3);
+  CHECK(binned.lines.at(0).second[1] == Approx((4.0 + 6.0) / (1.0 + 3.0)));
+  CHECK(lm_position_curves(MetricSums{}).empty());
+}
+
 TEST_CASE("GPT init: N(0, 0.02) weights, scaled residual projections, tied head") {
   torch::manual_seed(0);
   GPTOptions o = tiny(100);

@@ -5,7 +5,12 @@
 #include <ATen/autocast_mode.h>
 #include <catch2/catch.hpp>
 
+#include <dlfcn.h>
+#include <sys/types.h>
+
 #include <cstdlib>
+#include <cstring>
+#include <vector>
 #include <filesystem>
 
 #include "core/blocks/dropout.h"
@@ -242,6 +247,50 @@ TEST_CASE("huge pages: GLIBC_TUNABLES gains glibc.malloc.hugetlb=1 once, after t
   // Set already (the re-executed process, or the user's own value, 0 included): left alone.
   CHECK(tunables_with_huge_pages("glibc.malloc.hugetlb=1").empty());
   CHECK(tunables_with_huge_pages("glibc.malloc.arena_max=2:glibc.malloc.hugetlb=0").empty());
+}
+
+TEST_CASE("malloc: jemalloc where the build links it, never purging, and its heap figures follow allocations") {
+#if defined(ATTNLAB_WITH_JEMALLOC)
+  REQUIRE(malloc_name() == "jemalloc");
+  // core/util/malloc_conf.cpp's settings reached jemalloc (MALLOC_CONF, read after them, could override).
+  using MallCtl = int (*)(const char*, void*, size_t*, void*, size_t);
+  auto ctl = reinterpret_cast<MallCtl>(dlsym(RTLD_DEFAULT, "mallctl"));
+  REQUIRE(ctl != nullptr);
+  for (const char* option : {"opt.dirty_decay_ms", "opt.muzzy_decay_ms"}) {
+    ssize_t decay = 0;
+    size_t length = sizeof(decay);
+    REQUIRE(ctl(option, &decay, &length, nullptr, 0) == 0);
+    INFO(option << " = " << decay << " (MALLOC_CONF " << (std::getenv("MALLOC_CONF") ? std::getenv("MALLOC_CONF") : "unset") << ")");
+    if (std::getenv("MALLOC_CONF") == nullptr) CHECK(decay == -1);
+  }
+#else
+  WARN("built without jemalloc (ATTNLAB_JEMALLOC=OFF or not found): malloc is " << malloc_name());
+#endif
+  // 48 blocks of 1 MiB, written so they are resident: the part of the heap in use grows by them
+  // and shrinks back when they are freed (glibc: below the mmap threshold tune_malloc_for_tensors sets).
+  tune_malloc_for_tensors();
+  auto in_use = [] {
+    const HeapUsage h = heap_usage();
+    return h.heap_mib - h.free_mib;
+  };
+  const HeapUsage before = heap_usage();
+  if (before.heap_mib < 0) {
+    WARN("this C library reports no heap figures");
+    return;
+  }
+  CHECK(before.free_mib >= 0);
+  CHECK(before.heap_mib >= before.free_mib);
+  const double used_before = in_use();
+  std::vector<void*> blocks;
+  for (int i = 0; i < 48; ++i) {
+    blocks.push_back(std::malloc(1 << 20));
+    std::memset(blocks.back(), i, 1 << 20);
+  }
+  const double used_during = in_use();
+  CHECK(used_during - used_before >= 47.0);
+  CHECK(heap_usage().heap_mib >= used_during);
+  for (void* b : blocks) std::free(b);
+  CHECK(in_use() - used_before < 8.0);
 }
 
 TEST_CASE("bf16 training of a tiny GPT reaches a loss close to fp32's") {

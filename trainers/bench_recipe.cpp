@@ -64,8 +64,8 @@ BenchReport bench(const BenchRequest& r) {
   for (const auto& p : a.model.module->parameters()) params += p.numel();
   Trainer trainer({a.model.module, a.model.task, a.data.source, exp.trainer, exp.optimizer, exp.schedule, device,
                    static_cast<uint64_t>(e.seed), scratch.path, exp.resolved_yaml, e.precision});
-  std::string text = fmt::format("bench {} | {} | {} | threads {} | {:.2f}M parameters\n", r.config_path, device.str(),
-                                 e.precision, threads.str(), static_cast<double>(params) / 1e6);
+  std::string text = fmt::format("bench {} | {} | {} | threads {} | malloc {} | {:.2f}M parameters\n", r.config_path,
+                                 device.str(), e.precision, threads.str(), malloc_name(), static_cast<double>(params) / 1e6);
 
   // 3. Training steps: warm-up, then timed, each phase on its own.
   for (int64_t i = 0; i < r.warmup; ++i) trainer.step(true);
@@ -148,6 +148,7 @@ BenchReport bench(const BenchRequest& r) {
       {"device", device.str()},
       {"precision", e.precision},
       {"threads", {{"intra_op", threads.intra_op}, {"blas", threads.blas}}},
+      {"malloc", malloc_name()},
       {"parameters", params},
       {"warmup_steps", r.warmup},
       {"timed_steps", r.steps},

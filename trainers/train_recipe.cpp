@@ -8,6 +8,7 @@
 #include <optional>
 
 #include "core/config/loader.h"
+#include "core/util/allocator.h"
 #include "core/util/device.h"
 #include "core/util/threads.h"
 #include "core/util/precision.h"
@@ -92,8 +93,8 @@ TrainSummary train(const TrainRequest& request) {
     group = std::make_shared<ProcessGroup>(launch, device, exp.distributed.backend, timeout);
   }
   QuietStdout quiet(launch.rank != 0);
-  fmt::print("experiment {} -> {} | device {} | {} | threads {} | seed {}\n", exp.experiment.name, run_dir,
-             device.str(), exp.experiment.precision, threads.str(), exp.experiment.seed);
+  fmt::print("experiment {} -> {} | device {} | {} | threads {} | malloc {} | seed {}\n", exp.experiment.name, run_dir,
+             device.str(), exp.experiment.precision, threads.str(), malloc_name(), exp.experiment.seed);
   if (group) fmt::print("processes: {} ({} backend, {})\n", launch.world_size, group->backend(), launch.str());
   const auto& tr = exp.trainer;
   fmt::print("global batch: {} = batch_size {} x gradient_accumulation_steps {} x {} process{}\n",

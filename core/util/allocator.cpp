@@ -4,6 +4,8 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cstdint>
 #include <cstdlib>
 #include <fstream>
 #include <string>
@@ -14,8 +16,35 @@
 
 namespace attnlab {
 
+namespace {
+// jemalloc's control interface, found at run time so the build needs no jemalloc header and a
+// preloaded jemalloc is seen too: int mallctl(name, oldp, oldlenp, newp, newlen).
+using MallCtl = int (*)(const char*, void*, size_t*, void*, size_t);
+MallCtl jemalloc_mallctl() {
+  static const MallCtl ctl = reinterpret_cast<MallCtl>(dlsym(RTLD_DEFAULT, "mallctl"));
+  return ctl;
+}
+
+// A size_t statistic of jemalloc's, or -1.
+double jemalloc_stat_mib(const char* name) {
+  size_t value = 0, length = sizeof(value);
+  if (jemalloc_mallctl()(name, &value, &length, nullptr, 0) != 0) return -1;
+  return static_cast<double>(value) / (1024.0 * 1024.0);
+}
+}  // namespace
+
+std::string malloc_name() {
+  if (jemalloc_mallctl() != nullptr) return "jemalloc";
+#if defined(__GLIBC__)
+  return "glibc";
+#else
+  return "libc";
+#endif
+}
+
 void tune_malloc_for_tensors() {
 #if defined(__GLIBC__)
+  if (jemalloc_mallctl() != nullptr) return;  // glibc's malloc is not the one in use
   mallopt(M_MMAP_THRESHOLD, 32 * 1024 * 1024);
   mallopt(M_TRIM_THRESHOLD, 256 * 1024 * 1024);
 #endif
@@ -56,6 +85,7 @@ void reexec_with_huge_pages(char** argv) {
   const std::string previous = before ? before : "";
   const std::string tunables = tunables_with_huge_pages(before);
   if (tunables.empty()) return;  // set already: this is the re-executed process, or the user's choice
+  if (jemalloc_mallctl() != nullptr) return;  // the setting is glibc malloc's: nothing to gain
   std::ifstream mode("/sys/kernel/mm/transparent_hugepage/enabled");
   std::string modes;
   std::getline(mode, modes);
@@ -85,6 +115,14 @@ double peak_rss_mib() {
 
 HeapUsage heap_usage() {
   HeapUsage usage;
+  if (MallCtl ctl = jemalloc_mallctl()) {
+    uint64_t epoch = 1;  // jemalloc's statistics are a snapshot, refreshed by writing "epoch"
+    size_t length = sizeof(epoch);
+    ctl("epoch", &epoch, &length, &epoch, sizeof(epoch));
+    const double resident = jemalloc_stat_mib("stats.resident"), allocated = jemalloc_stat_mib("stats.allocated");
+    if (resident >= 0 && allocated >= 0) usage.heap_mib = resident, usage.free_mib = std::max(0.0, resident - allocated);
+    return usage;
+  }
 #if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 33))
   const struct mallinfo2 info = mallinfo2();  // every arena, not only the main one
   usage.heap_mib = static_cast<double>(info.arena) / (1024.0 * 1024.0);

@@ -1,14 +1,18 @@
-// Process-wide memory settings for tensor workloads (glibc malloc's, and oneDNN's primitive
-// cache) and the figures that show their effect (resident set, heap). glibc malloc settings first. LibTorch's CPU allocator calls malloc/free for
-// every activation; with glibc's defaults a training step that frees its activations returns
-// the memory to the kernel and faults it back in on the next step.
+// Process-wide memory settings for tensor workloads (the malloc in use: jemalloc when the build
+// links it, else glibc's, tuned; oneDNN's primitive cache) and the figures that show their
+// effect (resident set, heap). LibTorch's CPU allocator calls malloc/free for every activation.
 #pragma once
 
 #include <string>
 
 namespace attnlab {
 
-// Keeps allocations below 32 MiB on the heap and the heap from shrinking below 256 MiB of
+// "jemalloc" when jemalloc serves malloc (linked by the build, cmake/Dependencies.cmake, or
+// preloaded), else "glibc" (or "libc" outside glibc). attnlab links jemalloc where it is
+// found: glibc's arenas fragment when tensor sizes keep changing (docs/bench.md).
+std::string malloc_name();
+
+// glibc only (a no-op under jemalloc, whose settings are core/util/malloc_conf.cpp): keeps allocations below 32 MiB on the heap and the heap from shrinking below 256 MiB of
 // free top. Measured on 2 cores (configs/gpt/kjv_char.yaml's model, a process that had made no
 // large allocation before): 82 ms/step with the defaults, 42 ms/step with these. No-op
 // outside glibc.
@@ -19,8 +23,8 @@ void tune_malloc_for_tensors();
 // (the translator's length-bucketed batches: every batch a new shape) fills it with memory
 // it never reuses: the translator's bf16 training peaked at 3.5 GiB against 1.6 in fp32
 // (docs/bench.md). 16 primitives hold what fixed-shape models and decoding reuse, with the
-// same step time and decoding speed: the whole bf16 run then peaks at 2.4 GiB, the first 100
-// steps within 0.1 GiB of fp32's; 0 slowed decoding.
+// same step time and decoding speed: the whole bf16 run then peaks at 2.4 GiB on glibc's malloc
+// (1.5 on jemalloc), the first 100 steps within 0.1 GiB of fp32's; 0 slowed decoding.
 // Sets the capacity through oneDNN's API when LibTorch links it dynamically (Debian), else
 // through ONEDNN_PRIMITIVE_CACHE_CAPACITY for its first use; a value the user exported wins.
 constexpr int kOneDnnPrimitiveCacheCapacity = 16;
@@ -37,7 +41,8 @@ int onednn_primitive_cache_capacity();
 // faults per 8 steps, 680 ms and 0.1 million with the setting (docs/bench.md). So the command
 // line re-executes itself once with the setting added when the kernel's THP mode is
 // `madvise`; ATTNLAB_HUGE_PAGES=0 turns this off. Returns when it did not re-execute
-// (already set, turned off, THP not in madvise mode, no glibc, or exec failed).
+// (already set, turned off, THP not in madvise mode, no glibc, jemalloc serves malloc and the
+// setting would change nothing, or exec failed).
 void reexec_with_huge_pages(char** argv);
 
 // GLIBC_TUNABLES with glibc.malloc.hugetlb=1 added to `current` (null: unset); "" when
@@ -49,9 +54,11 @@ std::string tunables_with_huge_pages(const char* current);
 double current_rss_mib();
 double peak_rss_mib();
 
-// glibc's heap: the MiB malloc holds from the kernel in its arenas (mmapped chunks excluded)
-// and the part of it that is free, i.e. resident only because of fragmentation or the trim
-// threshold above. Both -1 outside glibc. The trainer logs them beside the RSS
+// malloc's heap: the MiB it holds from the kernel and the part of it that is free, i.e.
+// resident only because of fragmentation or a retention setting. jemalloc: its resident pages
+// (stats.resident) and those minus the allocated bytes (stats.allocated); glibc: its arenas
+// (mallinfo2's arena, mmapped chunks excluded) and their free bytes (fordblks). Both -1 where
+// neither can be read. The trainer logs them beside the RSS
 // (metrics.jsonl's rss_mib, peak_rss_mib, heap_mib, heap_free_mib) to tell a leak from an
 // allocator that keeps freed memory.
 struct HeapUsage {
