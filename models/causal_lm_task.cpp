@@ -29,7 +29,8 @@ TaskOutput causal_lm_output(const torch::Tensor& logits, const torch::Tensor& in
   // Ignored targets contribute 0 to the sums and nothing to the counts.
   const auto per_token = F::cross_entropy(logits.flatten(0, 1).to(torch::kFloat), target.flatten(),
                                           opts.reduction(torch::kNone)).view(target.sizes());  // [B, T]
-  out.loss = per_token.sum() / std::max<int64_t>(out.loss_count, 1);
+  // A batch with every target ignored gives NaN, as the mean above does: never a silent 0.
+  out.loss = per_token.sum() / static_cast<double>(out.loss_count);
   const auto sums = per_token.detach().sum(0).to(torch::kCPU, torch::kDouble).contiguous();
   const auto counts = target.ge(0).sum(0).to(torch::kCPU, torch::kDouble).contiguous();
   for (int64_t t = 0; t < sums.size(0); ++t)
@@ -39,8 +40,11 @@ TaskOutput causal_lm_output(const torch::Tensor& logits, const torch::Tensor& in
 }
 
 MetricCurves lm_position_curves(const MetricSums& sums) {
+  // One past the last position seen: a position whose targets were all ignored has no entry.
   int64_t positions = 0;
-  while (sums.sums().count(kPositionPrefix + std::to_string(positions))) ++positions;
+  const std::string prefix = kPositionPrefix;
+  for (auto it = sums.sums().lower_bound(prefix); it != sums.sums().end() && it->first.rfind(prefix, 0) == 0; ++it)
+    positions = std::max<int64_t>(positions, std::stoll(it->first.substr(prefix.size())) + 1);
   MetricCurves c;
   if (positions == 0) return c;
   c.title = "next-token loss by position in the window";
@@ -52,9 +56,10 @@ MetricCurves lm_position_curves(const MetricSums& sums) {
   for (int64_t start = 0; start < positions; start += width) {
     MetricSum bin;
     for (int64_t t = start; t < std::min(start + width, positions); ++t) {
-      const MetricSum& s = sums.sums().at(kPositionPrefix + std::to_string(t));
-      bin.sum += s.sum, bin.count += s.count;
+      const auto it = sums.sums().find(prefix + std::to_string(t));
+      if (it != sums.sums().end()) bin.sum += it->second.sum, bin.count += it->second.count;
     }
+    if (bin.count == 0) continue;  // no token counted there: no point rather than a loss of 0
     c.x.push_back(static_cast<double>(start + 1));
     loss.push_back(bin.value());
   }

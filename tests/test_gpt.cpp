@@ -93,6 +93,22 @@ TEST_CASE("an evaluation's loss by position equals a hand computation, and its c
   CHECK(binned.x[1] == 3);
   CHECK(binned.lines.at(0).second[1] == Approx((4.0 + 6.0) / (1.0 + 3.0)));
   CHECK(lm_position_curves(MetricSums{}).empty());
+
+  // Positions never counted (every target there ignored) leave their bin out; the last
+  // position seen still sets the width.
+  MetricSums gaps;
+  for (int64_t t = 0; t < 40; ++t)
+    if (t != 2 && t != 3 && t != 0) gaps.add("_pos_" + std::to_string(t), 1.0, 1.0);
+  const MetricCurves holed = lm_position_curves(gaps);
+  REQUIRE(holed.x.size() == 19);  // the bin of positions 3-4 (2 and 3, 0-based) is gone
+  CHECK(holed.x[0] == 1);         // position 2 alone holds the first bin
+  CHECK(holed.x[1] == 5);
+  CHECK(holed.lines.at(0).second[0] == Approx(1.0));
+
+  // Every target ignored: NaN, as the training loss gives, never a silent 0.
+  const TaskOutput none = task.compute({{"input", x}, {"target", torch::full({B, T}, -1, torch::kLong)}});
+  CHECK(none.loss_count == 0);
+  CHECK(std::isnan(none.loss.item<double>()));
 }
 
 TEST_CASE("GPT init: N(0, 0.02) weights, scaled residual projections, tied head") {

@@ -20,8 +20,18 @@ namespace {
 // jemalloc's control interface, found at run time so the build needs no jemalloc header and a
 // preloaded jemalloc is seen too: int mallctl(name, oldp, oldlenp, newp, newlen).
 using MallCtl = int (*)(const char*, void*, size_t*, void*, size_t);
+// Null unless the malloc in use is jemalloc's: `mallctl` and `malloc` from the same object (a
+// jemalloc build under another preloaded allocator must not read jemalloc's idle statistics).
 MallCtl jemalloc_mallctl() {
-  static const MallCtl ctl = reinterpret_cast<MallCtl>(dlsym(RTLD_DEFAULT, "mallctl"));
+  static const MallCtl ctl = []() -> MallCtl {
+    void* control = dlsym(RTLD_DEFAULT, "mallctl");
+    void* allocate = dlsym(RTLD_DEFAULT, "malloc");
+    Dl_info from_control{}, from_allocate{};
+    if (control == nullptr || allocate == nullptr || dladdr(control, &from_control) == 0 ||
+        dladdr(allocate, &from_allocate) == 0 || from_control.dli_fbase != from_allocate.dli_fbase)
+      return nullptr;
+    return reinterpret_cast<MallCtl>(control);
+  }();
   return ctl;
 }
 
