@@ -12,10 +12,10 @@ namespace attnlab {
 // found: glibc's arenas fragment when tensor sizes keep changing (docs/bench.md).
 std::string malloc_name();
 
-// glibc only (a no-op under jemalloc, whose settings are core/util/malloc_conf.cpp): keeps allocations below 32 MiB on the heap and the heap from shrinking below 256 MiB of
-// free top. Measured on 2 cores (configs/gpt/kjv_char.yaml's model, a process that had made no
-// large allocation before): 82 ms/step with the defaults, 42 ms/step with these. No-op
-// outside glibc.
+// glibc's malloc only (a no-op under jemalloc, whose settings are core/util/malloc_conf.cpp, and
+// outside glibc): keeps allocations below 32 MiB on the heap and the heap from shrinking below
+// 256 MiB of free top. Measured on 2 cores (configs/gpt/kjv_char.yaml's model, a process that
+// had made no large allocation before): 82 ms/step with the defaults, 42 ms/step with these.
 void tune_malloc_for_tensors();
 
 // oneDNN (LibTorch's bf16 kernels on the CPU) caches a compiled primitive, with buffers of its
