@@ -19,20 +19,20 @@ TaskOutput causal_lm_output(const torch::Tensor& logits, const torch::Tensor& in
                             bool by_position) {
   namespace F = torch::nn::functional;
   auto opts = F::CrossEntropyFuncOptions().ignore_index(-1);
+  const auto flat_logits = logits.flatten(0, 1).to(torch::kFloat);
+  const auto valid = target.ge(0);  // [B, T]; ignored targets (-1) are left out of loss and counts
   TaskOutput out;
-  out.loss_count = target.ge(0).sum().item<int64_t>();
+  out.loss_count = valid.sum().item<int64_t>();
   out.num_tokens = input.numel();
   if (!by_position) {
-    out.loss = F::cross_entropy(logits.flatten(0, 1).to(torch::kFloat), target.flatten(), opts);
+    out.loss = F::cross_entropy(flat_logits, target.flatten(), opts);
     return out;
   }
-  // Ignored targets contribute 0 to the sums and nothing to the counts.
-  const auto per_token = F::cross_entropy(logits.flatten(0, 1).to(torch::kFloat), target.flatten(),
-                                          opts.reduction(torch::kNone)).view(target.sizes());  // [B, T]
+  const auto per_token = F::cross_entropy(flat_logits, target.flatten(), opts.reduction(torch::kNone)).view(target.sizes());
   // A batch with every target ignored gives NaN, as the mean above does: never a silent 0.
   out.loss = per_token.sum() / static_cast<double>(out.loss_count);
   const auto sums = per_token.detach().sum(0).to(torch::kCPU, torch::kDouble).contiguous();
-  const auto counts = target.ge(0).sum(0).to(torch::kCPU, torch::kDouble).contiguous();
+  const auto counts = valid.sum(0).to(torch::kCPU, torch::kDouble).contiguous();
   for (int64_t t = 0; t < sums.size(0); ++t)
     if (counts.data_ptr<double>()[t] > 0)
       out.metrics.add(kPositionPrefix + std::to_string(t), sums.data_ptr<double>()[t], counts.data_ptr<double>()[t]);
