@@ -14,7 +14,7 @@
 
 #include "apps/flag_checks.h"
 #include "core/util/allocator.h"
-#include "datasets/corpora.h"
+#include "datasets/preparable.h"
 #include "trainers/recipes.h"
 
 namespace {
@@ -268,18 +268,18 @@ void add_bench(CLI::App& app) {
 void add_data(CLI::App& app) {
   auto* data = app.add_subcommand("data", "Prepare datasets from installed packages");
   data->require_subcommand(1);
-  auto* prepare = data->add_subcommand("prepare", "Write a corpus to data/NAME/ (one verse or verse pair per line)");
+  auto* prepare = data->add_subcommand(
+      "prepare", "Write a dataset to data/NAME/ (a corpus: one verse or verse pair per line; an environment: trajectories)");
   auto name = std::make_shared<std::string>();
   auto out = std::make_shared<std::string>();
   std::string names;
-  for (const auto& c : attnlab::corpora()) names += "\n  " + c.name + ": " + c.description;
-  prepare->add_option("name", *name, "Corpus to prepare")->required();
+  for (const auto& d : attnlab::preparable_data()) names += "\n  " + d.name + ": " + d.description;
+  prepare->add_option("name", *name, "Dataset to prepare")->required();
   prepare->add_option("--out", *out, "Output directory (default: data/NAME)");
-  prepare->footer("Corpora:" + names);
+  prepare->footer("Datasets:" + names);
   prepare->callback([name, out] {
-    const auto& corpus = attnlab::find_corpus(*name);
-    const std::string dir = out->empty() ? "data/" + corpus.name : *out;
-    fmt::print("{}\n", attnlab::prepare_corpus(corpus.name, dir));
+    const auto data = attnlab::find_preparable(*name);
+    fmt::print("{}\n", data.prepare(out->empty() ? "data/" + data.name : *out));
   });
 }
 

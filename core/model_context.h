@@ -11,7 +11,7 @@ namespace attnlab {
 
 struct ModelContext {
   // What the data trains: "causal_lm", "masked_lm", "classification" (of token sequences),
-  // "translation", "image_classification", "icl_regression".
+  // "translation", "image_classification", "icl_regression", "offline_rl".
   std::string objective;
   int64_t vocab_size = 0;  // tokenizer's vocabulary
   int64_t pad_id = -1;     // -1: the data never pads
@@ -32,6 +32,14 @@ struct ModelContext {
   double image_mean = 0, image_std = 1;
   // Real-valued vector inputs (in-context regression): dimensions of each x; 0 for other data.
   int64_t input_dims = 0;
+  // Offline RL (data.type: trajectories): observations of input_dims numbers, discrete actions
+  // (num_actions of them) or continuous ones (action_dims numbers each).
+  std::string env;  // the registered environment rollouts run in (envs/env.h); "": none
+  int64_t num_actions = 0, action_dims = 0;
+  int64_t max_timestep = 0;  // timesteps are in [0, max_timestep)
+  std::vector<double> observation_mean, observation_std;  // over the training steps: the model normalises with them
+  double return_scale = 1;                 // the model divides returns-to-go by it
+  double best_return = 0, mean_return = 0;  // over the training episodes
 };
 
 }  // namespace attnlab

@@ -10,6 +10,7 @@
 #include "datasets/parallel_text.h"
 #include "datasets/registry.h"
 #include "datasets/text_dataset.h"
+#include "datasets/trajectory_dataset.h"
 #include "datasets/verse_classification.h"
 
 namespace attnlab {
@@ -295,6 +296,7 @@ void register_builtin_data() {
   register_data("image_classification", image_classification_family);
   register_data("parallel_text", parallel_text_family);
   register_data("text", text_family);
+  register_data("trajectories", trajectories_family);
   register_data("masked_text", masked_text_family);
   register_data("verse_classification", verse_classification_family);
 }

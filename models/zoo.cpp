@@ -4,6 +4,7 @@
 
 #include "models/bert.h"
 #include "models/causal_lm_task.h"
+#include "models/decision_task.h"
 #include "models/classification_task.h"
 #include "models/gpt.h"
 #include "models/recurrent_lm_task.h"
@@ -203,9 +204,39 @@ ModelSpec icl_regressor_family(ConfigSection& s) {
   return spec;
 }
 
+// Offline RL (models/decision_transformer.h): the GPT stack as a backbone over trajectories;
+// conditioning none (with data.top_fraction for filtered BC) gives the behaviour-cloning baselines.
+ModelSpec decision_transformer_family(ConfigSection& s) {
+  DecisionTransformerOptions o = DecisionTransformerOptions::read(s);
+  RolloutOptions r;
+  ATTNLAB_READ(s, r, eval_episodes, Range::closed(0, 100000, "0 = no rollouts"));
+  ATTNLAB_READ(s, r, eval_targets, Range::closed(1, 1000));
+  ATTNLAB_READ(s, r, eval_return, Range::closed(-1e12, 1e12, "0 = the dataset's best return"));
+  ATTNLAB_READ(s, r, eval_seed, Range::closed(0, 1 << 30));
+  ModelSpec spec{"decision_transformer", o.context, "", "", [o, r](const ModelContext& ctx) mutable {
+    if (ctx.objective != "offline_rl")
+      unsupported("decision_transformer", ctx, "offline_rl data (data.type: trajectories)");
+    o.observation_dims = ctx.input_dims, o.num_actions = ctx.num_actions, o.action_dims = ctx.action_dims;
+    o.max_timestep = ctx.max_timestep, o.return_scale = ctx.return_scale;
+    o.observation_mean = ctx.observation_mean, o.observation_std = ctx.observation_std;
+    DecisionTransformer model(o);
+    return BuiltModel{model.ptr(),
+                      std::make_shared<DecisionTask>(model, r, ctx.env, ctx.best_return, ctx.mean_return), {},
+                      [model]() mutable { return model->exportable(); }};
+  }};
+  spec.memory = [o](const ModelContext& ctx, int64_t batch) {
+    const int64_t tokens = o.tokens_per_step() * o.context;
+    return training_memory(o, {o.n_layer, 0, ctx.input_dims + std::max(ctx.num_actions, ctx.action_dims) + ctx.max_timestep,
+                               std::max(ctx.num_actions, ctx.action_dims), false, true, tokens, tokens, batch,
+                               "model.n_layer, model.n_embd, model.mlp_ratio", "trainer.batch_size, model.context", ""});
+  };
+  return spec;
+}
+
 }  // namespace
 
 void register_builtin_models() {
+  register_model("decision_transformer", decision_transformer_family);
   register_model("icl_regressor", icl_regressor_family);
   register_model("vit", vit_family);
   register_model("seq2seq", seq2seq_family);

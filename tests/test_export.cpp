@@ -15,6 +15,7 @@
 #include "trainers/experiment.h"
 
 using namespace attnlab;
+using attnlab::testing::load_run;
 using attnlab::testing::read_text;
 using attnlab::testing::run_command;
 using attnlab::testing::TempDir;
@@ -23,15 +24,6 @@ using Catch::Matchers::Contains;
 namespace fs = std::filesystem;
 
 namespace {
-
-// A run's model as `attnlab eval` builds it, with its best checkpoint, on the CPU.
-Assembled load_run(const std::string& run_dir) {
-  Experiment exp = Experiment::read_run(run_dir);
-  Assembled a = assemble(exp, run_dir, /*saved_tokenizer=*/true, torch::kCPU);
-  load_checkpoint(run_checkpoint(run_dir, "best"), *a.model.module, nullptr, torch::kCPU);
-  a.model.module->eval();
-  return a;
-}
 
 ExportSummary export_file(const std::string& run_dir, const std::string& out) {
   ExportRequest r;

@@ -187,6 +187,15 @@ inline std::shared_ptr<torch::nn::Module> trained_model(const std::string& run_d
 }
 
 // The largest parameter difference between two runs' last.pt (0: bitwise equal weights).
+// A run's model as `attnlab eval` builds it, with its best checkpoint, on the CPU, in eval mode.
+inline Assembled load_run(const std::string& run_dir) {
+  Experiment exp = Experiment::read_run(run_dir);
+  Assembled a = assemble(exp, run_dir, /*saved_tokenizer=*/true, torch::kCPU);
+  load_checkpoint(run_checkpoint(run_dir, "best"), *a.model.module, nullptr, torch::kCPU);
+  a.model.module->eval();
+  return a;
+}
+
 inline double max_param_diff(const std::string& run_a, const std::string& run_b) {
   auto a = trained_model(run_a), b = trained_model(run_b);
   auto pb = b->named_parameters();

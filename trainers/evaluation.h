@@ -19,8 +19,8 @@ namespace attnlab {
 // `iters` == 0: every example of the split, in order. Returns "loss" (weighted by each
 // batch's loss_count) and the task's metrics. A task that reports predictions and labels
 // fills `confusion` when given; one that generates text (translations) appends it to
-// `generated` when given. The task's summarize() turns the sums into final metrics (e.g.
-// corpus BLEU). Runs without gradients and in eval mode, at `precision` ("bf16": under
+// `generated` when given. The task's run_episodes() adds what it measures by acting
+// (rollouts); then its summarize() turns the sums into final metrics (e.g. corpus BLEU). Runs without gradients and in eval mode, at `precision` ("bf16": under
 // autocast, as the run trained); restores train mode. With a process `group`, each rank
 // evaluates every size()-th batch and the sums are added over the ranks before summarize(),
 // so every rank returns the figures one process would (confusion and generated stay local).

@@ -60,6 +60,15 @@ nlohmann::json describe_export(const Experiment& exp, const Assembled& a, const 
   if (c.bos_id >= 0) j["bos_id"] = c.bos_id, j["eos_id"] = c.eos_id;
   if (!c.class_names.empty()) j["class_names"] = c.class_names;
   if (c.input_dims > 0) j["input_dims"] = c.input_dims;  // real-valued inputs, e.g. in-context regression
+  if (c.objective == "offline_rl") {  // what a rollout outside attnlab needs (examples/python/rollout.py)
+    j["env"] = c.env;
+    j["observation_dims"] = c.input_dims;
+    j["actions"] = c.num_actions > 0 ? nlohmann::json{{"type", "discrete"}, {"num_actions", c.num_actions}}
+                                     : nlohmann::json{{"type", "continuous"}, {"dims", c.action_dims}};
+    j["max_timestep"] = c.max_timestep;
+    j["dataset_best_return"] = c.best_return;
+    j["dataset_mean_return"] = c.mean_return;
+  }
   if (c.image_channels > 0)
     j["image"] = {{"channels", c.image_channels}, {"height", c.image_height}, {"width", c.image_width},
                   {"normalise", "(pixel / 255 - mean) / std"},  {"mean", c.image_mean}, {"std", c.image_std}};

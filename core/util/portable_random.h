@@ -31,6 +31,16 @@ inline double standard_normal(std::mt19937_64& rng) {
   return std::sqrt(-2.0 * std::log(u1)) * std::cos(2.0 * M_PI * u2);
 }
 
+// SplitMix64 (Steele, Lea & Flood 2014): the next number of the stream `state` advances. Tiny
+// and easy to port: environments draw their resets from it, so that a Python port of an
+// environment (examples/python/rollout.py) starts its episodes where attnlab does.
+inline uint64_t splitmix64(uint64_t& state) {
+  uint64_t z = (state += 0x9e3779b97f4a7c15ULL);
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  return z ^ (z >> 31);
+}
+
 // Fisher-Yates shuffle in place.
 template <typename T>
 void shuffle(std::vector<T>& v, std::mt19937_64& rng) {

@@ -1,0 +1,54 @@
+#include <fmt/format.h>
+
+#include <map>
+#include <stdexcept>
+
+#include "core/registry.h"
+#include "envs/cartpole.h"
+#include "envs/key_door_grid.h"
+
+namespace attnlab {
+
+namespace {
+void register_builtin_envs();
+Registry<EnvEntry>& envs() {
+  static Registry<EnvEntry> r("environment", register_builtin_envs);
+  return r;
+}
+void register_builtin_envs() {
+  register_env("cartpole", {"CartPole-v1 (Gymnasium's dynamics and limits), 2 actions, return up to 500",
+                            [] { return std::make_unique<CartPole>(); }, cartpole_behaviour});
+  register_env("key_door_grid", {"5 x 9 grid: fetch the key, pass the door, reach the goal (sparse reward)",
+                                 [] { return std::make_unique<KeyDoorGrid>(); }, key_door_grid_behaviour});
+}
+}  // namespace
+
+void register_env(const std::string& name, EnvEntry entry) { envs().add(name, std::move(entry)); }
+const EnvEntry& find_env(const std::string& name) { return envs().get(name); }
+std::unique_ptr<Env> make_env(const std::string& name) { return find_env(name).make(); }
+std::vector<std::string> env_names() { return envs().names(); }
+
+double Trajectory::total_return() const {
+  double sum = 0;
+  for (double r : rewards) sum += r;
+  return sum;
+}
+
+Trajectory run_episode(Env& env, const Policy& policy, uint64_t seed, std::mt19937_64& policy_rng) {
+  Trajectory t;
+  std::vector<double> obs = env.reset(seed);
+  for (;;) {
+    auto action = policy(obs, policy_rng);
+    StepResult r = env.step(action);
+    t.observations.push_back(std::move(obs));
+    t.actions.push_back(std::move(action));
+    t.rewards.push_back(r.reward);
+    if (r.done()) {
+      t.terminated = r.terminated;
+      return t;
+    }
+    obs = std::move(r.observation);
+  }
+}
+
+}  // namespace attnlab
