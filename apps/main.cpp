@@ -124,10 +124,19 @@ void add_eval(CLI::App& app) {
   cmd->add_option("--attention-maps", req->attention_maps,
                   "Image models: draw the first N examples with their attention maps into RUN_DIR/attention_SPLIT.png")
       ->check(attnlab::cli::whole_number(1, 10000));
+  cmd->add_option("--episodes", req->episodes, "Runs evaluated by rollout: episodes per target (default: model.eval_episodes)")
+      ->check(attnlab::cli::whole_number(1, 100000));
+  cmd->add_option("--rollout-seed", req->rollout_seed,
+                  "Runs evaluated by rollout: seed of the episodes' starts (default: model.eval_seed, the episodes "
+                  "the best checkpoint was chosen on)")
+      ->check(attnlab::cli::whole_number(0, 1 << 30));
+  cmd->add_option("--baseline", req->baselines,
+                  "Another run, evaluated on the same split, whose curve is drawn beside this run's (repeatable)");
   cmd->footer(
       "Writes RUN_DIR/eval_SPLIT.json (eval_SPLIT_beamN.json with --beam; translators also write the sources,\n"
       "outputs and references beside it as .src.txt, .out.txt and .ref.txt). Examples:\n  attnlab eval runs/kjv_books_finetune --split test\n"
-      "  attnlab eval runs/bible_en_es --split test --beam 5\n  attnlab eval runs/vit_fashion_mnist --split test --attention-maps 16");
+      "  attnlab eval runs/bible_en_es --split test --beam 5\n  attnlab eval runs/vit_fashion_mnist --split test --attention-maps 16\n"
+      "  attnlab eval runs/cartpole_dt --baseline runs/cartpole_bc --baseline runs/cartpole_filtered_bc");
   cmd->callback([req] {
     auto report = attnlab::evaluate_run(*req);
     fmt::print("{}wrote {}\n", report.text, report.json_path);

@@ -40,7 +40,7 @@ std::vector<std::string> shipped_configs() {
 }
 
 std::string text(double v, bool integer) {
-  return integer ? fmt::format("{:.0f}", v) : fmt::format("{:g}", v);
+  return integer ? fmt::format("{:.0f}", v) : fmt::format("{}", v);  // shortest exact: -1e12 - 0.5 stays below -1e12
 }
 
 // Values a key must refuse: NaN, both infinities, and one step past each finite end.

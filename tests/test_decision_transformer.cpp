@@ -184,6 +184,31 @@ TEST_CASE("CLI: data prepare cartpole, train the tiny decision transformer, eval
   for (double r : achieved) CHECK((r >= 8 && r <= 500));  // a CartPole episode lasts 8 to 500 steps
   CHECK(curves.at("lines").at("dataset best").at(0) == 500.0);  // the expert episodes
   CHECK(read_text(dir / "cartpole_dt_tiny/eval_val.png").substr(1, 3) == "PNG");
+
+  // Episodes no checkpoint was chosen on: their own file; one episode a target.
+  auto fresh = run_command(bin + " eval " + (dir / "cartpole_dt_tiny") + " --rollout-seed 3 --episodes 1", dir);
+  INFO(fresh.out);
+  REQUIRE(fresh.status == 0);
+  const auto f = nlohmann::json::parse(read_text(dir / "cartpole_dt_tiny/eval_val_seed3.json"));
+  CHECK(f.at("curves").at("x") == curves.at("x"));
+  CHECK(f.contains("return"));
+  CHECK(f.at("checkpoint") == j.at("checkpoint"));
+
+  // Behaviour cloning as a baseline: its one return, drawn flat beside the Decision Transformer's curve.
+  auto bc = run_command(bin + " train " + ATTNLAB_SOURCE_DIR + "/configs/rl/cartpole_dt_tiny.yaml experiment.out_dir=" +
+                            dir.path() + " data.path=" + data + " experiment.name=bc model.conditioning=none model.eval_targets=1",
+                        dir);
+  REQUIRE(bc.status == 0);
+  auto unevaluated = run_command(bin + " eval " + (dir / "cartpole_dt_tiny") + " --baseline " + (dir / "bc"), dir);
+  CHECK(unevaluated.status != 0);
+  CHECK_THAT(unevaluated.err, Contains("--baseline " + (dir / "bc") + ": no " + (dir / "bc/eval_val.json")));
+  REQUIRE(run_command(bin + " eval " + (dir / "bc"), dir).status == 0);
+  const double bc_return = nlohmann::json::parse(read_text(dir / "bc/eval_val.json")).at("return").get<double>();
+  auto with_bc = run_command(bin + " eval " + (dir / "cartpole_dt_tiny") + " --baseline " + (dir / "bc"), dir);
+  INFO(with_bc.out);
+  REQUIRE(with_bc.status == 0);
+  const auto w = nlohmann::json::parse(read_text(dir / "cartpole_dt_tiny/eval_val.json"));
+  CHECK(w.at("curves").at("lines").at("bc (baseline)") == nlohmann::json({bc_return, bc_return}));
 }
 
 TEST_CASE("a log of one's own: continuous actions from an environment attnlab lacks train by MSE, without rollouts") {

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <chrono>
+#include <filesystem>
 #include <optional>
 
 #include "core/util/device.h"
@@ -37,10 +38,68 @@ RgbImage attention_picture(const Assembled& a, const std::string& split, int64_t
   return attention_grid(examples, title);
 }
 
+// A baseline run's curve: the first line of its eval_SPLIT.json curves (its model's own).
+struct BaselineCurve {
+  std::string run, name;
+  std::vector<double> x, y;
+};
+
+// "eval_SPLIT[_beamN][_seedS]": the name of what an evaluation writes in its run directory.
+std::string eval_name(const EvalRequest& r) {
+  return "eval_" + r.split + (r.beam > 0 ? "_beam" + std::to_string(r.beam) : "") +
+         (r.rollout_seed >= 0 ? "_seed" + std::to_string(r.rollout_seed) : "");
+}
+
+// The run's experiment with the request's decoding and rollout settings in place of its own.
+Experiment read_run_for(const EvalRequest& r) {
+  Experiment exp = read_run_with_beam(r.run_dir, r.beam);
+  std::vector<std::string> overrides;
+  if (r.beam > 0) overrides.push_back("model.beam=" + std::to_string(r.beam));
+  if (r.episodes > 0) overrides.push_back("model.eval_episodes=" + std::to_string(r.episodes));
+  if (r.rollout_seed >= 0) overrides.push_back("model.eval_seed=" + std::to_string(r.rollout_seed));
+  if (r.episodes <= 0 && r.rollout_seed < 0) return exp;
+  try {  // model.eval_episodes and model.eval_seed are keys of the families evaluated by rollout only
+    return Experiment::read_run(r.run_dir, overrides);
+  } catch (const std::exception&) {
+    throw std::runtime_error("--episodes and --rollout-seed apply to runs evaluated by rollout (model.type "
+                             "decision_transformer); " + r.run_dir + " is a " + exp.model.type + " run");
+  }
+}
+
+std::vector<BaselineCurve> read_baselines(const EvalRequest& r) {
+  std::vector<BaselineCurve> out;
+  for (const auto& run : r.baselines) {
+    const std::string path = run + "/" + eval_name(r) + ".json";
+    if (!std::filesystem::exists(path))
+      throw std::runtime_error(fmt::format("--baseline {}: no {}; evaluate it first, with the same --split, --beam and "
+                                           "--rollout-seed", run, path));
+    const auto j = nlohmann::json::parse(read_file(path));
+    if (!j.contains("curves") || j["curves"]["lines"].empty())
+      throw std::runtime_error(fmt::format("--baseline {}: {} has no curves to draw", run, path));
+    const auto first = j["curves"]["lines"].begin();
+    out.push_back({run, std::filesystem::path(run).lexically_normal().filename().string() + " (baseline)",
+                   j["curves"]["x"].get<std::vector<double>>(), first.value().get<std::vector<double>>()});
+  }
+  return out;
+}
+
+// Adds the baselines' lines to `curves`: flat when a baseline was evaluated at one x.
+void add_baselines(MetricCurves& curves, const std::vector<BaselineCurve>& baselines) {
+  for (const auto& b : baselines) {
+    if (b.x.size() == 1)
+      curves.lines.emplace_back(b.name, std::vector<double>(curves.x.size(), b.y.at(0)));
+    else if (b.x == curves.x)
+      curves.lines.emplace_back(b.name, b.y);
+    else
+      throw std::runtime_error(
+          fmt::format("--baseline {}: its curves are at other {} values than this run's", b.run, curves.x_name));
+  }
+}
+
 }  // namespace
 
 EvalReport evaluate_run(const EvalRequest& r) {
-  Experiment exp = read_run_with_beam(r.run_dir, r.beam);
+  Experiment exp = read_run_for(r);
   const std::string ckpt = run_checkpoint(r.run_dir, r.checkpoint);
   const torch::Device device = resolve_device(r.device.empty() ? exp.experiment.device : r.device);
   exp.experiment.precision = resolve_precision(exp.experiment.precision, device);  // "auto" -> fp32 | bf16
@@ -50,6 +109,7 @@ EvalReport evaluate_run(const EvalRequest& r) {
   if (r.attention_maps > 0 && !a.model.attention_map)
     throw std::runtime_error("--attention-maps needs a model over image patches (model.type vit); " + r.run_dir +
                              " is a " + exp.model.type + " run");
+  const auto baselines = read_baselines(r);  // before any work: a missing one is said at once
   const TrainingState state = load_checkpoint(ckpt, *a.model.module, nullptr, device);
 
   std::optional<ConfusionMatrix> confusion;
@@ -75,7 +135,7 @@ EvalReport evaluate_run(const EvalRequest& r) {
     const double count = sums.sums().at(name).count;  // 1 for a corpus figure (BLEU) the task summarised
     text += fmt::format("  {:<18} {:.4f}{}\n", name, value, count > 1 ? fmt::format("  ({:.0f} counted)", count) : "");
   }
-  const std::string stem = r.run_dir + "/eval_" + r.split + (r.beam > 0 ? "_beam" + std::to_string(r.beam) : "");
+  const std::string stem = r.run_dir + "/" + eval_name(r);
   if (!generated.empty()) {  // one line per example in each file, in the same order
     std::string src, out, ref;
     for (const auto& g : generated) src += g.source + "\n", out += g.output + "\n", ref += g.reference + "\n";
@@ -96,7 +156,10 @@ EvalReport evaluate_run(const EvalRequest& r) {
     text += "confusion matrix (rows: true class, columns: predicted):\n" + confusion->to_table();
   }
   EvalReport report;
-  const MetricCurves curves = a.model.task->curves(sums);
+  MetricCurves curves = a.model.task->curves(sums);
+  if (curves.empty() && !r.baselines.empty())
+    throw std::runtime_error(fmt::format("--baseline: {} draws no curves to add a baseline to", r.run_dir));
+  add_baselines(curves, baselines);
   if (!curves.empty()) {  // e.g. in-context regression: error against the number of examples
     j["curves"] = curves.to_json();
     text += fmt::format("\n{} ({} against {}):\n{}", curves.title, curves.y_label, curves.x_label, curves.table());

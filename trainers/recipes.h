@@ -54,6 +54,15 @@ struct EvalRequest {
   int64_t batch_size = 0;           // 0 = the run's trainer.batch_size
   int64_t beam = 0;                 // translators: beam size (1 = greedy); 0 = the run's model.beam
   int64_t attention_maps = 0;       // image models: a picture of the first N examples' attention maps
+  // Models evaluated by rollout: episodes per target (0 = the run's model.eval_episodes) and the
+  // seed of their starts (-1 = the run's model.eval_seed; another seed gives episodes that no
+  // checkpoint was chosen on, written to eval_SPLIT_seedS.json).
+  int64_t episodes = 0;
+  int64_t rollout_seed = -1;
+  // Runs whose own `attnlab eval` of the same split drew curves: the first line of each (its
+  // model's) is drawn beside this run's, named by the run's directory; a baseline evaluated at
+  // one x (behaviour cloning, which reads no target) is drawn flat.
+  std::vector<std::string> baselines = {};
 };
 
 struct EvalReport {
