@@ -1,7 +1,6 @@
 #include "envs/cartpole.h"
 
 #include <cmath>
-#include <stdexcept>
 
 #include "core/util/portable_random.h"
 
@@ -24,34 +23,21 @@ bool CartPole::out_of_bounds(const State& s) {
   return s[0] < -x_threshold || s[0] > x_threshold || s[2] < -theta_threshold || s[2] > theta_threshold;
 }
 
-std::vector<double> CartPole::reset(uint64_t seed) {
+std::vector<double> CartPole::start(uint64_t seed) {
   uint64_t stream = seed;
   for (double& v : s_) v = -0.05 + 0.1 * static_cast<double>(splitmix64(stream) >> 11) * 0x1.0p-53;
-  steps_ = 0, started_ = true, done_ = false;
   return {s_.begin(), s_.end()};
 }
 
-StepResult CartPole::step(const std::vector<double>& action) {
-  if (!started_) throw std::logic_error("CartPole: step() before reset()");
-  if (done_) throw std::logic_error("CartPole: step() after the episode ended; call reset()");
-  if (action.size() != 1 || (action[0] != 0 && action[0] != 1))
-    throw std::invalid_argument("CartPole: an action is 0 (push left) or 1 (push right)");
+StepResult CartPole::transition(const std::vector<double>& action) {
   s_ = dynamics(s_, static_cast<int>(action[0]));
-  ++steps_;
-  StepResult r{{s_.begin(), s_.end()}, 1.0, out_of_bounds(s_), false};
-  r.truncated = !r.terminated && steps_ >= time_limit;
-  done_ = r.done();
-  return r;
+  return {{s_.begin(), s_.end()}, 1.0, out_of_bounds(s_), false};
 }
 
 BehaviourMix cartpole_behaviour() {
   BehaviourMix mix;
   mix.note = "random 45%, medium (biased pole controller) 47%, expert (whole-state controller) 8% of episodes";
-  mix.parts.push_back({"random", 450, [](std::mt19937_64&) -> Policy {
-                         return [](const std::vector<double>&, std::mt19937_64& rng) {
-                           return std::vector<double>{static_cast<double>(rng() % 2)};
-                         };
-                       }});
+  mix.parts.push_back({"random", 450, [](std::mt19937_64&) { return uniform_random_policy(2); }});
   mix.parts.push_back({"medium", 470, [](std::mt19937_64& rng) -> Policy {
                          const double bias = 0.02 + 0.13 * uniform01(rng), noise = 0.3 * uniform01(rng);
                          return [bias, noise](const std::vector<double>& o, std::mt19937_64& r) {

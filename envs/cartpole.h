@@ -31,15 +31,14 @@ class CartPole : public Env {
   ActionSpace action_space() const override { return {true, 2, 1}; }
   int64_t max_steps() const override { return time_limit; }
   double reward_threshold() const override { return 475; }  // CartPole-v1's
-  std::vector<double> reset(uint64_t seed) override;
-  StepResult step(const std::vector<double>& action) override;
-
   const State& state() const { return s_; }
+
+ protected:
+  std::vector<double> start(uint64_t seed) override;
+  StepResult transition(const std::vector<double>& action) override;
 
  private:
   State s_{};
-  int64_t steps_ = 0;
-  bool started_ = false, done_ = false;
 };
 
 // The behaviour policies of the offline CartPole dataset (`attnlab data prepare cartpole`):

@@ -34,16 +34,28 @@ class Env {
   virtual ~Env() = default;
   virtual int64_t observation_dims() const = 0;
   virtual ActionSpace action_space() const = 0;
-  // The time limit: an episode is truncated after this many steps.
+  // The time limit: an episode is truncated after this many steps (Gymnasium's TimeLimit).
   virtual int64_t max_steps() const = 0;
   // Gymnasium's reward_threshold: an episode whose return reaches it solved the task.
   virtual double reward_threshold() const = 0;
+
   // Starts an episode whose randomness is fixed by `seed` alone; returns the first observation.
-  virtual std::vector<double> reset(uint64_t seed) = 0;
+  std::vector<double> reset(uint64_t seed);
   // One step; `action` has action_space().size() numbers (a discrete one holds the index).
   // Throws std::invalid_argument on an action outside the space, std::logic_error after the
-  // episode ended or before reset().
-  virtual StepResult step(const std::vector<double>& action) = 0;
+  // episode ended or before reset(). Truncates at max_steps().
+  StepResult step(const std::vector<double>& action);
+  int64_t steps() const { return steps_; }  // taken in this episode
+
+ protected:
+  // What an environment implements: its first observation, and one transition from an action
+  // that reset()/step() have checked against the action space (observation, reward, terminated).
+  virtual std::vector<double> start(uint64_t seed) = 0;
+  virtual StepResult transition(const std::vector<double>& action) = 0;
+
+ private:
+  int64_t steps_ = 0;
+  bool started_ = false, done_ = false;
 };
 
 // One logged episode: per step the observation the agent saw, the action it took and the
@@ -88,6 +100,9 @@ void register_env(const std::string& name, EnvEntry entry);
 std::unique_ptr<Env> make_env(const std::string& name);  // throws, naming the known ones
 const EnvEntry& find_env(const std::string& name);
 std::vector<std::string> env_names();
+
+// Uniformly random actions of a discrete space.
+Policy uniform_random_policy(int64_t num_actions);
 
 // Runs one episode of `policy` from reset(seed), drawing the policy's randomness from
 // `policy_rng`.

@@ -79,29 +79,22 @@ std::vector<double> KeyDoorGrid::observation() const {
   return o;
 }
 
-std::vector<double> KeyDoorGrid::reset(uint64_t seed) {
-  uint64_t stream = seed;
+std::vector<double> KeyDoorGrid::start(uint64_t seed) {
   std::vector<int64_t> starts;
   for (int64_t r = 1; r <= 3; ++r)
     for (int64_t c = 1; c <= 3; ++c)
       if (r * cols + c != key_cell) starts.push_back(r * cols + c);
+  uint64_t stream = seed;
   cell_ = starts[splitmix64(stream) % starts.size()];
-  has_key_ = false, steps_ = 0, started_ = true, done_ = false;
+  has_key_ = false;
   return observation();
 }
 
-StepResult KeyDoorGrid::step(const std::vector<double>& action) {
-  if (!started_) throw std::logic_error("KeyDoorGrid: step() before reset()");
-  if (done_) throw std::logic_error("KeyDoorGrid: step() after the episode ended; call reset()");
-  if (action.size() != 1 || action[0] != static_cast<int>(action[0]))
-    throw std::invalid_argument("KeyDoorGrid: an action is 0 up, 1 right, 2 down or 3 left");
+StepResult KeyDoorGrid::transition(const std::vector<double>& action) {
   cell_ = move(cell_, static_cast<int>(action[0]), has_key_);
   has_key_ = has_key_ || cell_ == key_cell;
-  ++steps_;
   StepResult r{observation(), 0.0, cell_ == goal_cell, false};
-  if (r.terminated) r.reward = 1.0 - 0.9 * static_cast<double>(steps_) / time_limit;
-  r.truncated = !r.terminated && steps_ >= time_limit;
-  done_ = r.done();
+  if (r.terminated) r.reward = 1.0 - 0.9 * static_cast<double>(steps() + 1) / time_limit;  // this step included
   return r;
 }
 
@@ -109,9 +102,7 @@ BehaviourMix key_door_grid_behaviour() {
   BehaviourMix mix;
   mix.note = "random walks, key-then-wander and noisy planners; episodes that are optimal from their start dropped";
   auto random_action = [](std::mt19937_64& r) { return std::vector<double>{static_cast<double>(r() % 4)}; };
-  mix.parts.push_back({"random", 300, [random_action](std::mt19937_64&) -> Policy {
-                         return [random_action](const std::vector<double>&, std::mt19937_64& r) { return random_action(r); };
-                       }});
+  mix.parts.push_back({"random", 300, [](std::mt19937_64&) { return uniform_random_policy(4); }});
   mix.parts.push_back({"key_then_wander", 300, [random_action](std::mt19937_64&) -> Policy {
                          return [random_action](const std::vector<double>& o, std::mt19937_64& r) {
                            const auto [cell, key] = KeyDoorGrid::decode(o);

@@ -27,8 +27,6 @@ class KeyDoorGrid : public Env {
   ActionSpace action_space() const override { return {true, 4, 1}; }
   int64_t max_steps() const override { return time_limit; }
   double reward_threshold() const override { return 0.1; }  // any return: the goal was reached
-  std::vector<double> reset(uint64_t seed) override;
-  StepResult step(const std::vector<double>& action) override;
 
   // The cell a move leads to (the same cell when blocked).
   static int64_t move(int64_t cell, int action, bool has_key);
@@ -42,10 +40,14 @@ class KeyDoorGrid : public Env {
   int64_t cell() const { return cell_; }
   bool has_key() const { return has_key_; }
 
+ protected:
+  std::vector<double> start(uint64_t seed) override;
+  StepResult transition(const std::vector<double>& action) override;
+
  private:
   std::vector<double> observation() const;
-  int64_t cell_ = 0, steps_ = 0;
-  bool has_key_ = false, started_ = false, done_ = false;
+  int64_t cell_ = 0;
+  bool has_key_ = false;
 };
 
 // The offline grid dataset: random walks; "key then wander" (straight to the key, then random);

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Reproduces one family's flagship figures end to end (prepare the data, train, evaluate on the
 # test split, or val where a family has none) and prints its row of docs/results.md.
-#   scripts/reproduce.sh gpt|bert|translator|vit|icl [section.key=value ...]
+#   scripts/reproduce.sh gpt|bert|translator|vit|icl|rl [section.key=value ...]
 # The overrides go to every training run (e.g. experiment.out_dir=/tmp/r to keep runs/ as it
 # is, or trainer.max_iters=20 for a smoke test). Each training runs under /usr/bin/time for its
 # wall time and peak RSS. A run directory that exists already is refused by `attnlab train`:
@@ -61,7 +61,24 @@ case $FAMILY in
   icl)
     train icl_linear configs/icl/linear_regression.yaml
     evaluate "$OUT/icl_linear" --split val ;;  # fresh prompts, as docs/icl.md
-  *) echo "unknown family '$FAMILY': gpt, bert, translator, vit or icl" >&2; exit 2 ;;
+  rl)
+    # CartPole: the Decision Transformer and its two baselines on the same data and budget,
+    # evaluated on 20 episodes a target from starts no checkpoint was chosen on (seed 1).
+    "$B" data prepare cartpole
+    for c in cartpole_bc cartpole_filtered_bc cartpole_dt; do
+      train "$c" "configs/rl/$c.yaml"
+    done
+    evaluate "$OUT/cartpole_bc" --rollout-seed 1 --episodes 20
+    evaluate "$OUT/cartpole_filtered_bc" --rollout-seed 1 --episodes 20
+    evaluate "$OUT/cartpole_dt" --rollout-seed 1 --episodes 20 --baseline "$OUT/cartpole_bc" \
+      --baseline "$OUT/cartpole_filtered_bc"
+    # The grid: stitching, where no logged episode is optimal.
+    "$B" data prepare key_door_grid
+    for c in key_door_grid_bc key_door_grid_filtered_bc key_door_grid_dt; do
+      train "$c" "configs/rl/$c.yaml"
+      evaluate "$OUT/$c" --rollout-seed 1 --episodes 32
+    done ;;
+  *) echo "unknown family '$FAMILY': gpt, bert, translator, vit, icl or rl" >&2; exit 2 ;;
 esac
 
 /usr/bin/python3 scripts/results_row.py "$FAMILY" "$OUT" "$LOG"

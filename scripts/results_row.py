@@ -4,7 +4,7 @@
     results_row.py FAMILY OUT_DIR LOG_DIR
 
 Reads each of the family's runs (the names scripts/reproduce.sh gives them) in OUT_DIR: its
-eval_test*.json (eval_val.json for gpt and icl), the precision from its training log's first
+eval_test*.json (eval_val.json for gpt and icl; eval_val_seed1.json, rollouts on fresh starts, for rl), the precision from its training log's first
 line, and the wall time and peak RSS that /usr/bin/time wrote to LOG_DIR/RUN.time. Standard
 library only.
 """
@@ -68,6 +68,19 @@ def main():
         k10 = curves["lines"]["transformer"][curves["x"].index(10)]
         print(row("in-context regressor, linear_regression.yaml", f"val error at k = 10: {k10:.4f}",
                   "<= 0.1 at k = 10", *resources(logs, "icl_linear")))
+    elif family == "rl":
+        seed1 = lambda run: ev(run, "eval_val_seed1.json")
+        dt, bc, fbc = seed1("cartpole_dt"), seed1("cartpole_bc"), seed1("cartpole_filtered_bc")
+        achieved = dt["curves"]["lines"]["achieved (mean)"]
+        print(row("Decision Transformer, CartPole, cartpole_dt.yaml (vs BC / filtered BC)",
+                  f"return {dt['return']:.1f} asked for 500 (targets {', '.join(f'{t:g}' for t in dt['curves']['x'])}: "
+                  f"{', '.join(f'{a:.0f}' for a in achieved)}); BC {bc['return']:.1f}, filtered BC {fbc['return']:.1f}",
+                  ">= 95% of the expert's 500; clearly above BC", *resources(logs, "cartpole_dt")))
+        g = {c: seed1("key_door_grid_" + c) for c in ("dt", "bc", "filtered_bc")}
+        print(row("key-door grid, key_door_grid_dt.yaml (vs BC / filtered BC)",
+                  f"goal reached in {100 * g['dt']['solved']:.0f}% (return {g['dt']['return']:.3f}); BC "
+                  f"{100 * g['bc']['solved']:.0f}%, filtered BC {100 * g['filtered_bc']['solved']:.0f}% "
+                  f"({g['filtered_bc']['return']:.3f})", ">= 90% by DT or filtered BC", *resources(logs, "key_door_grid_dt")))
 
 
 if __name__ == "__main__":

@@ -50,7 +50,9 @@ TEST_CASE("CartPole: reward 1 a step, termination past 12 degrees or 2.4 m, trun
   CartPole env;
   CHECK_THROWS_WITH(env.step({1}), Contains("before reset"));
   env.reset(3);
-  CHECK_THROWS_WITH(env.step({2}), Contains("0 (push left) or 1"));
+  CHECK_THROWS_WITH(env.step({2}), Contains("an action is an index in [0, 2), not 2"));
+  CHECK_THROWS_WITH(env.step({0.5}), Contains("not 0.5"));
+  CHECK_THROWS_WITH(env.step({0, 1}), Contains("an action has 1 number(s), not 2"));
   // Always pushing right: the pole falls back within a few dozen steps, each rewarded 1.
   int64_t steps = 0;
   StepResult r;
