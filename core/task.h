@@ -84,10 +84,10 @@ class Task {
   // Turns raw statistics summed over a whole evaluation into final metrics (e.g. corpus
   // BLEU from n-gram counts); called once per evaluation, after the last batch.
   virtual void summarize(MetricSums& sums) const { (void)sums; }
-  // Figures an evaluation gets by running the model rather than from the split's batches (an
-  // agent's return in its environment: models/decision_task.h), added to `sums` once per
-  // evaluation, after the batches and before summarize(); the model is in eval mode.
-  virtual void run_episodes(MetricSums& sums) { (void)sums; }
+  // Figures an evaluation of `split` gets by running the model rather than from the split's
+  // batches (an agent's return in its environment: models/decision_task.h), added to `sums`
+  // once per evaluation, after the batches and before summarize(); the model is in eval mode.
+  virtual void run_episodes(MetricSums& sums, const std::string& split) { (void)sums, (void)split; }
   // The evaluation's metrics as curves, for tasks whose figures are a function of something
   // (none by default).
   virtual MetricCurves curves(const MetricSums& sums) const {

@@ -115,6 +115,7 @@ Batch TrajectoryDataset::eval_batch(const std::string& split, int64_t index, int
   const auto& all = split == "train" ? train_windows_ : val_windows_;
   check_split(split);
   const auto n = static_cast<int64_t>(all.size());
+  if (n == 0) throw std::invalid_argument("trajectories: the " + split + " split has no episodes");
   std::vector<Window> w;
   for (int64_t i = 0; i < batch_size; ++i) w.push_back(all[((index * batch_size + i) * n / std::max<int64_t>(1, count * batch_size)) % n]);
   return windows(split, w);
@@ -193,7 +194,8 @@ DataSpec trajectories_family(ConfigSection& s) {
     }
     c.best_return = best, c.mean_return = total / static_cast<double>(train.size());
     c.return_scale = o.return_scale > 0 ? o.return_scale : std::max(largest, 1e-6);
-    c.max_timestep = longest;
+    for (const auto& t : data->episodes("val")) longest = std::max(longest, t.length());
+    c.max_timestep = longest;  // over both splits: a validation episode may be the longest
     if (!c.env.empty()) c.max_timestep = std::max(longest, make_env(c.env)->max_steps());
     built.report.push_back(fmt::format(
         "data: {} | env {} | {} train / {} val episodes{} | train return mean {:.3f}, best {:.3f} | {} actions | "

@@ -5,12 +5,12 @@
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
-#include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 
 #include "core/util/files.h"
+#include "core/util/json_file.h"
 #include "core/util/portable_random.h"
 
 namespace attnlab {
@@ -48,12 +48,13 @@ TrajectoryHeader parse_header(const nlohmann::json& j, const LineError& fail) {
                      "\"action_space\": {{\"type\": \"discrete\", \"num_actions\": N}}}} (docs/rl.md)",
                      kFormat));
   TrajectoryHeader h;
+  if (j.contains("env") && !j["env"].is_string()) fail("the header's \"env\" must be a string (\"\" for none)");
   h.env = j.value("env", "");
   if (!j.contains("observation_dims") || !j["observation_dims"].is_number_integer() || j["observation_dims"] < 1)
     fail("the header's \"observation_dims\" must be a whole number >= 1");
   h.observation_dims = j["observation_dims"];
   const auto a = j.value("action_space", nlohmann::json::object());
-  const std::string type = a.value("type", "");
+  const std::string type = a.is_object() && a.contains("type") && a["type"].is_string() ? a["type"].get<std::string>() : "";
   if (type == "discrete") {
     if (!a.contains("num_actions") || !a["num_actions"].is_number_integer() || a["num_actions"] < 2)
       fail("a discrete \"action_space\" needs \"num_actions\" >= 2");
@@ -97,6 +98,8 @@ Trajectory parse_episode(const nlohmann::json& j, const TrajectoryHeader& h, con
     t.actions.push_back(std::move(a));
     t.rewards.push_back(finite_number(rew[i], fmt::format("rewards[{}]", i), fail));
   }
+  if (j.contains("terminated") && !j["terminated"].is_boolean()) fail("\"terminated\" must be true or false");
+  if (j.contains("policy") && !j["policy"].is_string()) fail("\"policy\" must be a string");
   t.terminated = j.value("terminated", true);
   t.policy = j.value("policy", "");
   return t;
@@ -105,27 +108,18 @@ Trajectory parse_episode(const nlohmann::json& j, const TrajectoryHeader& h, con
 }  // namespace
 
 TrajectoryFile read_trajectories(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw std::runtime_error(fmt::format("cannot read the trajectory file {}", path));
+  if (!std::filesystem::is_regular_file(path)) throw std::runtime_error(fmt::format("cannot read the trajectory file {}", path));
   TrajectoryFile file;
-  int64_t line_no = 0;
-  for (std::string line; std::getline(in, line);) {
-    ++line_no;
-    const LineError fail{path, line_no};
-    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
-    nlohmann::json j;
-    try {
-      j = nlohmann::json::parse(line);
-    } catch (const nlohmann::json::parse_error& e) {
-      const bool nan = line.find("NaN") != std::string::npos || line.find("Infinity") != std::string::npos;
-      fail(fmt::format("not JSON ({}){}", e.what(), nan ? "; NaN and Infinity are not JSON numbers" : ""));
-    }
-    if (line_no == 1)
-      file.header = parse_header(j, fail);
+  bool header = false;
+  // A field of the wrong type (a string where a number belongs) is a damaged record naming the line.
+  for_each_json_line(path, [&](const nlohmann::json& j, int64_t line) {
+    const LineError fail{path, line};
+    if (!header)
+      file.header = parse_header(j, fail), header = true;
     else
       file.episodes.push_back(parse_episode(j, file.header, fail));
-  }
-  if (line_no == 0) throw std::runtime_error(fmt::format("{}: empty: a header line and episodes expected (docs/rl.md)", path));
+  });
+  if (!header) throw std::runtime_error(fmt::format("{}: empty: a header line and episodes expected (docs/rl.md)", path));
   if (file.episodes.empty()) throw std::runtime_error(fmt::format("{}: no episodes after the header", path));
   return file;
 }
@@ -193,6 +187,7 @@ std::string prepare_offline_data(const std::string& env_name, const std::string&
                           part.name, returns.size(), steps, mean, returns.front(), returns[returns.size() / 2],
                           returns.back());
   }
+  if (file.episodes.empty()) throw std::runtime_error(fmt::format("environment {}'s behaviour mix kept no episodes", env_name));
   std::vector<double> all;
   for (const auto& t : file.episodes) all.push_back(t.total_return());
   std::sort(all.begin(), all.end());

@@ -16,13 +16,12 @@ bool wall(int64_t cell) {
 }
 constexpr int64_t kStates = KeyDoorGrid::rows * KeyDoorGrid::cols * 2;  // (cell, has_key)
 
-// Steps to the goal from every (cell, has_key) state, by breadth-first search backwards over
-// the moves (computed once).
+// Steps to the goal from every (cell, has_key) state (computed once).
 const std::array<int64_t, kStates>& distances() {
   static const std::array<int64_t, kStates> d = [] {
     std::array<int64_t, kStates> dist;
     dist.fill(-1);
-    // Forward search from each state is cheap enough at 90 states: repeat relaxation until stable.
+    // 90 states: relax every state's moves (Bellman-Ford style) until nothing changes.
     dist[KeyDoorGrid::goal_cell * 2 + 0] = dist[KeyDoorGrid::goal_cell * 2 + 1] = 0;
     for (bool changed = true; changed;) {
       changed = false;

@@ -30,7 +30,7 @@ class KeyDoorGrid : public Env {
 
   // The cell a move leads to (the same cell when blocked).
   static int64_t move(int64_t cell, int action, bool has_key);
-  // The fewest steps to the goal from (cell, has_key), by breadth-first search; -1: unreachable.
+  // The fewest steps to the goal from (cell, has_key) (relaxed over the moves until stable); -1: unreachable.
   static int64_t steps_to_goal(int64_t cell, bool has_key);
   // An action on a shortest path to the goal (the lowest-numbered when several are).
   static int optimal_action(int64_t cell, bool has_key);

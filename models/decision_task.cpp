@@ -51,12 +51,12 @@ TaskOutput DecisionTask::compute(const Batch& batch) {
 std::vector<std::string> DecisionTask::metric_names() const {
   std::vector<std::string> names;
   if (model_->options.discrete()) names.push_back("action_accuracy");
-  if (!env_.empty()) names.insert(names.end(), {"return", "solved"});
+  if (!env_.empty() && rollouts_.eval_episodes > 0) names.insert(names.end(), {"return", "solved"});
   return names;
 }
 
-void DecisionTask::run_episodes(MetricSums& sums) {
-  if (env_.empty() || rollouts_.eval_episodes <= 0) return;
+void DecisionTask::run_episodes(MetricSums& sums, const std::string& split) {
+  if (env_.empty() || rollouts_.eval_episodes <= 0 || split != "val") return;
   const auto t = targets();
   std::vector<double> target_of;
   std::vector<uint64_t> seeds;

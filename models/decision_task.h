@@ -25,12 +25,14 @@ class DecisionTask : public Task {
                double mean_return);
 
   // Batch as datasets/trajectory_dataset.h makes it. Metrics: "action_accuracy" (discrete);
-  // with an environment, from run_episodes(): "return" (mean achieved at eval_return) and
-  // "solved" (the share of those episodes that reached the environment's reward_threshold),
-  // and per target k the raw "_return_kK", "_return_sq_kK", "_solved_kK".
+  // with an environment, from run_episodes() of the val split only (the episodes do not depend
+  // on the split, so the trainer's train evaluation does not repeat them): "return" (mean
+  // achieved at eval_return) and "solved" (the share of those episodes that reached the
+  // environment's reward_threshold), and per target k the raw "_return_kK", "_return_sq_kK",
+  // "_solved_kK".
   TaskOutput compute(const Batch& batch) override;
   std::vector<std::string> metric_names() const override;
-  void run_episodes(MetricSums& sums) override;
+  void run_episodes(MetricSums& sums, const std::string& split) override;
   // Achieved return (mean, mean ± std) against the target return, with the target itself
   // and the dataset's best and mean returns as lines.
   MetricCurves curves(const MetricSums& sums) const override;

@@ -51,7 +51,10 @@ torch::Tensor DecisionTransformerImpl::forward(const torch::Tensor& returns_to_g
               o.context, ")");
   // Each step's time, added to each of its tokens (the paper's "positional" embedding; the
   // backbone adds its own token positions too).
-  const auto time = embed_timestep(timesteps.clamp(0, o.max_timestep - 1));
+  // Timesteps are in [0, max_timestep): the data's longest episode or the environment's time
+  // limit covers every step the data or a rollout gives (one past it is an index error, not
+  // a silent clamp; the exported file checks it by name).
+  const auto time = embed_timestep(timesteps);
   const auto s = embed_state((states - observation_mean) / observation_std) + time;
   const auto a = (o.discrete() ? embed_discrete_action(actions) : embed_continuous_action(actions)) + time;
   std::vector<torch::Tensor> per_step;

@@ -171,6 +171,9 @@ TEST_CASE("CLI: data prepare cartpole, train the tiny decision transformer, eval
   INFO(trained.out);
   REQUIRE(trained.status == 0);
   CHECK_THAT(trained.out, Contains("env cartpole") && Contains("val return") && Contains("val solved"));
+  // The episodes run once an evaluation, with the val split: there is no train_return.
+  const std::string metrics = read_text(dir / "cartpole_dt_tiny/metrics.jsonl");
+  CHECK_THAT(metrics, Contains("\"val_return\"") && !Contains("train_return"));
   auto eval = run_command(bin + " eval " + (dir / "cartpole_dt_tiny"), dir);
   INFO(eval.out);
   REQUIRE(eval.status == 0);

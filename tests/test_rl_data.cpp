@@ -187,6 +187,12 @@ TEST_CASE("trajectory file: a round trip keeps every number, and errors name the
   fails(R"({"observations": [[0,0]], "actions": [2], "rewards": [1]})", "actions[0] = 2 is not an action index in [0, 2)");
   fails(R"({"observations": [[0,0,0]], "actions": [1], "rewards": [1]})", "observations[0] is not a list of observation_dims = 2");
   fails(R"({"observations": [], "actions": [], "rewards": []})", "at least one step");
+  // A field of the wrong type names its line; blank lines (before the header too) are skipped.
+  write_text(dir / "types.jsonl", std::string("\n") + kHeader + "\n" +
+                                      R"({"observations": [[0,0]], "actions": [0], "rewards": [1], "terminated": "yes"})" + "\n");
+  CHECK_THROWS_WITH(read_trajectories(dir / "types.jsonl"), Contains("types.jsonl:3: \"terminated\" must be true or false"));
+  write_text(dir / "envnull.jsonl", std::string(R"({"format": "attnlab.trajectories", "env": null, "observation_dims": 2})") + "\n");
+  CHECK_THROWS_WITH(read_trajectories(dir / "envnull.jsonl"), Contains("envnull.jsonl:1: the header's \"env\" must be a string"));
   write_text(dir / "nohead.jsonl", R"({"observations": [[0,0]], "actions": [0], "rewards": [1]})" "\n");
   CHECK_THROWS_WITH(read_trajectories(dir / "nohead.jsonl"), Contains("nohead.jsonl:1: the first line must be the header"));
   CHECK_THROWS_WITH(read_trajectories(dir / "missing.jsonl"), Contains("cannot read the trajectory file"));

@@ -58,12 +58,9 @@ Experiment read_run_for(const EvalRequest& r) {
   if (r.episodes > 0) overrides.push_back("model.eval_episodes=" + std::to_string(r.episodes));
   if (r.rollout_seed >= 0) overrides.push_back("model.eval_seed=" + std::to_string(r.rollout_seed));
   if (r.episodes <= 0 && r.rollout_seed < 0) return exp;
-  try {  // model.eval_episodes and model.eval_seed are keys of the families evaluated by rollout only
-    return Experiment::read_run(r.run_dir, overrides);
-  } catch (const std::exception&) {
-    throw std::runtime_error("--episodes and --rollout-seed apply to runs evaluated by rollout (model.type "
-                             "decision_transformer); " + r.run_dir + " is a " + exp.model.type + " run");
-  }
+  return read_run_with_overrides(r.run_dir, overrides,
+                                 "--episodes and --rollout-seed apply to runs evaluated by rollout (model.type "
+                                 "decision_transformer)");
 }
 
 std::vector<BaselineCurve> read_baselines(const EvalRequest& r) {

@@ -71,7 +71,7 @@ MetricSums evaluate_split(torch::nn::Module& model, Task& task, const BatchSourc
       accumulate(sums, task.compute(to_device(data.examples(split, start, batch_size), device)), confusion, generated);
   }
   if (group) add_over_ranks(sums, *group);
-  task.run_episodes(sums);  // the same on every rank: seeded episodes
+  task.run_episodes(sums, split);  // the same on every rank: seeded episodes
   task.summarize(sums);
   if (was_training) model.train();
   return sums;

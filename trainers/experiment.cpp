@@ -66,15 +66,23 @@ Experiment Experiment::read_run(const std::string& run_dir, const std::vector<st
   return read(load_config(path, overrides));
 }
 
-Experiment read_run_with_beam(const std::string& run_dir, int64_t beam) {
+Experiment read_run_with_overrides(const std::string& run_dir, const std::vector<std::string>& overrides,
+                                   const std::string& refusal) {
   Experiment exp = Experiment::read_run(run_dir);
-  if (beam <= 0) return exp;
-  try {  // model.beam is a key of the decoding families only
-    return Experiment::read_run(run_dir, {"model.beam=" + std::to_string(beam)});
-  } catch (const std::exception&) {
-    throw std::runtime_error("--beam applies to translators (model.type seq2seq); " + run_dir + " is a " +
-                             exp.model.type + " run");
+  if (overrides.empty()) return exp;
+  try {
+    return Experiment::read_run(run_dir, overrides);
+  } catch (const std::exception& e) {
+    if (std::string(e.what()).find("unknown key") == std::string::npos) throw;
+    throw std::runtime_error(refusal + "; " + run_dir + " is a " + exp.model.type + " run");
   }
+}
+
+Experiment read_run_with_beam(const std::string& run_dir, int64_t beam) {
+  // model.beam is a key of the decoding families only.
+  return read_run_with_overrides(run_dir, beam > 0 ? std::vector<std::string>{"model.beam=" + std::to_string(beam)}
+                                                   : std::vector<std::string>{},
+                                 "--beam applies to translators (model.type seq2seq)");
 }
 
 Assembled assemble(const Experiment& exp, const std::string& run_dir, bool saved_tokenizer,

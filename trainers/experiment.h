@@ -33,6 +33,11 @@ struct Experiment {
 // A run's experiment with its decoding beam set to `beam` (model.beam; 0 keeps the run's):
 // a run whose model does not decode is refused, naming its type.
 Experiment read_run_with_beam(const std::string& run_dir, int64_t beam);
+// The run's experiment with `overrides` of keys that only some families read: an override
+// the run's family does not know is refused as "`refusal`; RUN_DIR is a TYPE run" (any other
+// config error is said as it is).
+Experiment read_run_with_overrides(const std::string& run_dir, const std::vector<std::string>& overrides,
+                                   const std::string& refusal);
 
 // The data, and the model built for it (moved to `device`).
 struct Assembled {

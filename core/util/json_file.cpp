@@ -49,7 +49,10 @@ void for_each_json_line(const std::string& path, const std::function<void(const 
     try {
       f(nlohmann::json::parse(line), number);
     } catch (const nlohmann::json::exception& e) {
-      throw std::runtime_error(fmt::format("{}:{}: a damaged record: {}", path, number, reason(e)));
+      // Python's json.dumps writes NaN and Infinity, which JSON does not have.
+      const bool non_json_number = line.find("NaN") != std::string::npos || line.find("Infinity") != std::string::npos;
+      throw std::runtime_error(fmt::format("{}:{}: a damaged record: {}{}", path, number, reason(e),
+                                           non_json_number ? " (NaN and Infinity are not JSON numbers)" : ""));
     }
   }
 }
