@@ -14,6 +14,7 @@
 #include "datasets/parallel_corpus.h"
 #include "datasets/text_lines.h"
 #include "datasets/verse_keys.h"
+#include "envs/env.h"
 
 namespace attnlab {
 namespace fs = std::filesystem;
@@ -259,6 +260,8 @@ std::string prepare_hint(const std::string& path) {
   const fs::path p(path);
   for (const auto& c : corpora())
     if (p.filename() == c.name + (c.kind == Corpus::Kind::parallel ? ".tsv" : ".txt")) return "attnlab data prepare " + c.name;
+  for (const auto& env : env_names())  // an environment's offline dataset (datasets/trajectory_file.h)
+    if (p.filename() == env + ".jsonl" && find_env(env).behaviour) return "attnlab data prepare " + env;
   return "";
 }
 

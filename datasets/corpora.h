@@ -75,7 +75,8 @@ std::string clean_verse(const std::string& raw);
 // target per line). Returns what was written, for the console; an unavailable corpus throws.
 std::string prepare_corpus(const std::string& name, const std::string& out_dir);
 
-// "attnlab data prepare kjv" when `path` is the default output of a known corpus, else "".
+// "attnlab data prepare kjv" when `path` is the default output of a known corpus (or of an
+// environment's offline dataset: "attnlab data prepare cartpole"), else "".
 std::string prepare_hint(const std::string& path);
 
 }  // namespace attnlab

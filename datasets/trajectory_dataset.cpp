@@ -8,6 +8,7 @@
 #include <numeric>
 
 #include "core/util/portable_random.h"
+#include "datasets/corpora.h"
 
 namespace attnlab {
 
@@ -138,11 +139,9 @@ DataSpec trajectories_family(ConfigSection& s) {
   const std::string where = s.where("path");
   return {"trajectories", [o, where](const DataBuildContext& ctx) {
     if (!std::filesystem::exists(o.path)) {
-      const std::string env = std::filesystem::path(o.path).stem().string();
-      std::string hint = " (check data.path)";
-      for (const auto& name : env_names())
-        if (name == env) hint = fmt::format("; run `attnlab data prepare {}` to create it", env);
-      throw std::runtime_error(fmt::format("{}: trajectory file '{}' not found{}", where, o.path, hint));
+      const std::string hint = prepare_hint(o.path);
+      throw std::runtime_error(fmt::format("{}: trajectory file '{}' not found{}", where, o.path,
+                                           hint.empty() ? " (check data.path)" : "; run `" + hint + "` to create it"));
     }
     auto data = std::make_shared<TrajectoryDataset>(read_trajectories(o.path), o, ctx.model_seq_len, ctx.seed);
     const auto& h = data->header();

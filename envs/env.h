@@ -1,6 +1,7 @@
 // Environments an agent acts in, for offline reinforcement learning (the Decision Transformer
 // family): a small Gymnasium-like interface, seeded and deterministic, and a registry so that
-// a further environment is one file and a registration (envs/registry.cpp). LibTorch-free.
+// a further environment is one file and a registration (envs/registry.cpp). The episode's
+// rules live in env.cpp. LibTorch-free.
 #pragma once
 
 #include <cstdint>

@@ -33,11 +33,7 @@ TrainSummary train_tiny(const TempDir& dir, const std::string& config, std::vect
   const std::string path = attnlab::testing::verse_fixture(dir.path(), 6);
   overrides.push_back("data.path=" + path);
   overrides.push_back("data.refs=" + (dir / "bible.refs"));
-  overrides.push_back("experiment.out_dir=" + dir.path());
-  TrainRequest req;
-  req.config_path = std::string(ATTNLAB_SOURCE_DIR) + "/configs/bert/" + config;
-  req.overrides = overrides;
-  return train(req);
+  return attnlab::testing::train_config("bert/" + config, dir, overrides);
 }
 
 }  // namespace

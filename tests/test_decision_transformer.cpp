@@ -52,12 +52,15 @@ std::string write_cartpole_file(const TempDir& dir, int n) {
 }
 
 TrainSummary train_tiny(const TempDir& dir, const std::string& data, std::vector<std::string> overrides) {
-  overrides.push_back("experiment.out_dir=" + dir.path());
   overrides.push_back("data.path=" + data);
-  TrainRequest req;
-  req.config_path = std::string(ATTNLAB_SOURCE_DIR) + "/configs/rl/cartpole_dt_tiny.yaml";
-  req.overrides = overrides;
-  return train(req);
+  return attnlab::testing::train_config("rl/cartpole_dt_tiny.yaml", dir, overrides);
+}
+
+// `attnlab train` on the tiny config from the command line, on trajectory file `data`.
+attnlab::testing::CommandResult train_command(const TempDir& dir, const std::string& data, const std::string& extra = "") {
+  return run_command(std::string(ATTNLAB_BIN) + " train " + ATTNLAB_SOURCE_DIR + "/configs/rl/cartpole_dt_tiny.yaml " +
+                         "experiment.out_dir=" + dir.path() + " data.path=" + data + (extra.empty() ? "" : " " + extra),
+                     dir);
 }
 
 }  // namespace
@@ -158,16 +161,12 @@ TEST_CASE("CLI: data prepare cartpole, train the tiny decision transformer, eval
   CHECK(experts <= 100);  // at most 10% of episodes
 
   // A missing file says what to run.
-  auto missing = run_command(bin + " train " + ATTNLAB_SOURCE_DIR + "/configs/rl/cartpole_dt_tiny.yaml experiment.out_dir=" +
-                                 dir.path() + " data.path=" + (dir / "nowhere/cartpole.jsonl"),
-                             dir);
+  auto missing = train_command(dir, dir / "nowhere/cartpole.jsonl");
   CHECK(missing.status != 0);
   CHECK_THAT(missing.err, Contains("not found") && Contains("attnlab data prepare cartpole"));
 
   const std::string data = write_cartpole_file(dir, 12);
-  auto trained = run_command(bin + " train " + ATTNLAB_SOURCE_DIR + "/configs/rl/cartpole_dt_tiny.yaml experiment.out_dir=" +
-                                 dir.path() + " data.path=" + data,
-                             dir);
+  auto trained = train_command(dir, data);
   INFO(trained.out);
   REQUIRE(trained.status == 0);
   CHECK_THAT(trained.out, Contains("env cartpole") && Contains("val return") && Contains("val solved"));
@@ -198,9 +197,7 @@ TEST_CASE("CLI: data prepare cartpole, train the tiny decision transformer, eval
   CHECK(f.at("checkpoint") == j.at("checkpoint"));
 
   // Behaviour cloning as a baseline: its one return, drawn flat beside the Decision Transformer's curve.
-  auto bc = run_command(bin + " train " + ATTNLAB_SOURCE_DIR + "/configs/rl/cartpole_dt_tiny.yaml experiment.out_dir=" +
-                            dir.path() + " data.path=" + data + " experiment.name=bc model.conditioning=none model.eval_targets=1",
-                        dir);
+  auto bc = train_command(dir, data, "experiment.name=bc model.conditioning=none model.eval_targets=1");
   REQUIRE(bc.status == 0);
   auto unevaluated = run_command(bin + " eval " + (dir / "cartpole_dt_tiny") + " --baseline " + (dir / "bc"), dir);
   CHECK(unevaluated.status != 0);
@@ -228,10 +225,8 @@ TEST_CASE("a log of one's own: continuous actions from an environment attnlab la
     f.episodes.push_back(t);
   }
   write_trajectories(dir / "robot.jsonl", f);
-  auto trained = run_command(std::string(ATTNLAB_BIN) + " train " + ATTNLAB_SOURCE_DIR +
-                                 "/configs/rl/cartpole_dt_tiny.yaml trainer.best_metric=val_loss trainer.max_iters=60 "
-                                 "optimizer.learning_rate=3e-3 experiment.out_dir=" + dir.path() + " data.path=" + (dir / "robot.jsonl"),
-                             dir);
+  auto trained = train_command(dir, dir / "robot.jsonl",
+                               "trainer.best_metric=val_loss trainer.max_iters=60 optimizer.learning_rate=3e-3");
   INFO(trained.out);
   REQUIRE(trained.status == 0);
   CHECK_THAT(trained.out, Contains("env 'my_robot' is not one of attnlab's environments: training without rollouts") &&
@@ -248,9 +243,7 @@ TEST_CASE("a log of one's own: continuous actions from an environment attnlab la
   // Training a model on it whose environment is wrong is refused before training.
   f.header.env = "cartpole";
   write_trajectories(dir / "wrong.jsonl", f);
-  auto wrong = run_command(std::string(ATTNLAB_BIN) + " train " + ATTNLAB_SOURCE_DIR +
-                               "/configs/rl/cartpole_dt_tiny.yaml experiment.name=wrong experiment.out_dir=" + dir.path() + " data.path=" + (dir / "wrong.jsonl"),
-                           dir);
+  auto wrong = train_command(dir, dir / "wrong.jsonl", "experiment.name=wrong");
   CHECK(wrong.status != 0);
   CHECK_THAT(wrong.err, Contains("do not match environment cartpole (4 observation numbers, 2 discrete actions)"));
 }

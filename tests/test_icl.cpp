@@ -30,12 +30,8 @@ IclRegressor tiny_model(int64_t d, int64_t points) {
   return IclRegressor(o);
 }
 
-TrainSummary train_tiny(const TempDir& dir, std::vector<std::string> overrides) {
-  overrides.push_back("experiment.out_dir=" + dir.path());
-  TrainRequest req;
-  req.config_path = std::string(ATTNLAB_SOURCE_DIR) + "/configs/icl/linear_regression_tiny.yaml";
-  req.overrides = overrides;
-  return train(req);
+TrainSummary train_tiny(const TempDir& dir, const std::vector<std::string>& overrides) {
+  return attnlab::testing::train_config("icl/linear_regression_tiny.yaml", dir, overrides);
 }
 
 }  // namespace

@@ -110,15 +110,22 @@ inline std::vector<double> training_losses(const std::string& run_dir) {
   return out;
 }
 
+// `attnlab train configs/CONFIG` (a path under configs/) with the run directory under dir, then
+// `overrides`.
+inline TrainSummary train_config(const std::string& config, const TempDir& dir, const std::vector<std::string>& overrides) {
+  TrainRequest req;
+  req.config_path = std::string(ATTNLAB_SOURCE_DIR) + "/configs/" + config;
+  req.overrides = {"experiment.out_dir=" + dir.path()};
+  req.overrides.insert(req.overrides.end(), overrides.begin(), overrides.end());
+  return train(req);
+}
+
 // `attnlab train configs/gpt/kjv_char_tiny.yaml` on small_corpus() written to dir/text.txt,
 // with the run directory under dir.
 inline TrainSummary train_tiny_gpt(const TempDir& dir, std::vector<std::string> overrides = {}) {
   write_text(dir / "text.txt", small_corpus());
-  TrainRequest req;
-  req.config_path = std::string(ATTNLAB_SOURCE_DIR) + "/configs/gpt/kjv_char_tiny.yaml";
-  req.overrides = {"experiment.out_dir=" + dir.path(), "data.path=" + (dir / "text.txt")};
-  req.overrides.insert(req.overrides.end(), overrides.begin(), overrides.end());
-  return train(req);
+  overrides.insert(overrides.begin(), "data.path=" + (dir / "text.txt"));
+  return train_config("gpt/kjv_char_tiny.yaml", dir, overrides);
 }
 
 // A verse-per-line fixture in the shape `attnlab data prepare` writes: dir/bible.txt and
