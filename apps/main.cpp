@@ -127,20 +127,56 @@ void add_eval(CLI::App& app) {
   cmd->add_option("--episodes", req->episodes, "Runs evaluated by rollout: episodes per target (default: model.eval_episodes)")
       ->check(attnlab::cli::whole_number(1, 100000));
   cmd->add_option("--rollout-seed", req->rollout_seed,
-                  "Runs evaluated by rollout: seed of the episodes' starts (default: model.eval_seed, the episodes "
+                  "Runs evaluated by rollout (or by sampling): seed of the episodes' starts (of the samples' noise) "
+                  "(default: model.eval_seed, the episodes "
                   "the best checkpoint was chosen on)")
       ->check(attnlab::cli::whole_number(0, 1 << 30));
   cmd->add_option("--baseline", req->baselines,
                   "Another run, evaluated on the same split, whose curve is drawn beside this run's (repeatable)");
+  cmd->add_option("--judge", req->judge,
+                  "Image generators: the image classifier's run that scores the samples (default: model.judge)");
+  cmd->add_option("--samples", req->samples, "Image generators: images sampled and judged (default: model.eval_samples)")
+      ->check(attnlab::cli::whole_number(1, 1000000));
+  cmd->add_option("--sample-steps", req->sample_steps, "Image generators: their DDIM steps (default: model.eval_steps)")
+      ->check(attnlab::cli::whole_number(1, 100000));
+  cmd->add_option("--guidance", req->guidance,
+                  "Image generators: their classifier-free guidance scale, 1 = none (default: model.eval_guidance). "
+                  "Each sampling flag given names the file: eval_SPLIT_samplesN_stepsS_guidanceG.json")
+      ->check(attnlab::cli::real_number(0, 100, /*or_zero=*/true));
   cmd->footer(
       "Writes RUN_DIR/eval_SPLIT.json (eval_SPLIT_beamN.json with --beam; translators also write the sources,\n"
       "outputs and references beside it as .src.txt, .out.txt and .ref.txt). Examples:\n  attnlab eval runs/kjv_books_finetune --split test\n"
       "  attnlab eval runs/bible_en_es --split test --beam 5\n  attnlab eval runs/vit_fashion_mnist --split test --attention-maps 16\n"
-      "  attnlab eval runs/cartpole_dt --baseline runs/cartpole_bc --baseline runs/cartpole_filtered_bc");
+      "  attnlab eval runs/cartpole_dt --baseline runs/cartpole_bc --baseline runs/cartpole_filtered_bc\n"
+      "  attnlab eval runs/dit_fashion_mnist --split test --samples 1000 --sample-steps 50 --guidance 4");
   cmd->callback([req] {
     auto report = attnlab::evaluate_run(*req);
     fmt::print("{}wrote {}\n", report.text, report.json_path);
   });
+}
+
+void add_sample(CLI::App& app) {
+  auto* cmd = app.add_subcommand("sample", "Draw images from a trained image generator (model.type dit)");
+  auto req = std::make_shared<attnlab::SampleRequest>();
+  add_run_options(cmd, *req);
+  cmd->add_option("--class", req->class_name, "A class name, or all (one row per class)")->capture_default_str();
+  cmd->add_option("--n", req->n, "Images per class")->check(attnlab::cli::whole_number(1, 100000))->capture_default_str();
+  cmd->add_option("--steps", req->steps, "Denoising steps")->check(attnlab::cli::whole_number(1, 100000))->capture_default_str();
+  cmd->add_option("--eta", req->eta, "0 = DDIM (deterministic), 1 = DDPM's noise")
+      ->check(attnlab::cli::real_number(0, 1, /*or_zero=*/true))
+      ->capture_default_str();
+  cmd->add_option("--guidance", req->guidance, "Classifier-free guidance scale; 1 = none")
+      ->check(attnlab::cli::real_number(0, 100, /*or_zero=*/true))
+      ->capture_default_str();
+  cmd->add_option("--seed", req->seed, "Seed of the starting noise")->check(attnlab::cli::whole_number(0))->capture_default_str();
+  cmd->add_option("--precision", req->precision, "fp32 or bf16 (default: the run's experiment.precision)")
+      ->check(CLI::IsMember({"auto", "fp32", "bf16"}));
+  cmd->add_option("--out", req->out, "The PNG grid (default: RUN_DIR/samples_guidanceG.png)");
+  cmd->add_option("--idx", req->idx_dir,
+                  "Also write the samples as IDX files (train- and t10k- pairs) into this directory, for data.dir");
+  cmd->footer("Examples:\n  attnlab sample runs/dit_fashion_mnist --class all --n 10 --guidance 4\n"
+              "  attnlab sample runs/dit_fashion_mnist --class Sneaker --n 16 --steps 1000 --eta 1   # DDPM");
+  cmd->callback([req] { fmt::print("{}", attnlab::sample_images(*req).text); });
 }
 
 void add_translate(CLI::App& app) {
@@ -304,6 +340,7 @@ int main(int argc, char** argv) {
   add_train(app, status);
   add_generate(app);
   add_eval(app);
+  add_sample(app);
   add_translate(app);
   add_export(app, status);
   add_compare(app, status);

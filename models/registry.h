@@ -12,6 +12,8 @@
 #include "core/model_context.h"
 #include "core/task.h"
 #include "core/util/memory.h"
+#include "models/diffusion.h"
+#include "models/image_judge.h"
 
 namespace attnlab {
 
@@ -28,6 +30,16 @@ struct BuiltModel {
   // many a language model generates (a translator stops at its own limits). Empty for
   // families that do not decode.
   std::function<int64_t(const Batch& batch, int64_t new_tokens, bool kv_cache)> decode = {};
+  // Image classifiers: the penultimate features [B, D] and the class logits [B, classes] of
+  // images normalised as the data normalised them (a judge of generated images). Empty for others.
+  struct ImageScores {
+    torch::Tensor features, logits;
+  };
+  std::function<ImageScores(const torch::Tensor& images)> score_images = {};
+  // Image generators: samples [N, C, H, W] with pixels in [0, 1], one for each class id in
+  // `labels` [N] (`attnlab sample`); and the judge their evaluations report with (model.judge).
+  std::function<torch::Tensor(const torch::Tensor& labels, const SampleOptions& options)> sample_images = {};
+  std::function<void(std::shared_ptr<ImageJudge>)> set_judge = {};
 };
 
 // The outcome of reading a `model:` section: the facts the data pipeline needs, and a
@@ -48,6 +60,9 @@ struct ModelSpec {
   // The `model:` key that sets block_size and the length of the training sequences
   // (`attnlab bench --seq-lengths` varies it); empty when the data fixes the length.
   std::string length_key = {};
+  // An image classifier's run that scores this model's generated images at each evaluation
+  // (model.judge: trainers/image_judge.h); empty: none.
+  std::string judge = {};
 };
 
 using ModelConfigurer = std::function<ModelSpec(ConfigSection&)>;

@@ -20,12 +20,6 @@ ViTOptions ViTOptions::read(ConfigSection s) {
   return o;
 }
 
-torch::Tensor patchify(const torch::Tensor& images, int64_t p) {
-  TORCH_CHECK(images.dim() == 4, "patchify expects images [B, C, H, W], got ", images.sizes());
-  // [B, C, H/p, p, W/p, p] -> [B, H/p, W/p, C, p, p] -> [B, (H/p)(W/p), C*p*p]
-  return images.unflatten(2, {-1, p}).unflatten(4, {-1, p}).permute({0, 2, 4, 1, 3, 5}).flatten(3).flatten(1, 2);
-}
-
 ViTImpl::ViTImpl(const ViTOptions& o) : options(o) {
   if (o.map_height() % o.patch_size != 0 || o.map_width() % o.patch_size != 0) {
     const std::string map = o.stem_layers > 0 ? fmt::format("the {}x{} map of the {}-layer stem (model.stem_layers)",
@@ -76,12 +70,13 @@ torch::Tensor ViTImpl::features(const torch::Tensor& images) {
   return ln_f(x);
 }
 
-torch::Tensor ViTImpl::forward(const torch::Tensor& images) {
+torch::Tensor ViTImpl::pooled(const torch::Tensor& images) {
   auto x = features(images);
   // The [CLS] token, or the mean of the patch tokens ([CLS] is still there to attend to).
-  auto pooled = options.pool == "cls" ? x.select(1, 0) : x.slice(1, 1).mean(1);
-  return head(pooled);
+  return options.pool == "cls" ? x.select(1, 0) : x.slice(1, 1).mean(1);
 }
+
+torch::Tensor ViTImpl::forward(const torch::Tensor& images) { return head(pooled(images)); }
 
 torch::Tensor ViTImpl::attention_map(const torch::Tensor& images) {
   torch::NoGradGuard no_grad;

@@ -14,6 +14,7 @@
 #include "core/blocks/conv_stem.h"
 #include "core/blocks/dropout.h"
 #include "core/blocks/layer_norm.h"
+#include "core/blocks/patches.h"
 #include "core/blocks/positional.h"
 #include "core/blocks/transformer_block.h"
 #include "models/block_keys.h"
@@ -46,10 +47,6 @@ struct ViTOptions : BlockKeys {
   int64_t num_patches() const { return grid_height() * grid_width(); }
 };
 
-// Images [B, C, H, W] -> patches [B, (H/p)(W/p), C*p*p]: patch i is the p x p crop at grid
-// row i / (W/p), column i % (W/p), flattened channel by channel, row by row.
-torch::Tensor patchify(const torch::Tensor& images, int64_t patch_size);
-
 class ViTImpl : public torch::nn::Module {
  public:
   explicit ViTImpl(const ViTOptions& options);
@@ -60,6 +57,8 @@ class ViTImpl : public torch::nn::Module {
   torch::Tensor patch_tokens(const torch::Tensor& images);
   // The final normalised hidden states [B, 1 + num_patches, n_embd]; position 0 is [CLS].
   torch::Tensor features(const torch::Tensor& images);
+  // What the head reads, [B, n_embd]: the [CLS] state or the mean of the patch states (pool).
+  torch::Tensor pooled(const torch::Tensor& images);
   // Where the model looks: the attention rollout (core/blocks/attention_rollout.h) from the
   // token(s) the head reads to each patch, [B, H/p, W/p]; each map sums to at most 1 (the rest
   // stays on [CLS]). Evaluation only: runs without gradients.

@@ -5,6 +5,8 @@
 #include "models/bert.h"
 #include "models/causal_lm_task.h"
 #include "models/decision_task.h"
+#include "models/diffusion_task.h"
+#include "models/dit.h"
 #include "models/classification_task.h"
 #include "models/gpt.h"
 #include "models/recurrent_lm_task.h"
@@ -167,6 +169,10 @@ ModelSpec vit_family(ConfigSection& s) {
                      std::make_shared<ClassificationTask>([vit](const torch::Tensor& x) mutable { return vit(x); }, t)};
     built.attention_map = [vit](const torch::Tensor& x) mutable { return vit->attention_map(x); };
     built.exportable = [vit]() mutable { return vit->exportable(); };
+    built.score_images = [vit](const torch::Tensor& x) mutable {
+      auto features = vit->pooled(x);
+      return BuiltModel::ImageScores{features, vit->head(features)};
+    };
     return built;
   }};
   spec.memory = [o](const ModelContext& ctx, int64_t batch) mutable {
@@ -233,9 +239,64 @@ ModelSpec decision_transformer_family(ConfigSection& s) {
   return spec;
 }
 
+// The Diffusion Transformer (models/dit.h) trained as a class-conditional denoiser
+// (models/diffusion_task.h) on image classification data.
+ModelSpec dit_family(ConfigSection& s) {
+  DiTOptions o = DiTOptions::read(s);
+  DiffusionTaskOptions t;
+  ATTNLAB_READ(s, t, class_dropout, Range::half_open(0, 1, "labels dropped to 'no class' for classifier-free guidance"));
+  ATTNLAB_READ(s, t, eval_samples, Range::closed(0, 1000000, "0 = no sampling at evaluations"));
+  ATTNLAB_READ(s, t, eval_steps, Range::closed(1, o.diffusion.timesteps, "DDIM steps, at most diffusion_steps"));
+  ATTNLAB_READ(s, t, eval_guidance, Range::closed(0, 100, "1 = no guidance"));
+  ATTNLAB_READ(s, t, eval_seed, Range::closed(0, 1 << 30));
+  const std::string judge = s.get("judge", std::string());
+  if (t.eval_samples > 0 && judge.empty())
+    s.fail("eval_samples", "needs model.judge: an image classifier's run to score the samples");
+  if (t.eval_samples == 0 && !judge.empty())
+    s.fail("judge", "judges samples, but model.eval_samples is 0 (attnlab eval: --samples N)");
+  ModelSpec spec{"dit", 0, "", "", [o, t](const ModelContext& ctx) mutable {
+    if (ctx.objective != "image_classification")
+      unsupported("dit", ctx, "image_classification data (data.type: image_classification)");
+    o.channels = ctx.image_channels, o.image_height = ctx.image_height, o.image_width = ctx.image_width;
+    o.num_classes = ctx.num_classes;
+    t.image_mean = ctx.image_mean, t.image_std = ctx.image_std;
+    t.image_shape = {o.channels, o.image_height, o.image_width};
+    DiT dit(o);
+    Denoiser denoiser{[dit](const torch::Tensor& x, const torch::Tensor& ts, const torch::Tensor& y) mutable {
+                        return dit(x, ts, y);
+                      },
+                      o.num_classes, dit->null_class(), dit.ptr()};
+    auto task = std::make_shared<DiffusionTask>(denoiser, GaussianDiffusion(o.diffusion), t);
+    BuiltModel built{dit.ptr(), task, {}, [dit]() mutable { return dit->exportable(); }};
+    built.sample_images = [task, dit](const torch::Tensor& labels, const SampleOptions& so) mutable {
+      const bool was_training = dit->is_training();
+      dit->eval();
+      auto pixels = DiffusionTask::to_pixels(task->sample(labels, so));
+      if (was_training) dit->train();
+      return pixels;
+    };
+    built.set_judge = [task](std::shared_ptr<ImageJudge> judge) { task->set_judge(std::move(judge)); };
+    return built;
+  }};
+  spec.judge = judge;
+  spec.memory = [o](const ModelContext& ctx, int64_t batch) mutable {
+    o.channels = ctx.image_channels, o.image_height = ctx.image_height, o.image_width = ctx.image_width;
+    const int64_t p = o.patch_size, tokens = o.num_patches();
+    TransformerSize size{o.n_layer, 0, o.channels * p * p, o.channels * p * p, false, true,
+                         o.pos_encoding == "learned" ? tokens : 0, tokens, batch,
+                         "model.n_layer, model.n_embd, model.mlp_ratio", "trainer.batch_size, model.patch_size", ""};
+    // The timestep MLP, the class table and each block's adaLN modulation (6 n_embd outputs).
+    size.other_parameters = 256 * o.n_embd + o.n_embd * o.n_embd + (ctx.num_classes + 1) * o.n_embd +
+                            (o.n_layer * 6 + 2) * (o.n_embd * o.n_embd + o.n_embd);
+    return training_memory(o, size);
+  };
+  return spec;
+}
+
 }  // namespace
 
 void register_builtin_models() {
+  register_model("dit", dit_family);
   register_model("decision_transformer", decision_transformer_family);
   register_model("icl_regressor", icl_regressor_family);
   register_model("vit", vit_family);

@@ -4,7 +4,8 @@
     results_row.py FAMILY OUT_DIR LOG_DIR
 
 Reads each of the family's runs (the names scripts/reproduce.sh gives them) in OUT_DIR: its
-eval_test*.json (eval_val.json for gpt and icl; eval_val_seed1.json, rollouts on fresh starts, for rl), the precision from its training log's first
+eval_test*.json (eval_val.json for gpt and icl; eval_val_seed1.json, rollouts on fresh starts, for rl;
+eval_test_samples1000_steps50_guidanceG.json, judged samples, for dit), the precision from its training log's first
 line, and the wall time and peak RSS that /usr/bin/time wrote to LOG_DIR/RUN.time. Standard
 library only.
 """
@@ -81,6 +82,14 @@ def main():
                   f"goal reached in {100 * g['dt']['solved']:.0f}% (return {g['dt']['return']:.3f}); BC "
                   f"{100 * g['bc']['solved']:.0f}%, filtered BC {100 * g['filtered_bc']['solved']:.0f}% "
                   f"({g['filtered_bc']['return']:.3f})", ">= 90% by DT or filtered BC", *resources(logs, "key_door_grid_dt")))
+    elif family == "dit":
+        g = {x: ev("dit_fashion_mnist", f"eval_test_samples1000_steps50_guidance{x}.json") for x in (1, 2, 4)}
+        judge = ev("vit_judge")
+        print(row("DiT, Fashion-MNIST, dit/fashion_mnist.yaml (1,000 samples, 50 DDIM steps)",
+                  "judge accuracy " + " / ".join(f"{100 * g[x]['sample_accuracy']:.1f}%" for x in (1, 2, 4)) +
+                  " at guidance 1 / 2 / 4 (the judge on real test images: " f"{100 * judge['accuracy']:.1f}%); "
+                  "Fréchet distance " + " / ".join(f"{g[x]['frechet_distance']:.1f}" for x in (1, 2, 4)),
+                  ">= 80% at one guidance", *resources(logs, "dit_fashion_mnist")))
 
 
 if __name__ == "__main__":

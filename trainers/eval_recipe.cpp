@@ -14,6 +14,7 @@
 #include "trainers/checkpoint.h"
 #include "trainers/evaluation.h"
 #include "trainers/experiment.h"
+#include "trainers/image_judge.h"
 #include "trainers/recipes.h"
 
 namespace attnlab {
@@ -44,10 +45,14 @@ struct BaselineCurve {
   std::vector<double> x, y;
 };
 
-// "eval_SPLIT[_beamN][_seedS]": the name of what an evaluation writes in its run directory.
+// "eval_SPLIT[_beamN][_seedS][_samplesN][_stepsS][_guidanceG]": the name of what an evaluation
+// writes in its run directory.
 std::string eval_name(const EvalRequest& r) {
   return "eval_" + r.split + (r.beam > 0 ? "_beam" + std::to_string(r.beam) : "") +
-         (r.rollout_seed >= 0 ? "_seed" + std::to_string(r.rollout_seed) : "");
+         (r.rollout_seed >= 0 ? "_seed" + std::to_string(r.rollout_seed) : "") +
+         (r.samples > 0 ? "_samples" + std::to_string(r.samples) : "") +
+         (r.sample_steps > 0 ? "_steps" + std::to_string(r.sample_steps) : "") +
+         (r.guidance >= 0 ? fmt::format("_guidance{}", r.guidance) : "");
 }
 
 // The run's experiment with the request's decoding and rollout settings in place of its own.
@@ -57,10 +62,20 @@ Experiment read_run_for(const EvalRequest& r) {
   if (r.beam > 0) overrides.push_back("model.beam=" + std::to_string(r.beam));
   if (r.episodes > 0) overrides.push_back("model.eval_episodes=" + std::to_string(r.episodes));
   if (r.rollout_seed >= 0) overrides.push_back("model.eval_seed=" + std::to_string(r.rollout_seed));
-  if (r.episodes <= 0 && r.rollout_seed < 0) return exp;
-  return read_run_with_overrides(r.run_dir, overrides,
-                                 "--episodes and --rollout-seed apply to runs evaluated by rollout (model.type "
-                                 "decision_transformer)");
+  if (r.episodes > 0 || r.rollout_seed >= 0)
+    exp = read_run_with_overrides(r.run_dir, overrides,
+                                  "--episodes and --rollout-seed apply to runs evaluated by rollout (model.type "
+                                  "decision_transformer)");
+  std::vector<std::string> sampling;
+  if (!r.judge.empty()) sampling.push_back("model.judge=" + r.judge);
+  if (r.samples > 0) sampling.push_back("model.eval_samples=" + std::to_string(r.samples));
+  if (r.sample_steps > 0) sampling.push_back("model.eval_steps=" + std::to_string(r.sample_steps));
+  if (r.guidance >= 0) sampling.push_back(fmt::format("model.eval_guidance={}", r.guidance));
+  if (sampling.empty()) return exp;
+  sampling.insert(sampling.begin(), overrides.begin(), overrides.end());
+  return read_run_with_overrides(r.run_dir, sampling,
+                                 "--judge, --samples, --sample-steps and --guidance apply to runs that generate images "
+                                 "(model.type dit)");
 }
 
 std::vector<BaselineCurve> read_baselines(const EvalRequest& r) {
@@ -102,6 +117,7 @@ EvalReport evaluate_run(const EvalRequest& r) {
   exp.experiment.precision = resolve_precision(exp.experiment.precision, device);  // "auto" -> fp32 | bf16
   configure_threads(exp.experiment.threads, exp.experiment.precision);
   Assembled a = assemble(exp, r.run_dir, /*saved_tokenizer=*/true, device);
+  attach_judge(exp, a, device);
   a.data.source->check_split(r.split);  // before the checkpoint is read
   if (r.attention_maps > 0 && !a.model.attention_map)
     throw std::runtime_error("--attention-maps needs a model over image patches (model.type vit); " + r.run_dir +
@@ -144,7 +160,7 @@ EvalReport evaluate_run(const EvalRequest& r) {
     text += fmt::format("  {:<18} {:.1f}  (loss, decoding and scoring)\n  sources, outputs and references in {}"
                         ".src.txt, .out.txt, .ref.txt\n", "sentences/s", per_second, stem);
   }
-  if (confusion) {
+  if (confusion && confusion->total() > 0) {  // a generator of labelled images predicts no classes
     j["macro_f1"] = confusion->macro_f1();
     j["majority_accuracy"] = confusion->majority_accuracy();
     j["confusion"] = confusion->to_json();

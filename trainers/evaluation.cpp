@@ -84,7 +84,7 @@ std::vector<std::string> validation_metric_names(const Task& task) {
 }
 
 bool higher_is_better(const std::string& metric) {
-  return metric.find("loss") == std::string::npos;
+  return metric.find("loss") == std::string::npos && metric.find("distance") == std::string::npos;
 }
 
 }  // namespace attnlab

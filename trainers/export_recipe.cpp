@@ -49,6 +49,7 @@ nlohmann::json describe_export(const Experiment& exp, const Assembled& a, const 
                       {"data_type", exp.data.type}, {"checkpoint", ckpt},         {"step", step}};
   for (const auto& m : what.methods) j["methods"][m.name] = m.signature;
   if (what.max_length > 0) j["max_length"] = what.max_length;
+  if (!what.model_facts.empty()) j["model"] = what.model_facts;
   if (a.data.tokenizer) {
     const Tokenizer& t = *a.data.tokenizer;
     j["tokenizer"] = t.type();

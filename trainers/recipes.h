@@ -63,6 +63,12 @@ struct EvalRequest {
   // model's) is drawn beside this run's, named by the run's directory; a baseline evaluated at
   // one x (behaviour cloning, which reads no target) is drawn flat.
   std::vector<std::string> baselines = {};
+  // Image generators: the judge run (an image classifier; "" = the run's model.judge), and the
+  // samples it scores: how many (0 = model.eval_samples), their DDIM steps (0 = model.eval_steps)
+  // and guidance (-1 = model.eval_guidance; another value writes eval_SPLIT_guidanceG.json).
+  std::string judge = "";
+  int64_t samples = 0, sample_steps = 0;
+  double guidance = -1;
 };
 
 struct EvalReport {
@@ -78,6 +84,31 @@ struct EvalReport {
 // Writes them as JSON into the run directory. With attention_maps > 0 (image models only),
 // also draws the first N examples of the split with their attention maps and labels as a PNG.
 EvalReport evaluate_run(const EvalRequest& request);
+
+struct SampleRequest {
+  std::string run_dir;
+  std::string checkpoint = "best";  // "best" (falls back to "last") or "last"
+  std::string device = "";          // "" = the run's experiment.device
+  std::string class_name = "all";   // a class name, or "all": one row per class
+  int64_t n = 8;                    // images per class
+  int64_t steps = 50;               // denoising steps
+  double eta = 0;                   // 0 = DDIM; 1 = DDPM's noise (with steps = diffusion_steps, DDPM itself)
+  double guidance = 4;              // classifier-free guidance scale; 1 = none
+  uint64_t seed = 0;                // the starting noise
+  std::string precision = "";       // "" = the run's experiment.precision; fp32 draws what sample_dit.py draws
+  std::string out;                  // the PNG; "" = RUN_DIR/samples_guidance<G>.png
+  std::string idx_dir;              // also write the samples as IDX files there ("" = no)
+};
+
+struct SampleReport {
+  std::string png_path;
+  double seconds = 0, images_per_second = 0;  // sampling only (not loading)
+  std::string text;  // what `attnlab sample` prints
+};
+
+// `attnlab sample`: a generator run's samples, one row per class, as a PNG grid (and IDX files).
+// A run that does not generate images, or an unknown class, is refused.
+SampleReport sample_images(const SampleRequest& request);
 
 struct TranslateRequest {
   std::string run_dir;

@@ -16,6 +16,7 @@
 #include "core/util/run_lock.h"
 #include "core/util/watchdog.h"
 #include "trainers/experiment.h"
+#include "trainers/image_judge.h"
 #include "trainers/pretrained.h"
 #include "trainers/recipes.h"
 #include "trainers/trainer.h"
@@ -104,6 +105,7 @@ TrainSummary train(const TrainRequest& request) {
   // 3. Data, then the model it describes. The tokenizer is trained on the training split once
   //    and then travels with the run.
   Assembled a = assemble(exp, run_dir, /*saved_tokenizer=*/resuming, device, /*training=*/true);
+  attach_judge(exp, a, device);
   if (!exp.model.init_from.empty() && !resuming)
     fmt::print("init_from: {}* tensors loaded from {}\n", exp.model.init_prefix,
                init_from_pretrained(*a.model.module, exp.model, a.data.context));

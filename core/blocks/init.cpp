@@ -12,7 +12,9 @@ void init_transformer_weights(torch::nn::Module& module, int64_t n_layer) {
     auto ends_with = [&](const std::string& suffix) {
       return name.size() >= suffix.size() && name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0;
     };
-    if (ends_with("c_proj.weight")) p.value().normal_(0.0, resid_std);
+    // adaLN-Zero (core/blocks/adaptive_norm.h): the modulation starts at zero, every block the identity.
+    if (name.find("adaLN_modulation.") != std::string::npos) p.value().zero_();
+    else if (ends_with("c_proj.weight")) p.value().normal_(0.0, resid_std);
     else if (p.value().dim() == 2) p.value().normal_(0.0, 0.02);
     else if (ends_with(".bias")) p.value().zero_();
   }

@@ -15,6 +15,9 @@ struct LayerNormOptions {
   TORCH_ARG(bool, bias) = true;  // layernorm only: RMSNorm has no bias
   TORCH_ARG(double, eps) = 1e-5;
   TORCH_ARG(std::string, kind) = "layernorm";  // "layernorm" | "rmsnorm"
+  // false: no weight and no bias of its own, for a norm whose scale and shift come from
+  // elsewhere (adaLN's modulation, core/blocks/adaptive_norm.h).
+  TORCH_ARG(bool, affine) = true;
 };
 
 class LayerNormImpl : public torch::nn::Module {
@@ -23,7 +26,7 @@ class LayerNormImpl : public torch::nn::Module {
   torch::Tensor forward(const torch::Tensor& x);  // normalises the last dimension
 
   LayerNormOptions options;
-  torch::Tensor weight, bias;  // bias undefined without options.bias() and for rmsnorm
+  torch::Tensor weight, bias;  // bias undefined without options.bias() and for rmsnorm; both without affine
 };
 TORCH_MODULE(LayerNorm);
 

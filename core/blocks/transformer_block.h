@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "core/blocks/adaptive_norm.h"
 #include "core/blocks/attention.h"
 #include "core/blocks/feed_forward.h"
 #include "core/blocks/layer_norm.h"
@@ -29,6 +30,10 @@ struct TransformerBlockOptions {
   TORCH_ARG(bool, qk_norm) = false;
   TORCH_ARG(std::string, positions) = "none";     // in self-attention: "rope" | "alibi" | "none"
   TORCH_ARG(int64_t, window) = 0;                 // self-attention's sliding window (0 = every position)
+  // adaLN-Zero (core/blocks/adaptive_norm.h): > 0 = the block takes a condition vector of this
+  // many numbers, which sets its norms' shift and scale and gates each sublayer's output
+  // (pre-norm, encoder form only); its norms then have no weights of their own.
+  TORCH_ARG(int64_t, condition_dims) = 0;
 };
 
 // A decoder block's caches for incremental decoding (see AttentionCache).
@@ -54,9 +59,10 @@ class TransformerBlockImpl : public torch::nn::Module {
 
   // x: [B, T, C]; memory: [B, S, C] (decoder form only); masks: [B, T] / [B, S] bool, true = padding.
   // cache: incremental decoding, x holds only the positions after the cached ones.
+  // condition: [B, condition_dims], required exactly when options.condition_dims() > 0.
   torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& memory = {},
                         const torch::Tensor& padding_mask = {}, const torch::Tensor& memory_padding_mask = {},
-                        BlockCache* cache = nullptr);
+                        BlockCache* cache = nullptr, const torch::Tensor& condition = {});
 
   // Transformer-XL (Dai et al. 2019): a cache holding the keys and values of `context`
   // [B, M, C], this block's inputs at the M positions before x (the previous segments',
@@ -69,6 +75,7 @@ class TransformerBlockImpl : public torch::nn::Module {
   LayerNorm ln_1{nullptr}, ln_cross{nullptr}, ln_2{nullptr};
   MultiHeadAttention attn{nullptr}, cross_attn{nullptr};
   FeedForward mlp{nullptr};
+  AdaLNModulation adaLN_modulation{nullptr};  // condition_dims > 0 only
 };
 TORCH_MODULE(TransformerBlock);
 

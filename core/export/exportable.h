@@ -5,6 +5,8 @@
 
 #include <torch/torch.h>
 
+#include <nlohmann/json.hpp>
+
 #include <functional>
 #include <string>
 #include <vector>
@@ -54,6 +56,9 @@ struct ExportMethod {
 struct Exportable {
   std::vector<ExportMethod> methods;
   int64_t max_length = 0;  // the longest sequence a method takes; 0: inputs of a fixed size
+  // What a caller needs beyond the methods (a diffusion model's noise schedule), written into
+  // attnlab.json under "model".
+  nlohmann::json model_facts = nlohmann::json::object();
 };
 
 // Example token ids [batch, length] drawn uniformly from [first_id, vocab_size). With

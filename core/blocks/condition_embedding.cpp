@@ -1,0 +1,36 @@
+#include "core/blocks/condition_embedding.h"
+
+#include <cmath>
+
+namespace attnlab {
+
+torch::Tensor timestep_features(const torch::Tensor& t, int64_t dims, double max_period, const torch::Tensor& like) {
+  TORCH_CHECK(t.dim() == 1 && dims > 0 && dims % 2 == 0, "timestep_features expects t [B] and an even size, got ",
+              t.sizes(), " and ", dims);
+  const int64_t half = dims / 2;
+  // 0 .. half - 1 as a cumulative sum of ones: ones_like is traced without a device, arange is not.
+  const auto row = like.defined() ? like.reshape({-1, like.size(-1)}).select(0, 0).narrow(0, 0, half)
+                                  : torch::empty({half}, t.options());
+  const auto index = torch::ones_like(row, torch::kFloat).cumsum(0) - 1;
+  const auto freqs = torch::exp(index * (-std::log(max_period) / half));
+  const auto args = t.to(torch::kFloat).unsqueeze(1) * freqs.unsqueeze(0);  // [B, half]
+  return torch::cat({torch::cos(args), torch::sin(args)}, 1);
+}
+
+TimestepEmbeddingImpl::TimestepEmbeddingImpl(const TimestepEmbeddingOptions& o) : options(o) {
+  fc1 = register_module("fc1", torch::nn::Linear(o.frequency_dims(), o.n_embd()));
+  fc2 = register_module("fc2", torch::nn::Linear(o.n_embd(), o.n_embd()));
+}
+
+torch::Tensor TimestepEmbeddingImpl::forward(const torch::Tensor& t) {
+  return fc2(torch::silu(fc1(timestep_features(t, options.frequency_dims(), 10000, fc1->weight))));
+}
+
+ClassEmbeddingImpl::ClassEmbeddingImpl(int64_t classes, int64_t n_embd) : num_classes(classes) {
+  TORCH_CHECK(classes > 0, "a class embedding needs at least one class");
+  table = register_module("table", torch::nn::Embedding(classes + 1, n_embd));
+}
+
+torch::Tensor ClassEmbeddingImpl::forward(const torch::Tensor& labels) { return table(labels); }
+
+}  // namespace attnlab
