@@ -165,7 +165,7 @@ void add_sample(CLI::App& app) {
   cmd->add_option("--eta", req->eta, "0 = DDIM (deterministic), 1 = DDPM's noise")
       ->check(attnlab::cli::real_number(0, 1, /*or_zero=*/true))
       ->capture_default_str();
-  cmd->add_option("--guidance", req->guidance, "Classifier-free guidance scale; 1 = none")
+  cmd->add_option("--guidance", req->guidance, "Classifier-free guidance scale; 1 = none, 0 = the unconditional model")
       ->check(attnlab::cli::real_number(0, 100, /*or_zero=*/true))
       ->capture_default_str();
   cmd->add_option("--seed", req->seed, "Seed of the starting noise")->check(attnlab::cli::whole_number(0))->capture_default_str();

@@ -103,10 +103,11 @@ TEST_CASE("CLI: attnlab sample draws one row per class into a PNG and IDX files;
                                             8, 9, 9, 9});
   // One class draws one row; the same seed draws the same images.
   for (const char* name : {"one", "again"}) {
+    // --out into a folder that does not exist yet: made before sampling.
     auto one = run_command(bin + " sample " + run + " --class Sneaker --n 3 --steps 4 --guidance 2 --out " +
-                               (dir / name) + ".png --idx " + (dir / name), dir);
+                               (dir / "pictures/") + name + ".png --idx " + (dir / name), dir);
     REQUIRE(one.status == 0);
-    CHECK(read_png(dir / name + ".png").height == 24 + (28 * 3 + 2) + 8);
+    CHECK(read_png(dir / "pictures/" + name + ".png").height == 24 + (28 * 3 + 2) + 8);
   }
   const IdxArray one = read_idx(dir / "one/t10k-images-idx3-ubyte"), again = read_idx(dir / "again/t10k-images-idx3-ubyte");
   CHECK(one.dims == std::vector<int64_t>{3, 28, 28});
@@ -152,12 +153,16 @@ TEST_CASE("judged samples: training reports sample accuracy and the Fréchet dis
   REQUIRE(eval.status == 0);
   const auto j = nlohmann::json::parse(read_text(run.run_dir + "/eval_test_samples20_steps3_guidance3.json"));
   CHECK(!j.contains("confusion"));  // a generator predicts no classes
+  CHECK(j.at("flags") == nlohmann::json{{"samples", 20}, {"sample_steps", 3}, {"guidance", 3.0}});
   CHECK(j.at("sample_accuracy").get<double>() >= 0);
   CHECK(j.at("frechet_distance").get<double>() > 0);
   // A judge that is not an image classifier, and a generator flag on a run that is not one.
   auto bad_judge = run_command(bin + " eval " + run.run_dir + " --judge " + run.run_dir + " --samples 5", dir);
   CHECK(bad_judge.status != 0);
   CHECK_THAT(bad_judge.out, Contains("is a dit run, which does not classify images: a judge must be an image classifier"));
+  auto text_judge = run_command(bin + " eval " + run.run_dir + " --judge " + attnlab::testing::train_tiny_gpt(dir).run_dir, dir);
+  CHECK(text_judge.status != 0);
+  CHECK_THAT(text_judge.out, Contains("a judge must be an image classifier"));
   // A judge given to a run that samples nothing at evaluations.
   auto no_samples = run_command(bin + " eval " + run.run_dir + " --judge " + judge.run_dir + " --sample-steps 2", dir);
   CHECK(no_samples.status == 0);  // the run's own eval_samples (20) are judged

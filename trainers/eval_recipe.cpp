@@ -64,8 +64,10 @@ Experiment read_run_for(const EvalRequest& r) {
   if (r.rollout_seed >= 0) overrides.push_back("model.eval_seed=" + std::to_string(r.rollout_seed));
   if (r.episodes > 0 || r.rollout_seed >= 0)
     exp = read_run_with_overrides(r.run_dir, overrides,
-                                  "--episodes and --rollout-seed apply to runs evaluated by rollout (model.type "
-                                  "decision_transformer)");
+                                  r.episodes > 0 ? "--episodes applies to runs evaluated by rollout (model.type "
+                                                   "decision_transformer)"
+                                                 : "--rollout-seed applies to runs evaluated by rollout or sampling "
+                                                   "(model.type decision_transformer or dit)");
   std::vector<std::string> sampling;
   if (!r.judge.empty()) sampling.push_back("model.judge=" + r.judge);
   if (r.samples > 0) sampling.push_back("model.eval_samples=" + std::to_string(r.samples));
@@ -140,6 +142,17 @@ EvalReport evaluate_run(const EvalRequest& r) {
                       {"step", state.step},     {"split", r.split},
                       {"examples", examples},   {"seconds", seconds},
                       {"examples_per_second", static_cast<double>(examples) / seconds}};
+  // What the command line changed from the run's config (decoding, rollouts, sampling), so the
+  // file says how its figures were made; the rest is the run's config.yaml.
+  nlohmann::json flags = nlohmann::json::object();
+  if (r.beam > 0) flags["beam"] = r.beam;
+  if (r.episodes > 0) flags["episodes"] = r.episodes;
+  if (r.rollout_seed >= 0) flags["rollout_seed"] = r.rollout_seed;
+  if (!r.judge.empty()) flags["judge"] = r.judge;
+  if (r.samples > 0) flags["samples"] = r.samples;
+  if (r.sample_steps > 0) flags["sample_steps"] = r.sample_steps;
+  if (r.guidance >= 0) flags["guidance"] = r.guidance;
+  if (!flags.empty()) j["flags"] = flags;
   // Timings go to the JSON only: what eval prints is the same on every run of it.
   std::string text = fmt::format("{} ({} step {}) on the whole {} split: {} examples\n", r.run_dir, ckpt, state.step,
                                  r.split, examples);

@@ -77,7 +77,14 @@ std::shared_ptr<ImageJudge> load_image_judge(const std::string& run, std::shared
   ctx.load_tokenizer = true;
   ctx.seed = static_cast<uint64_t>(exp.experiment.seed);
   ctx.batch_size = exp.trainer.batch_size;
-  const BuiltData judge_data = exp.data.build(ctx);
+  BuiltData judge_data;
+  try {
+    judge_data = exp.data.build(ctx);
+  } catch (const std::exception& e) {
+    throw std::runtime_error(fmt::format("judge {} (a {} run on {} data) cannot judge images: a judge must be an image "
+                                         "classifier (model.type vit); reading its data: {}",
+                                         run, exp.model.type, exp.data.type, e.what()));
+  }
   const ModelContext& jc = judge_data.context;
   if (jc.objective != "image_classification")
     throw std::runtime_error(fmt::format("judge {} is a {} run on {} data: a judge must be an image classifier (model.type "

@@ -64,6 +64,11 @@ SampleReport sample_images(const SampleRequest& r) {
     throw std::runtime_error("--idx writes grey images (IDX3); this run's images have " +
                              std::to_string(a.data.context.image_channels) + " channels");
   const TrainingState state = load_checkpoint(ckpt, *a.model.module, nullptr, device);
+  const std::string png_path = r.out.empty() ? fmt::format("{}/samples_guidance{}.png", r.run_dir, r.guidance) : r.out;
+  // Where the results go exists before the sampling starts, not after it is lost.
+  const auto parent = std::filesystem::absolute(png_path).parent_path();
+  std::filesystem::create_directories(parent);
+  if (!r.idx_dir.empty()) std::filesystem::create_directories(r.idx_dir);
 
   // Row k holds class classes[k]: labels k*n .. k*n + n - 1.
   const auto class_ids = torch::tensor(classes, torch::kLong);
@@ -84,16 +89,16 @@ SampleReport sample_images(const SampleRequest& r) {
   std::vector<ImageRow> rows;
   for (size_t k = 0; k < classes.size(); ++k)
     rows.push_back({names.at(static_cast<size_t>(classes[k])), pixels.narrow(0, static_cast<int64_t>(k) * r.n, r.n)});
-  const std::string sampler = r.eta == 0 ? "DDIM" : fmt::format("eta {}", r.eta);
-  report.png_path = r.out.empty() ? fmt::format("{}/samples_guidance{}.png", r.run_dir, r.guidance) : r.out;
+  const std::string sampler = r.eta == 0 ? "DDIM" : fmt::format("DDIM eta {}", r.eta);
+  report.png_path = png_path;
   write_png(report.png_path, image_grid(rows, fmt::format("{} step {}: {} steps {}, guidance {}, seed {}", r.run_dir,
                                                           state.step, r.steps, sampler, r.guidance, r.seed)));
-  report.text = fmt::format("{} ({} step {}): {} images of {} class(es), {} {} steps, guidance {}: {:.1f} s, {:.2f} images/s\n",
+  report.text = fmt::format("{} ({} step {}): {} images of {} class(es), {} steps of {}, guidance {}, seed {}, {}: {:.1f} s, "
+                            "{:.2f} images/s\n",
                             r.run_dir, ckpt, state.step, pixels.size(0), classes.size(), r.steps, sampler, r.guidance,
-                            seconds, report.images_per_second);
+                            r.seed, exp.experiment.precision, seconds, report.images_per_second);
   report.text += fmt::format("wrote {}\n", report.png_path);
   if (!r.idx_dir.empty()) {
-    std::filesystem::create_directories(r.idx_dir);
     // Both file pairs image_classification data reads, so that the samples can stand in for
     // a dataset (data.dir): as the test split, or to train a classifier on them.
     for (const char* prefix : {"train", "t10k"}) write_idx_pair(r.idx_dir, prefix, pixels, labels.cpu());

@@ -4,13 +4,15 @@ python3 sample_dit.py runs/dit_fashion_mnist/torchscript.pt [--class all|NAME] [
 
 The file's forward(x_t, t, labels) predicts the noise (or v); attnlab.json carries the noise
 schedule (alphas_cumprod), the "no class" id and the class names. The sampler below is attnlab's
-(models/diffusion.cpp), operation for operation: the same seed draws the same images as
-`attnlab sample RUN --steps S --guidance G --seed N --precision fp32` (to about 1e-5). Writes a PGM grid (one row per
+(models/diffusion.cpp), operation for operation, in float32: the same seed draws the same images
+as `attnlab sample RUN --steps S --guidance G --seed N --precision fp32` (a run sampled in bf16,
+attnlab's default where the CPU has it, draws slightly different ones). Writes a PGM grid (one row per
 class; any image viewer opens it); --json prints the pixels in [0, 1].
 """
 import argparse
 import json
 import math
+import sys
 
 import torch
 
@@ -98,6 +100,13 @@ def main():
     export = Export(a.model)
     export.require("dit")
     names, image = export.meta["class_names"], export.meta["image"]
+    T = export.meta["model"]["diffusion_steps"]
+    if not 1 <= a.steps <= T:
+        raise SystemExit(f"--steps must be in [1, {T}] (the model's diffusion_steps), got {a.steps}")
+    if not 0 <= a.eta <= 1 or a.guidance < 0 or a.n < 1:
+        raise SystemExit("--eta must be in [0, 1], --guidance >= 0 (1 = none, 0 = unconditional), --n >= 1")
+    if a.class_name != "all" and a.class_name not in names:
+        raise SystemExit(f"--class {a.class_name!r} is not one of {names} nor 'all'")
     classes = list(range(len(names))) if a.class_name == "all" else [names.index(a.class_name)]
     labels = torch.tensor(classes, dtype=torch.long).repeat_interleave(a.n)
     shape = [image["channels"], image["height"], image["width"]]
@@ -106,7 +115,8 @@ def main():
         print(json.dumps({"pixels": [round(v, 6) for v in pixels.flatten().tolist()]}))
     if shape[0] == 1:
         write_pgm(a.out, [pixels[k * a.n:(k + 1) * a.n] for k in range(len(classes))])
-        print(f"wrote {a.out}: {len(classes)} row(s) of {a.n} ({', '.join(names[c] for c in classes)})")
+        print(f"wrote {a.out}: {len(classes)} row(s) of {a.n} ({', '.join(names[c] for c in classes)})",
+              file=sys.stderr if a.json else sys.stdout)
 
 
 if __name__ == "__main__":
