@@ -44,7 +44,6 @@ class GaussianDiffusion {
   explicit GaussianDiffusion(const DiffusionOptions& options);
 
   int64_t timesteps() const { return options_.timesteps; }
-  const DiffusionOptions& options() const { return options_; }
   const torch::Tensor& betas() const { return betas_; }                 // [T] double
   const torch::Tensor& alphas_cumprod() const { return alpha_bar_; }    // [T] double: alpha_bar
   std::vector<double> alphas_cumprod_vector() const;

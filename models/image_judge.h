@@ -13,7 +13,7 @@ namespace attnlab {
 struct ImageJudgement {
   double accuracy = 0;          // of the judge on the samples, against the labels they were generated for
   double frechet_distance = 0;  // between the samples' and the split's real images' features
-  int64_t samples = 0, real = 0;
+  int64_t samples = 0;
 };
 
 class ImageJudge {

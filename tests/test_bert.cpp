@@ -181,10 +181,7 @@ TEST_CASE("masked-LM training resumes exactly: 6 steps + resume + 6 steps equals
                              {"trainer.max_iters=12", "experiment.name=straight", "trainer.checkpoint_interval=6"});
   auto first = train_tiny(dir, "kjv_mlm_tiny.yaml", {"trainer.max_iters=6", "experiment.name=split"});
   REQUIRE(first.step == 6);
-  TrainRequest resume;
-  resume.resume_dir = first.run_dir;
-  resume.overrides = {"trainer.max_iters=12"};
-  auto second = train(resume);
+  auto second = attnlab::testing::resume_run(first, 12);
   REQUIRE(second.step == 12);
   CHECK(attnlab::testing::max_param_diff(straight.run_dir, first.run_dir) == 0.0);
 }

@@ -255,10 +255,7 @@ TEST_CASE("decision transformer training resumes exactly, dropout included: 6 st
   // Stopped right after the warmup (5 steps): the learning rates so far do not depend on max_iters.
   auto first = train_tiny(dir, data, {"trainer.max_iters=6", "experiment.name=split", "model.dropout=0.1"});
   REQUIRE(first.step == 6);
-  TrainRequest resume;
-  resume.resume_dir = first.run_dir;
-  resume.overrides = {"trainer.max_iters=20"};
-  REQUIRE(train(resume).step == 20);
+  REQUIRE(attnlab::testing::resume_run(first, 20).step == 20);
   CHECK(attnlab::testing::max_param_diff(straight.run_dir, first.run_dir) == 0.0);
 }
 

@@ -76,10 +76,7 @@ TEST_CASE("DiT training resumes exactly: 6 steps + resume + 14 equals 20 straigh
   auto straight = train_tiny_dit(dir, {"trainer.max_iters=20", "experiment.name=straight"});
   auto first = train_tiny_dit(dir, {"trainer.max_iters=6", "experiment.name=split"});  // right after the warmup (5)
   REQUIRE(first.step == 6);
-  TrainRequest resume;
-  resume.resume_dir = first.run_dir;
-  resume.overrides = {"trainer.max_iters=20"};
-  REQUIRE(train(resume).step == 20);
+  REQUIRE(attnlab::testing::resume_run(first, 20).step == 20);
   CHECK(attnlab::testing::max_param_diff(straight.run_dir, first.run_dir) == 0.0);
   // The loss fell from the fresh model's (about 1, the noise's variance: a fresh DiT outputs 0).
   const auto losses = attnlab::testing::training_losses(straight.run_dir);

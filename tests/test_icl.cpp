@@ -173,9 +173,6 @@ TEST_CASE("icl training resumes exactly, curriculum included: 6 steps + resume +
   auto straight = train_tiny(dir, with({"trainer.max_iters=12", "experiment.name=straight"}));
   auto first = train_tiny(dir, with({"trainer.max_iters=6", "experiment.name=split"}));
   REQUIRE(first.step == 6);
-  TrainRequest resume;
-  resume.resume_dir = first.run_dir;
-  resume.overrides = {"trainer.max_iters=12"};
-  REQUIRE(train(resume).step == 12);
+  REQUIRE(attnlab::testing::resume_run(first, 12).step == 12);
   CHECK(attnlab::testing::max_param_diff(straight.run_dir, first.run_dir) == 0.0);
 }

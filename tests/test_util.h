@@ -120,6 +120,15 @@ inline TrainSummary train_config(const std::string& config, const TempDir& dir, 
   return train(req);
 }
 
+// Resumes a run stopped early (`first`) and trains it on to `max_iters`, as
+// `attnlab train --resume RUN_DIR trainer.max_iters=N` does: the exact-resume tests' second half.
+inline TrainSummary resume_run(const TrainSummary& first, int64_t max_iters) {
+  TrainRequest resume;
+  resume.resume_dir = first.run_dir;
+  resume.overrides = {"trainer.max_iters=" + std::to_string(max_iters)};
+  return train(resume);
+}
+
 // `attnlab train configs/gpt/kjv_char_tiny.yaml` on small_corpus() written to dir/text.txt,
 // with the run directory under dir.
 inline TrainSummary train_tiny_gpt(const TempDir& dir, std::vector<std::string> overrides = {}) {

@@ -1,5 +1,7 @@
 #include "trainers/attention_maps.h"
 
+#include "trainers/image_grid.h"
+
 #include <algorithm>
 #include <array>
 #include <cmath>
@@ -60,16 +62,15 @@ RgbImage attention_grid(const std::vector<AttentionMapExample>& examples, const 
     const int64_t patch_h = H / e.map.size(0), patch_w = W / e.map.size(1);
     const int x0 = static_cast<int>(n % static_cast<size_t>(columns)) * cell_w + kMargin;
     const int y0 = kTitleHeight + static_cast<int>(n / static_cast<size_t>(columns)) * cell_h + kMargin;
+    draw_image(out, x0, y0, rgb.permute({2, 0, 1}), scale);
     for (int64_t y = 0; y < H; ++y)
       for (int64_t x = 0; x < W; ++x) {
-        const Rgb image{to_byte(255 * px[y][x][0]), to_byte(255 * px[y][x][1]), to_byte(255 * px[y][x][2])};
-        // Beside it: the patch's heat over a dimmed grey copy of the image.
+        // Beside the image: the patch's heat over a dimmed grey copy of it.
         const double grey = (px[y][x][0] + px[y][x][1] + px[y][x][2]) / 3.0;
         const Rgb heat = heat_color(m[y / patch_h][x / patch_w]);
         const Rgb blend{to_byte(0.7 * heat.r + 0.3 * 255 * grey), to_byte(0.7 * heat.g + 0.3 * 255 * grey),
                         to_byte(0.7 * heat.b + 0.3 * 255 * grey)};
         const int sx = static_cast<int>(x) * scale, sy = static_cast<int>(y) * scale;
-        out.fill(x0 + sx, y0 + sy, scale, scale, image);
         out.fill(x0 + panel_w + kGap + sx, y0 + sy, scale, scale, blend);
       }
     const bool right = e.truth == e.prediction;

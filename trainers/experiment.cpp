@@ -85,17 +85,22 @@ Experiment read_run_with_beam(const std::string& run_dir, int64_t beam) {
                                  "--beam applies to translators (model.type seq2seq)");
 }
 
-Assembled assemble(const Experiment& exp, const std::string& run_dir, bool saved_tokenizer,
-                   const torch::Device& device, bool training) {
+BuiltData build_data(const Experiment& exp, const std::string& run_dir, bool saved_tokenizer) {
   DataBuildContext ctx;
   ctx.run_dir = run_dir;
   ctx.load_tokenizer = saved_tokenizer;
   ctx.seed = static_cast<uint64_t>(exp.experiment.seed);
   ctx.model_seq_len = exp.model.block_size;
   ctx.batch_size = exp.trainer.batch_size;
+  BuiltData data = exp.data.build(ctx);
+  data.context.data_type = exp.data.type;
+  return data;
+}
+
+Assembled assemble(const Experiment& exp, const std::string& run_dir, bool saved_tokenizer,
+                   const torch::Device& device, bool training) {
   Assembled a;
-  a.data = exp.data.build(ctx);
-  a.data.context.data_type = exp.data.type;
+  a.data = build_data(exp, run_dir, saved_tokenizer);
   for (const auto& line : a.data.report) fmt::print("{}\n", line);
   // Host memory only: a CUDA model's weights and activations live on the device, whose free
   // memory this LibTorch does not report without the CUDA headers.

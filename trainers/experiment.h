@@ -45,8 +45,12 @@ struct Assembled {
   BuiltModel model;
 };
 
-// Builds the data (training a tokenizer, or loading the run's when `saved_tokenizer`) and
-// then the model its ModelContext describes. Prints the data's report lines. `training`: first
+// The experiment's data (training a tokenizer, or loading the run's when `saved_tokenizer`),
+// printing nothing.
+BuiltData build_data(const Experiment& exp, const std::string& run_dir, bool saved_tokenizer);
+
+// Builds the data (build_data, then prints its report lines) and then the model its
+// ModelContext describes. Prints the data's report lines. `training`: first
 // refuses a model whose training step (trainer.batch_size) cannot fit in this process's memory.
 Assembled assemble(const Experiment& exp, const std::string& run_dir, bool saved_tokenizer,
                    const torch::Device& device, bool training = false);

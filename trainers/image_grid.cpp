@@ -5,6 +5,18 @@
 
 namespace attnlab {
 
+void draw_image(RgbImage& out, int x0, int y0, const torch::Tensor& image, int scale) {
+  TORCH_CHECK(image.dim() == 3 && (image.size(0) == 1 || image.size(0) == 3), "draw_image: an image must be [1 or 3, H, W], got ",
+              image.sizes());
+  const auto px = image.to(torch::kCPU, torch::kDouble).expand({3, -1, -1}).clamp(0, 1).contiguous();
+  const auto a = px.accessor<double, 3>();
+  auto byte = [](double v) { return static_cast<uint8_t>(std::lround(255 * v)); };
+  for (int64_t y = 0; y < px.size(1); ++y)
+    for (int64_t x = 0; x < px.size(2); ++x)
+      out.fill(x0 + static_cast<int>(x) * scale, y0 + static_cast<int>(y) * scale, scale, scale,
+               {byte(a[0][y][x]), byte(a[1][y][x]), byte(a[2][y][x])});
+}
+
 RgbImage image_grid(const std::vector<ImageRow>& rows, const std::string& title, int scale) {
   TORCH_CHECK(!rows.empty() && rows[0].images.dim() == 4, "image_grid: no rows, or images not [N, C, H, W]");
   const int64_t C = rows[0].images.size(1), H = rows[0].images.size(2), W = rows[0].images.size(3);
@@ -25,15 +37,8 @@ RgbImage image_grid(const std::vector<ImageRow>& rows, const std::string& title,
   for (size_t r = 0; r < rows.size(); ++r) {
     const int top = kTitleHeight + static_cast<int>(r) * cell_h;
     draw_text(out, kMargin, top + (cell_h - kTextHeight) / 2, rows[r].label, {0, 0, 0});
-    const auto px = (rows[r].images.to(torch::kCPU, torch::kFloat).clamp(0, 1) * 255).round().to(torch::kUInt8).contiguous();
-    const auto a = px.accessor<uint8_t, 4>();
-    for (int64_t n = 0; n < px.size(0); ++n)
-      for (int64_t y = 0; y < H; ++y)
-        for (int64_t x = 0; x < W; ++x) {
-          const Rgb c = C == 1 ? Rgb{a[n][0][y][x], a[n][0][y][x], a[n][0][y][x]} : Rgb{a[n][0][y][x], a[n][1][y][x], a[n][2][y][x]};
-          out.fill(left + static_cast<int>(n) * cell_w + static_cast<int>(x) * scale, top + static_cast<int>(y) * scale,
-                   scale, scale, c);
-        }
+    for (int64_t n = 0; n < rows[r].images.size(0); ++n)
+      draw_image(out, left + static_cast<int>(n) * cell_w, top, rows[r].images[n], scale);
   }
   return out;
 }

@@ -29,7 +29,6 @@ class ClassifierJudge : public ImageJudge {
     j.accuracy = predictions.eq(labels.to(predictions.device())).to(torch::kDouble).mean().item<double>();
     auto it = real_.find(split);
     if (it == real_.end()) it = real_.emplace(split, real_features(split)).first;
-    j.real = it->second.size(0);
     j.frechet_distance = frechet_distance(it->second, features);
     return j;
   }
@@ -72,14 +71,9 @@ class ClassifierJudge : public ImageJudge {
 std::shared_ptr<ImageJudge> load_image_judge(const std::string& run, std::shared_ptr<const BatchSource> data,
                                              const ModelContext& context, const torch::Device& device) {
   const Experiment exp = Experiment::read_run(run);
-  DataBuildContext ctx;
-  ctx.run_dir = run;
-  ctx.load_tokenizer = true;
-  ctx.seed = static_cast<uint64_t>(exp.experiment.seed);
-  ctx.batch_size = exp.trainer.batch_size;
   BuiltData judge_data;
   try {
-    judge_data = exp.data.build(ctx);
+    judge_data = build_data(exp, run, /*saved_tokenizer=*/true);
   } catch (const std::exception& e) {
     throw std::runtime_error(fmt::format("judge {} (a {} run on {} data) cannot judge images: a judge must be an image "
                                          "classifier (model.type vit); reading its data: {}",

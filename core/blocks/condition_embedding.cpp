@@ -2,16 +2,18 @@
 
 #include <cmath>
 
+#include "core/blocks/positional.h"
+
 namespace attnlab {
 
 torch::Tensor timestep_features(const torch::Tensor& t, int64_t dims, double max_period, const torch::Tensor& like) {
   TORCH_CHECK(t.dim() == 1 && dims > 0 && dims % 2 == 0, "timestep_features expects t [B] and an even size, got ",
               t.sizes(), " and ", dims);
   const int64_t half = dims / 2;
-  // 0 .. half - 1 as a cumulative sum of ones: ones_like is traced without a device, arange is not.
-  const auto row = like.defined() ? like.reshape({-1, like.size(-1)}).select(0, 0).narrow(0, 0, half)
-                                  : torch::empty({half}, t.options());
-  const auto index = torch::ones_like(row, torch::kFloat).cumsum(0) - 1;
+  // 0 .. half - 1 by positions_like (a traced arange would bake in the CPU) over `like`'s last
+  // dimension, or an arange on t's device when nothing is traced.
+  const auto index = like.defined() ? positions_like(like.reshape({-1, like.size(-1)}).narrow(1, 0, half)).to(torch::kFloat)
+                                    : torch::arange(half, t.options().dtype(torch::kFloat));
   const auto freqs = torch::exp(index * (-std::log(max_period) / half));
   const auto args = t.to(torch::kFloat).unsqueeze(1) * freqs.unsqueeze(0);  // [B, half]
   return torch::cat({torch::cos(args), torch::sin(args)}, 1);

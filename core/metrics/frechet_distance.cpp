@@ -4,11 +4,6 @@ namespace attnlab {
 
 namespace {
 
-torch::Tensor covariance(const torch::Tensor& x, const torch::Tensor& mean) {
-  const auto centred = x - mean;
-  return centred.t().matmul(centred) / static_cast<double>(x.size(0) - 1);
-}
-
 // The square root of a symmetric positive semi-definite matrix, by its eigendecomposition
 // (eigenvalues rounded below zero clamped to zero).
 torch::Tensor psd_sqrt(const torch::Tensor& m) {
@@ -25,7 +20,9 @@ double frechet_distance(const torch::Tensor& a_in, const torch::Tensor& b_in) {
               b_in.sizes());
   const auto a = a_in.to(torch::kCPU, torch::kDouble), b = b_in.to(torch::kCPU, torch::kDouble);
   const auto mu_a = a.mean(0), mu_b = b.mean(0);
-  const auto s_a = covariance(a, mu_a), s_b = covariance(b, mu_b);
+  // torch::cov reads rows as variables, and gives a 0-d tensor for one variable: [D, D] always.
+  const int64_t D = a.size(1);
+  const auto s_a = torch::cov(a.t()).reshape({D, D}), s_b = torch::cov(b.t()).reshape({D, D});
   // tr((S_a S_b)^1/2) = tr((S_a^1/2 S_b S_a^1/2)^1/2): the sum of the square roots of the
   // eigenvalues of a symmetric matrix, which eigvalsh computes stably.
   const auto root_a = psd_sqrt(s_a);
