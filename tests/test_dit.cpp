@@ -84,7 +84,7 @@ TEST_CASE("DiT training resumes exactly: 6 steps + resume + 14 equals 20 straigh
   CHECK(losses.back() < losses.front());
 }
 
-TEST_CASE("CLI: attnlab sample draws one row per class into a PNG and IDX files; bad requests are refused") {
+TEST_CASE("CLI: attnlab sample draws one row per class into a PNG and IDX files, and bad requests are refused") {
   TempDir dir;
   const std::string run = train_tiny_dit(dir).run_dir;
   const std::string bin = ATTNLAB_BIN;
