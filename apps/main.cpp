@@ -15,6 +15,7 @@
 #include "apps/flag_checks.h"
 #include "core/util/allocator.h"
 #include "datasets/preparable.h"
+#include "trainers/data_check.h"
 #include "trainers/recipes.h"
 
 namespace {
@@ -311,7 +312,7 @@ void add_bench(CLI::App& app) {
 }
 
 void add_data(CLI::App& app) {
-  auto* data = app.add_subcommand("data", "Prepare datasets from installed packages");
+  auto* data = app.add_subcommand("data", "Prepare datasets from installed packages, or check a config's data");
   data->require_subcommand(1);
   auto* prepare = data->add_subcommand(
       "prepare", "Write a dataset to data/NAME/ (a corpus: one verse or verse pair per line; an environment: trajectories)");
@@ -326,6 +327,13 @@ void add_data(CLI::App& app) {
     const auto data = attnlab::find_preparable(*name);
     fmt::print("{}\n", data.prepare(out->empty() ? "data/" + data.name : *out));
   });
+  auto* check = data->add_subcommand(
+      "check", "Print what an experiment's data section reads (documents, images or pairs, classes, tokens, splits, "
+               "what is left out and why) without training or writing anything");
+  auto req = std::make_shared<attnlab::DataCheckRequest>();
+  check->add_option("config", req->config_path, "Experiment YAML")->required();
+  check->add_option("overrides", req->overrides, "section.key=value ...");
+  check->callback([req] { fmt::print("{}", attnlab::check_data(*req)); });
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 // (every key documented in docs/config.md) and builds its batch source, its tokenizer and
 // the ModelContext the model is built from.
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "datasets/extra_corpora.h"
 #include "datasets/icl_linear.h"
@@ -63,12 +64,28 @@ std::vector<std::string> verse_report(const VerseBatchSource& data, const VerseS
 DataSpec text_family(ConfigSection& s) {
   TextDataOptions o = TextDataOptions::read(s);
   return {"text", [o](const DataBuildContext& ctx) {
-    const std::string text = read_text_file(o.path);
-    // The char vocabulary comes from the whole text, as nanoGPT's.
-    const std::vector<std::string> texts = {text};
-    auto tok = obtain_tokenizer(ctx, o.tokenizer, texts, /*with_specials=*/false);
-    auto data = std::make_shared<TextDataset>(tok->encode(text), o.val_fraction, ctx.model_seq_len,
-                                              o.stream ? ctx.batch_size : 0);
+    const TextDocuments docs = read_text_documents(o.path);
+    const TextSplit split = split_documents(docs.documents, o.val_fraction);
+    const bool several = docs.documents.size() > 1;
+    // The char vocabulary comes from all the text, as nanoGPT's; a subword one from the
+    // training text only. Several documents need the [SEP] between them.
+    std::vector<std::string> all;
+    for (const auto& d : docs.documents) all.push_back(d.text);
+    auto tok = obtain_tokenizer(ctx, o.tokenizer, o.tokenizer.tokenizer == "char" ? all : split.train,
+                                /*with_specials=*/several, /*lossless=*/true);
+    auto encode = [&](const std::vector<std::string>& texts) {
+      std::vector<int64_t> ids;
+      for (size_t i = 0; i < texts.size(); ++i) {
+        if (i > 0) ids.push_back(tok->specials().sep);
+        const auto part = tok->encode(texts[i]);
+        ids.insert(ids.end(), part.begin(), part.end());
+      }
+      return ids;
+    };
+    std::vector<int64_t> characters(static_cast<size_t>(tok->vocab_size()));
+    for (int64_t id = 0; id < tok->vocab_size(); ++id) characters[static_cast<size_t>(id)] = tok->characters(id);
+    const auto train = encode(split.train), val = encode(split.val);
+    auto data = std::make_shared<TextDataset>(train, val, ctx.model_seq_len, o.stream ? ctx.batch_size : 0, characters);
     BuiltData built{data, tok, {}, {}};
     built.context.objective = "causal_lm";
     built.context.streams = o.stream;
@@ -76,7 +93,26 @@ DataSpec text_family(ConfigSection& s) {
     built.context.seq_len = ctx.model_seq_len;
     built.context.tokenizer_fingerprint = tok->fingerprint();
     built.report = {fmt::format("data: {} | {} tokenizer, vocab {} | {} train / {} val tokens", o.path, tok->type(),
-                                tok->vocab_size(), data->size("train"), data->size("val"))};
+                                tok->vocab_size(), data->size("train"), data->size("val")),
+                    fmt::format("text: {} train / {} val characters, {:.2f} characters a token", split.train_characters,
+                                split.val_characters,
+                                static_cast<double>(split.train_characters + split.val_characters) /
+                                    static_cast<double>(train.size() + val.size()))};
+    if (several) {
+      std::vector<std::string> val_names;  // the first few validation documents, by name
+      for (size_t i = split.train.size(); i < docs.documents.size() && val_names.size() < 3; ++i)
+        val_names.push_back(docs.documents[i].path);
+      const size_t more = split.val.size() - val_names.size();
+      built.report.push_back(fmt::format(
+          "documents: {} ({} train / {} val, whole documents; the last {} of the characters for data.val_fraction {}), "
+          "joined by {} (id {}) | val: {}{}",
+          docs.documents.size(), split.train.size(), split.val.size(),
+          percent(static_cast<double>(split.val_characters) /
+                  static_cast<double>(split.train_characters + split.val_characters)),
+          o.val_fraction, tok->piece(tok->specials().sep), tok->specials().sep, fmt::join(val_names, ", "),
+          more > 0 ? fmt::format(" and {} more", more) : ""));
+    }
+    for (const auto& note : docs.notes) built.report.push_back(o.path + ": " + note);
     if (o.stream)
       built.report.push_back(fmt::format("streams: {} a split (trainer.batch_size), {} train / {} val segments of {} "
                                          "tokens each, read in order",
@@ -181,7 +217,18 @@ DataSpec verse_classification_family(ConfigSection& s) {
 // Sentence pairs for translation (see datasets/parallel_text.h), with a joint tokenizer
 // trained on both sides of the training pairs.
 DataSpec parallel_text_family(ConfigSection& s) {
-  std::string path = s.get("path", "data/bible-en-es/bible-en-es.tsv");
+  // One TSV (`path`), or two line-aligned files (`source_path` and `target_path`, as fairseq
+  // and Moses keep them: train.en / train.es), which then replace `path`.
+  static const std::string kParallelTsv = "data/bible-en-es/bible-en-es.tsv";  // `attnlab data prepare bible-en-es`
+  std::string path = s.get("path", kParallelTsv);
+  const std::string source_path = s.get("source_path", ""), target_path = s.get("target_path", "");
+  if (!source_path.empty() && path != kParallelTsv)
+    s.fail("path", "names a TSV, but data.source_path and data.target_path are set too: they replace data.path; "
+                   "keep one of the two");
+  if (source_path.empty() != target_path.empty())
+    s.fail(source_path.empty() ? "target_path" : "source_path",
+           fmt::format("needs data.{} too (two line-aligned files, one a side)",
+                       source_path.empty() ? "source_path" : "target_path"));
   const int64_t val_examples = s.get("val_examples", int64_t{1000}, Range::at_least(1));
   const int64_t test_examples = s.get("test_examples", int64_t{1000}, Range::at_least(0));
   const int64_t split_seed = s.get("split_seed", int64_t{1234}, Range::closed(0, kMaxSeed));
@@ -194,10 +241,12 @@ DataSpec parallel_text_family(ConfigSection& s) {
   const std::string val_key = s.where("val_examples"), test_key = s.where("test_examples");
   return {"parallel_text", [=](const DataBuildContext& ctx) mutable {
     std::string note;  // pairs dropped for a blank side
-    const auto pairs = read_parallel_tsv(path, &note);
+    const auto pairs = source_path.empty() ? read_parallel_tsv(path, &note)
+                                           : read_parallel_files(source_path, target_path, &note);
+    const std::string from = source_path.empty() ? path : source_path + " + " + target_path;
     if (val_examples + test_examples >= static_cast<int64_t>(pairs.size()))
       throw ConfigError(fmt::format("{} ({}) and {} ({}) leave no training pairs of the {} in {}", val_key,
-                                    val_examples, test_key, test_examples, pairs.size(), path));
+                                    val_examples, test_key, test_examples, pairs.size(), from));
     auto splits = split_by_counts(static_cast<int64_t>(pairs.size()), val_examples, test_examples,
                                   static_cast<uint64_t>(split_seed));
     std::vector<std::string> texts;  // joint vocabulary: both sides of the training pairs
@@ -220,7 +269,7 @@ DataSpec parallel_text_family(ConfigSection& s) {
     built.context.tokenizer_fingerprint = tok->fingerprint();
     built.context.detokenize = [tok](const std::vector<int64_t>& ids) { return tok->decode(ids); };
     built.report.push_back(fmt::format("data: {} | {} tokenizer (joint), vocab {} | {} train / {} val / {} test pairs",
-                                       path, tok->type(), tok->vocab_size(), data->num_examples("train"),
+                                       from, tok->type(), tok->vocab_size(), data->num_examples("train"),
                                        data->num_examples("val"),
                                        data->has_split("test") ? data->num_examples("test") : 0));
     if (!note.empty()) built.report.push_back(note);
@@ -239,12 +288,12 @@ DataSpec parallel_text_family(ConfigSection& s) {
   }};
 }
 
-// Images in IDX files (see datasets/image_classification.h); no tokenizer.
+// Images in IDX files or class folders of PNG/JPEG files (see datasets/image_classification.h); no tokenizer.
 DataSpec image_classification_family(ConfigSection& s) {
   const ImageDataOptions o = ImageDataOptions::read(s);
   return {"image_classification", [o](const DataBuildContext& ctx) {
-    auto data = std::make_shared<ImageClassificationDataset>(read_labelled_images(o.dir, "train"),
-                                                             read_labelled_images(o.dir, "t10k"), o, ctx.seed);
+    ImageDataRead read = read_image_data(o, ctx.seed);  // IDX files, else class folders of PNG/JPEG images
+    auto data = read.data;
     BuiltData built{data, nullptr, {}, {}};
     ModelContext& c = built.context;
     c.objective = "image_classification";
@@ -257,11 +306,17 @@ DataSpec image_classification_family(ConfigSection& s) {
     if (o.augment.hflip) augment += std::string(augment.empty() ? "" : ", ") + "horizontal flip";
     if (o.augment.random_erasing > 0)
       augment += fmt::format("{}random erasing ({:g} of the images)", augment.empty() ? "" : ", ", o.augment.random_erasing);
+    const bool has_test = data->has_split("test");  // an image folder may have none
     built.report.push_back(fmt::format(
-        "data: {} | {} train / {} val / {} test images of {}x{}x{}, {} classes | normalised with the training mean "
+        "data: {} | {} train / {} val{} images of {}x{}x{}{}, {} classes | normalised with the training mean "
         "{:.4f} and std {:.4f} | augmentation: {}",
-        o.dir, data->num_examples("train"), data->num_examples("val"), data->num_examples("test"), data->channels(),
-        data->height(), data->width(), c.num_classes, data->pixel_mean(), data->pixel_std(), augment));
+        o.dir, data->num_examples("train"), data->num_examples("val"),
+        has_test ? fmt::format(" / {} test", data->num_examples("test")) : "", data->channels(), data->height(),
+        data->width(), has_test ? "" : " (no test split)", c.num_classes, data->pixel_mean(), data->pixel_std(), augment));
+    built.report.insert(built.report.end(), read.notes.begin(), read.notes.end());
+    std::string names;
+    for (size_t k = 0; k < c.class_names.size(); ++k) names += fmt::format("{}{}={}", k ? ", " : "", k, c.class_names[k]);
+    built.report.push_back("class names: " + names);
     report_class_counts(built, data->splits(), [&](const std::string& split) { return data->class_counts(split); });
     return built;
   }};

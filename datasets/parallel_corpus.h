@@ -29,4 +29,12 @@ std::string format_parallel_tsv(const std::vector<ParallelPair>& pairs);
 // lines are dropped and described in `note` (lines without three fields are an error).
 std::vector<ParallelPair> read_parallel_tsv(const std::string& path, std::string* note = nullptr);
 
+// Two line-aligned files, line i of one the translation of line i of the other (the layout of
+// fairseq, Marian and Moses: train.en / train.es); a pair's reference is "line N". Lines are
+// read by the same rules; a pair with a blank side is dropped and described in `note`. A
+// missing file is an error naming it, a different number of lines one naming both files
+// and both counts.
+std::vector<ParallelPair> read_parallel_files(const std::string& source_path, const std::string& target_path,
+                                              std::string* note = nullptr);
+
 }  // namespace attnlab

@@ -26,7 +26,7 @@ DataSpec configure_data(ConfigSection section) {
 
 std::shared_ptr<const Tokenizer> obtain_tokenizer(const DataBuildContext& ctx, const TokenizerOptions& options,
                                                   const std::vector<std::string>& training_texts,
-                                                  bool with_specials) {
+                                                  bool with_specials, bool lossless) {
   std::shared_ptr<const Tokenizer> tok;
   if (ctx.load_tokenizer) {
     tok = load_tokenizer(ctx.run_dir);
@@ -34,7 +34,7 @@ std::shared_ptr<const Tokenizer> obtain_tokenizer(const DataBuildContext& ctx, c
       throw std::runtime_error("the run's tokenizer is '" + tok->type() + "' but data.tokenizer is '" +
                                options.tokenizer + "'");
   } else {
-    tok = train_tokenizer(options, {&training_texts, with_specials, ctx.seed});
+    tok = train_tokenizer(options, {&training_texts, with_specials, ctx.seed, lossless});
   }
   if (with_specials && !tok->specials().complete())
     throw std::runtime_error("this data needs a tokenizer with [PAD] [UNK] [CLS] [SEP] [MASK]");

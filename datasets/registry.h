@@ -45,9 +45,10 @@ DataSpec configure_data(ConfigSection section);
 void register_data(const std::string& type, DataConfigurer configurer);
 std::vector<std::string> data_types();
 
-// The run's saved tokenizer when loading, else one trained on `training_texts`.
+// The run's saved tokenizer when loading, else one trained on `training_texts`
+// (TokenizerTraining says what with_specials and lossless ask for).
 std::shared_ptr<const Tokenizer> obtain_tokenizer(const DataBuildContext& ctx, const TokenizerOptions& options,
                                                   const std::vector<std::string>& training_texts,
-                                                  bool with_specials);
+                                                  bool with_specials, bool lossless = false);
 
 }  // namespace attnlab

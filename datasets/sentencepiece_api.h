@@ -10,19 +10,23 @@
 
 #include <cstdint>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 namespace attnlab {
 
 struct SentencePieceApi {
-  // Trains a model on `texts` with trainer flags `args`; returns the serialized model.
-  std::string (*train)(const std::string& args, const std::vector<std::string>& texts, uint64_t seed);
+  // Trains a model on `texts` with trainer flags (name without "--" -> value; a map, not a
+  // command line, so that a value may hold a newline); returns the serialized model.
+  std::string (*train)(const std::unordered_map<std::string, std::string>& flags, const std::vector<std::string>& texts,
+                       uint64_t seed);
   void* (*load)(const std::string& serialized_model);  // a processor; throws on a bad model
   void (*destroy)(void* processor);
   std::vector<int> (*encode)(void* processor, const std::string& text);
   std::string (*decode)(void* processor, const std::vector<int>& ids);
   int (*size)(void* processor);
   std::string (*piece)(void* processor, int id);
+  bool (*is_byte)(void* processor, int id);  // a byte-fallback piece <0xNN>
 };
 
 // Opens the plugin once; throws with the path it looked for when it cannot.

@@ -48,14 +48,15 @@ class QuietStderr {
   int saved_;
 };
 
-std::string train(const std::string& args, const std::vector<std::string>& texts, uint64_t seed) {
+std::string train(const std::unordered_map<std::string, std::string>& flags, const std::vector<std::string>& texts,
+                  uint64_t seed) {
   sentencepiece::SetRandomGeneratorSeed(static_cast<unsigned int>(seed));
   TextIterator it(texts);
   std::string model;
   sentencepiece::util::Status status;
   {
     QuietStderr quiet;
-    status = sentencepiece::SentencePieceTrainer::Train(args, &it, &model);
+    status = sentencepiece::SentencePieceTrainer::Train(flags, &it, &model);
   }
   check(status, "training the sentencepiece tokenizer failed");
   return model;
@@ -89,7 +90,9 @@ int size(void* p) { return static_cast<SentencePieceProcessor*>(p)->GetPieceSize
 
 std::string piece(void* p, int id) { return static_cast<SentencePieceProcessor*>(p)->IdToPiece(id); }
 
-const attnlab::SentencePieceApi api = {train, load, destroy, encode, decode, size, piece};
+bool is_byte(void* p, int id) { return static_cast<SentencePieceProcessor*>(p)->IsByte(id); }
+
+const attnlab::SentencePieceApi api = {train, load, destroy, encode, decode, size, piece, is_byte};
 
 }  // namespace
 

@@ -2,52 +2,42 @@
 
 #include <fmt/format.h>
 
-#include <filesystem>
-
-#include "core/util/files.h"
-#include "datasets/corpora.h"
-#include "datasets/text_lines.h"
-
 namespace attnlab {
 
 TextDataOptions TextDataOptions::read(ConfigSection s) {
   TextDataOptions o;
   o.tokenizer = TokenizerOptions::read(s);
-  // SentencePiece is trained on lines and has no piece for '\n', which a text stream needs.
-  if (o.tokenizer.tokenizer != "char")
-    s.fail("tokenizer", "data.type text supports the char tokenizer only so far (a subword vocabulary has no "
-                        "newline piece); sentencepiece serves the verse families");
   ATTNLAB_READ(s, o, path);
   ATTNLAB_READ(s, o, val_fraction, Range::open(0, 1));
   ATTNLAB_READ(s, o, stream);
   return o;
 }
 
-std::string read_text_file(const std::string& path) {
-  if (!std::filesystem::exists(path)) {
-    std::string hint = prepare_hint(path);
-    throw std::runtime_error("data file '" + path + "' not found" +
-                             (hint.empty() ? " (check data.path)" : "; run `" + hint + "` to create it"));
-  }
-  std::string text = checked_text(read_file(path), path);
-  if (is_blank(text)) throw std::runtime_error(path + " has no text (it is empty or whitespace only)");
-  return text;
+namespace {
+torch::Tensor int32_stream(const std::vector<int64_t>& tokens) {
+  // int32 halves the memory of the token stream; windows are widened to int64 per batch.
+  return torch::tensor(tokens, torch::kLong).to(torch::kInt);
 }
+std::vector<int64_t> slice(const std::vector<int64_t>& v, size_t begin, size_t end) {
+  return {v.begin() + static_cast<ptrdiff_t>(begin), v.begin() + static_cast<ptrdiff_t>(end)};
+}
+}  // namespace
 
 TextDataset::TextDataset(const std::vector<int64_t>& tokens, double val_fraction, int64_t block_size, int64_t streams)
-    : block_size_(block_size), streams_(streams) {
-  // int32 halves the memory of the token stream; windows are widened to int64 per batch.
-  auto all = torch::from_blob(const_cast<int64_t*>(tokens.data()), {static_cast<int64_t>(tokens.size())}, torch::kLong)
-                 .to(torch::kInt);
-  const int64_t n_train = static_cast<int64_t>(static_cast<double>(all.numel()) * (1.0 - val_fraction));
-  train_ = all.narrow(0, 0, n_train).clone();
-  val_ = all.narrow(0, n_train, all.numel() - n_train).clone();
+    : TextDataset(slice(tokens, 0, static_cast<size_t>(static_cast<double>(tokens.size()) * (1.0 - val_fraction))),
+                  slice(tokens, static_cast<size_t>(static_cast<double>(tokens.size()) * (1.0 - val_fraction)),
+                        tokens.size()),
+                  block_size, streams) {}
+
+TextDataset::TextDataset(const std::vector<int64_t>& train, const std::vector<int64_t>& val, int64_t block_size,
+                         int64_t streams, const std::vector<int64_t>& token_characters)
+    : train_(int32_stream(train)), val_(int32_stream(val)), block_size_(block_size), streams_(streams) {
+  if (!token_characters.empty()) characters_ = torch::tensor(token_characters, torch::kLong);
   for (const auto* split : {"train", "val"})
     if (size(split) < block_size + 1)
       throw std::runtime_error(std::string("the ") + split + " split has " + std::to_string(size(split)) +
                                " tokens, fewer than model.block_size + 1 = " + std::to_string(block_size + 1) +
-                               ": lower model.block_size, or change data.val_fraction (" +
-                               fmt::format("{}", val_fraction) + ")");
+                               ": lower model.block_size, or change data.val_fraction (or add text)");
   if (streams_ > 0)
     for (const auto* split : {"train", "val"})
       if (segments_per_stream(split) < 1)
@@ -125,7 +115,9 @@ Batch TextDataset::windows(const torch::Tensor& data, const std::vector<int64_t>
   const auto n = static_cast<int64_t>(starts.size());
   auto index = torch::tensor(starts, torch::kLong).unsqueeze(1) + torch::arange(block_size_ + 1, torch::kLong);
   auto w = data.index_select(0, index.flatten()).reshape({n, block_size_ + 1}).to(torch::kLong);
-  return {{"input", w.narrow(1, 0, block_size_)}, {"target", w.narrow(1, 1, block_size_)}};
+  Batch batch = {{"input", w.narrow(1, 0, block_size_)}, {"target", w.narrow(1, 1, block_size_)}};
+  if (characters_.defined()) batch["target_characters"] = characters_.index_select(0, w.narrow(1, 1, block_size_).flatten()).view({n, block_size_});
+  return batch;
 }
 
 }  // namespace attnlab

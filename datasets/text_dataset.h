@@ -1,30 +1,29 @@
-// Language modelling on one text file: the token stream is split into train (first 90%)
-// and val (last 10%), and batches are random windows of block_size + 1 tokens (nanoGPT), or,
-// with data.stream, consecutive segments of parallel streams (Transformer-XL's batching).
+// Language modelling on text: a file, a folder of .txt files or a glob (datasets/
+// text_documents.h), tokenised into one training and one validation stream (documents joined
+// by the tokenizer's [SEP]); batches are random windows of block_size + 1 tokens (nanoGPT),
+// or, with data.stream, consecutive segments of parallel streams (Transformer-XL's batching).
 #pragma once
 
 #include <string>
 
 #include "core/config/section.h"
 #include "core/task.h"
+#include "datasets/text_documents.h"
 #include "datasets/tokenizer.h"
 
 namespace attnlab {
 
 // One field per `data:` key (see docs/config.md).
 struct TextDataOptions {
-  TokenizerOptions tokenizer;             // char only: built from the whole text (nanoGPT)
-  std::string path = "data/kjv/kjv.txt";  // UTF-8 text; `attnlab data prepare kjv` writes the default
-  double val_fraction = 0.1;              // the last val_fraction of the text is validation
+  // char: built from all the text (nanoGPT); sentencepiece: trained on the training text only,
+  // lossless (a newline piece, byte fallback: decode(encode(text)) == text).
+  TokenizerOptions tokenizer;
+  std::string path = "data/kjv/kjv.txt";  // a file, a folder or a glob; `attnlab data prepare kjv` writes the default
+  double val_fraction = 0.1;              // of the characters: the last ones, or the last documents
   bool stream = false;  // batches continue each other row by row (for model.memory_length)
 
   static TextDataOptions read(ConfigSection s);
 };
-
-// Reads a UTF-8 data file by the text rules of datasets/text_lines.h ("\r\n" read as "\n");
-// a missing one is an error that says which command creates it, invalid UTF-8 an error
-// naming the file and the lines, a file without text an error.
-std::string read_text_file(const std::string& path);
 
 class TextDataset : public BatchSource {
  public:
@@ -34,6 +33,13 @@ class TextDataset : public BatchSource {
   // row r of the one before, and every S batches the streams start again. Batches then carry
   // "first" [B] bool, true where a row starts its stream (memory is reset there). The batch
   // is a pure function of d: resuming at a step continues the streams exactly.
+  //
+  // token_characters (optional, by token id: Tokenizer::characters): batches then carry
+  // "target_characters" [B, T] int64, the characters each target stands for, so that the
+  // loss converts to bits per character.
+  TextDataset(const std::vector<int64_t>& train, const std::vector<int64_t>& val, int64_t block_size,
+              int64_t streams = 0, const std::vector<int64_t>& token_characters = {});
+  // One token stream cut at (1 - val_fraction) of its tokens.
   TextDataset(const std::vector<int64_t>& tokens, double val_fraction, int64_t block_size, int64_t streams = 0);
 
   // {"input": [B, block_size], "target": [B, block_size]} int64, target = input shifted by one.
@@ -58,6 +64,7 @@ class TextDataset : public BatchSource {
   // Segment `segment` (mod the segments a stream holds) of streams [first, first + rows).
   Batch stream_segment(const std::string& split, int64_t segment, int64_t first, int64_t rows) const;
   torch::Tensor train_, val_;  // int32 token streams
+  torch::Tensor characters_;   // int64 [V], or undefined
   int64_t block_size_;
   int64_t streams_ = 0;
 };

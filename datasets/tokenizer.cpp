@@ -9,6 +9,7 @@
 
 #include "core/registry.h"
 #include "core/util/json_file.h"
+#include "datasets/utf8.h"
 
 namespace attnlab {
 
@@ -36,6 +37,12 @@ std::string Tokenizer::fingerprint() const {
     for (unsigned char c : piece(id) + std::string(1, '\0')) h = (h ^ c) * 1099511628211ull;
   }
   return fmt::format("{}:{}:{:016x}", type(), vocab_size(), h);
+}
+
+int64_t Tokenizer::characters(int64_t id) const {
+  const SpecialTokens s = specials();
+  if (id == s.pad || id == s.unk || id == s.cls || id == s.sep || id == s.mask) return 0;
+  return static_cast<int64_t>(utf8_chars(piece(id)).size());
 }
 
 TokenizerOptions TokenizerOptions::read(ConfigSection& s, const std::string& default_tokenizer) {

@@ -33,6 +33,9 @@ class Tokenizer {
   virtual std::string decode(const std::vector<int64_t>& ids) const = 0;
   virtual int64_t vocab_size() const = 0;
   virtual std::string piece(int64_t id) const = 0;  // the vocabulary entry of `id`
+  // The characters (Unicode code points) of text that `id` stands for, so that a loss per
+  // token converts to bits per character: the code points of its piece, 0 for a special token.
+  virtual int64_t characters(int64_t id) const;
   virtual SpecialTokens specials() const = 0;
   // Writes run_dir/tokenizer.json (and any file of the kind's own); load_tokenizer reads it.
   virtual void save(const std::string& run_dir) const = 0;
@@ -57,6 +60,10 @@ struct TokenizerTraining {
   const std::vector<std::string>* texts = nullptr;
   bool with_specials = false;  // reserve [PAD] [UNK] [CLS] [SEP] [MASK] at ids 0..4
   uint64_t seed = 1337;
+  // decode(encode(x)) == x for any UTF-8 text, newlines included (text streams); the texts are
+  // whole documents. Kinds that cannot promise it refuse it (the char tokenizer always can,
+  // for the characters it was built from).
+  bool lossless = false;
 };
 
 using TokenizerTrainer = std::function<std::unique_ptr<Tokenizer>(const TokenizerOptions&, const TokenizerTraining&)>;

@@ -17,7 +17,7 @@ void register_builtin_tokenizers() {
   register_tokenizer(
       "sentencepiece",
       [](const TokenizerOptions& o, const TokenizerTraining& t) {
-        return SentencePieceTokenizer::train(*t.texts, o.vocab_size, o.sp_model_type, t.seed);
+        return SentencePieceTokenizer::train(*t.texts, o.vocab_size, o.sp_model_type, t.seed, t.lossless);
       },
       [](const std::string& run_dir) { return SentencePieceTokenizer::load(run_dir); });
 }

@@ -12,6 +12,12 @@ uint32_t decode_utf8(const char* bytes, size_t length) {
   }
 }
 
+int64_t count_code_points(const std::string& text) {
+  int64_t n = 0;
+  for (char c : text) n += !is_utf8_continuation(static_cast<unsigned char>(c));
+  return n;
+}
+
 size_t utf8_length(unsigned char c) {
   return c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
 }

@@ -29,6 +29,12 @@ void for_each_utf8(const std::string& text, F&& f) {
   }
 }
 
+// A byte that continues a UTF-8 sequence (10xxxxxx): every other byte starts a character.
+inline bool is_utf8_continuation(unsigned char byte) { return (byte & 0xC0u) == 0x80u; }
+
+// The code points of valid UTF-8 text (its bytes that start a character).
+int64_t count_code_points(const std::string& text);
+
 // Splits UTF-8 text into code points (each as its bytes).
 std::vector<std::string> utf8_chars(const std::string& text);
 

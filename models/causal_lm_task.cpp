@@ -1,6 +1,7 @@
 #include "models/causal_lm_task.h"
 
 #include <algorithm>
+#include <cmath>
 #include <string>
 
 namespace attnlab {
@@ -12,11 +13,17 @@ constexpr int64_t kMaxPositionBins = 32;
 
 TaskOutput CausalLMTask::compute(const Batch& batch) {
   const auto& input = batch.at("input");
-  return causal_lm_output(logits_fn_(input), input, batch.at("target"), model_ && !model_->is_training());
+  return causal_lm_output(logits_fn_(input), input, batch.at("target"), model_ && !model_->is_training(),
+                          target_characters(batch));
+}
+
+torch::Tensor target_characters(const Batch& batch) {
+  const auto it = batch.find("target_characters");
+  return it == batch.end() ? torch::Tensor() : it->second;
 }
 
 TaskOutput causal_lm_output(const torch::Tensor& logits, const torch::Tensor& input, const torch::Tensor& target,
-                            bool by_position) {
+                            bool by_position, const torch::Tensor& target_characters) {
   namespace F = torch::nn::functional;
   auto opts = F::CrossEntropyFuncOptions().ignore_index(-1);
   const auto flat_logits = logits.flatten(0, 1).to(torch::kFloat);
@@ -24,13 +31,16 @@ TaskOutput causal_lm_output(const torch::Tensor& logits, const torch::Tensor& in
   TaskOutput out;
   out.loss_count = valid.sum().item<int64_t>();
   out.num_tokens = input.numel();
-  if (!by_position) {
+  if (!by_position) {  // a training step: the loss alone
     out.loss = F::cross_entropy(flat_logits, target.flatten(), opts);
     return out;
   }
   const auto per_token = F::cross_entropy(flat_logits, target.flatten(), opts.reduction(torch::kNone)).view(target.sizes());
   // A batch with every target ignored gives NaN, as the mean above does: never a silent 0.
   out.loss = per_token.sum() / static_cast<double>(out.loss_count);
+  if (target_characters.defined())  // the summed loss in bits over the characters of the counted targets
+    out.metrics.add("bits_per_char", per_token.detach().sum().item<double>() / std::log(2.0),
+                    target_characters.masked_select(valid).sum().item<double>());
   const auto sums = per_token.detach().sum(0).to(torch::kCPU, torch::kDouble).contiguous();
   const auto counts = valid.sum(0).to(torch::kCPU, torch::kDouble).contiguous();
   for (int64_t t = 0; t < sums.size(0); ++t)

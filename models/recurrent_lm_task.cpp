@@ -18,7 +18,7 @@ TaskOutput RecurrentLMTask::compute(const Batch& batch) {
   if (starting > 0 || (!memory_.layers.empty() && memory_.layers.front().size(0) != input.size(0)))
     memory_.layers.clear();
   return causal_lm_output(gpt_->forward_segment(input, memory_, memory_length_), input, batch.at("target"),
-                          /*by_position=*/!gpt_->is_training());
+                          /*by_position=*/!gpt_->is_training(), target_characters(batch));
 }
 
 MetricCurves RecurrentLMTask::curves(const MetricSums& sums) const {

@@ -18,6 +18,7 @@ class RecurrentLMTask : public Task {
   // true for every row or none: the rows start their streams, and the memory starts afresh.
   // Throws when the batch has no "first" (data without data.stream) or mixes starts.
   TaskOutput compute(const Batch& batch) override;
+  std::vector<std::string> metric_names() const override { return {"bits_per_char"}; }
   // An evaluation's loss by position in the segment (each position also sees the memory).
   MetricCurves curves(const MetricSums& sums) const override;
 

@@ -13,6 +13,7 @@ PACKAGES=(
   diatheke sword-text-kjv sword-text-sparv   # King James Bible + Reina-Valera 1909 (SWORD modules)
   sword-text-web sword-comm-scofield sword-comm-tdavid  # unlabelled English for BERT pretraining (docs/data.md)
   zlib1g-dev libpng-dev   # gzip'd IDX image files; PNG pictures (attention maps)
+  libjpeg62-turbo-dev     # JPEG images in image-folder datasets (data.type: image_classification)
   dataset-fashion-mnist   # Fashion-MNIST IDX files in /usr/share/datasets/fashion-mnist (ViT)
   python3-torch python3-sentencepiece  # examples/python (run by the tests) and scripts/reference
   gnuplot-nox             # attnlab compare: validation curves as PNG and SVG

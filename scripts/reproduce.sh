@@ -31,7 +31,9 @@ case $FAMILY in
   gpt)
     "$B" data prepare kjv
     train kjv_char configs/gpt/kjv_char.yaml
-    evaluate "$OUT/kjv_char" --split val ;;  # the text has train and val only
+    evaluate "$OUT/kjv_char" --split val  # the text has train and val only
+    train kjv_bpe configs/gpt/kjv_bpe.yaml  # the same model on BPE pieces: compared in bits per character
+    evaluate "$OUT/kjv_bpe" --split val ;;
   bert)
     for c in kjv web scofield tdavid; do "$B" data prepare "$c"; done
     train english_mlm configs/bert/english_mlm.yaml

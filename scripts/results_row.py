@@ -38,8 +38,12 @@ def main():
     print("|---|---|---|---|---|---|")
     if family == "gpt":
         e = ev("kjv_char", "eval_val.json")
-        print(row("GPT, kjv_char.yaml", f"val loss {e['loss']:.4f}", "nanoGPT's recipe on the same data: docs/bench.md",
-                  *resources(logs, "kjv_char")))
+        print(row("GPT, kjv_char.yaml", f"val loss {e['loss']:.4f} ({e.get('bits_per_char', float('nan')):.4f} bits per character)",
+                  "nanoGPT's recipe on the same data: docs/bench.md", *resources(logs, "kjv_char")))
+        b = ev("kjv_bpe", "eval_val.json")
+        print(row("GPT on BPE pieces, kjv_bpe.yaml", f"val {b['bits_per_char']:.4f} bits per character "
+                  f"(loss {b['loss']:.4f} a token)", "below the character model's bits per character",
+                  *resources(logs, "kjv_bpe")))
     elif family == "bert":
         acc = lambda name: 100 * ev(name)["accuracy"]
         f = [acc("english_books_finetune_2k"), acc("english_books_finetune_2k_seed1338")]

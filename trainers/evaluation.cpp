@@ -84,7 +84,10 @@ std::vector<std::string> validation_metric_names(const Task& task) {
 }
 
 bool higher_is_better(const std::string& metric) {
-  return metric.find("loss") == std::string::npos && metric.find("distance") == std::string::npos;
+  // Costs: losses, distances and the bits a model spends on each character.
+  for (const char* cost : {"loss", "distance", "bits_per_char"})
+    if (metric.find(cost) != std::string::npos) return false;
+  return true;
 }
 
 }  // namespace attnlab

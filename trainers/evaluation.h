@@ -29,7 +29,8 @@ MetricSums evaluate_split(torch::nn::Module& model, Task& task, const BatchSourc
                           ConfusionMatrix* confusion = nullptr, std::vector<GeneratedText>* generated = nullptr,
                           const std::string& precision = "fp32", ProcessGroup* group = nullptr);
 
-// Whether a larger value of `metric` is better: losses and distances are lower-is-better, accuracies higher.
+// Whether a larger value of `metric` is better: losses, distances and bits per character are
+// lower-is-better, accuracies higher.
 bool higher_is_better(const std::string& metric);
 
 // What trainer.best_metric and a sweep's metric may name for this task: "val_loss", then

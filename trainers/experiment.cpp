@@ -7,6 +7,7 @@
 #include <filesystem>
 
 #include "core/config/loader.h"
+#include "trainers/data_facts.h"
 #include "trainers/metrics_log.h"
 #include "trainers/sweep.h"
 
@@ -102,6 +103,7 @@ Assembled assemble(const Experiment& exp, const std::string& run_dir, bool saved
   Assembled a;
   a.data = build_data(exp, run_dir, saved_tokenizer);
   for (const auto& line : a.data.report) fmt::print("{}\n", line);
+  if (saved_tokenizer) check_data_facts(a.data, run_dir);  // the run's own data, not other data now at its paths
   // Host memory only: a CUDA model's weights and activations live on the device, whose free
   // memory this LibTorch does not report without the CUDA headers.
   if (training && exp.model.memory && device.is_cpu())

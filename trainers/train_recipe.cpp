@@ -15,6 +15,7 @@
 #include "core/util/files.h"
 #include "core/util/run_lock.h"
 #include "core/util/watchdog.h"
+#include "trainers/data_facts.h"
 #include "trainers/experiment.h"
 #include "trainers/image_judge.h"
 #include "trainers/pretrained.h"
@@ -136,6 +137,7 @@ TrainSummary train(const TrainRequest& request) {
     if (!resuming) fs::remove(run_dir + "/best.pt");
     write_file_atomic(run_dir + "/config.yaml", exp.resolved_yaml);
     if (!resuming && a.data.tokenizer) a.data.tokenizer->save(run_dir);
+    if (!resuming) save_data_facts(a.data, run_dir);
   }
 
   // 6. Train.

@@ -35,19 +35,52 @@ class CharTokenizer:
 
 
 class SentencePieceTokenizer:
-    """attnlab's sentencepiece tokenizer: the SentencePiece model itself (Debian: python3-sentencepiece)."""
+    """attnlab's sentencepiece tokenizer: the SentencePiece model itself (Debian: python3-sentencepiece).
 
-    def __init__(self, model_bytes):
+    Lossless (a GPT's text, tokenizer.json "lossless": true), encoding follows attnlab's: line
+    by line with "\n" as id 5, and SentencePiece's space marker U+2581 written in the text as
+    its three byte pieces, so that decode(encode(text)) == text for any text; decoding writes
+    the special tokens (ids 0..4, such as the documents' separator [SEP]) as their pieces.
+    """
+
+    SPECIALS = 5
+
+    NEWLINE = 5
+
+    def __init__(self, model_bytes, lossless=False):
         import sentencepiece
 
         self.sp = sentencepiece.SentencePieceProcessor()
         self.sp.LoadFromSerializedProto(model_bytes)
+        self.lossless = lossless
+        self.marker = [self.sp.PieceToId(f"<0x{b:02X}>") for b in "\u2581".encode()]
 
     def encode(self, text):
-        return self.sp.EncodeAsIds(text)
+        if not self.lossless:
+            return self.sp.EncodeAsIds(text)
+        ids = []
+        lines = text.split("\n")
+        for i, line in enumerate(lines):
+            for j, part in enumerate(line.split("\u2581")):
+                if j:
+                    ids += self.marker
+                if part:
+                    ids += self.sp.EncodeAsIds(part)
+            if i < len(lines) - 1:
+                ids.append(self.NEWLINE)
+        return ids
 
     def decode(self, ids):
-        return self.sp.DecodeIds(list(ids))
+        if not self.lossless:
+            return self.sp.DecodeIds(list(ids))
+        out, run = "", []
+        for i in ids:
+            if i < self.SPECIALS:
+                out += self.sp.DecodeIds(run) + self.sp.IdToPiece(i)
+                run = []
+            else:
+                run.append(i)
+        return out + self.sp.DecodeIds(run)
 
 
 class Export:
@@ -67,7 +100,7 @@ class Export:
             if spec["type"] == "char":
                 self.tokenizer = CharTokenizer(spec)
             elif spec["type"] == "sentencepiece":
-                self.tokenizer = SentencePieceTokenizer(files["tokenizer.model"])
+                self.tokenizer = SentencePieceTokenizer(files["tokenizer.model"], spec.get("lossless", False))
             else:
                 raise ValueError(f"unknown tokenizer type {spec['type']!r}")
 
