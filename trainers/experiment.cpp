@@ -99,10 +99,10 @@ BuiltData build_data(const Experiment& exp, const std::string& run_dir, bool sav
 }
 
 Assembled assemble(const Experiment& exp, const std::string& run_dir, bool saved_tokenizer,
-                   const torch::Device& device, bool training) {
+                   const torch::Device& device, bool training, std::FILE* report) {
   Assembled a;
   a.data = build_data(exp, run_dir, saved_tokenizer);
-  for (const auto& line : a.data.report) fmt::print("{}\n", line);
+  for (const auto& line : a.data.report) fmt::print(report, "{}\n", line);
   if (saved_tokenizer) check_data_facts(a.data, run_dir);  // the run's own data, not other data now at its paths
   // Host memory only: a CUDA model's weights and activations live on the device, whose free
   // memory this LibTorch does not report without the CUDA headers.

@@ -2,6 +2,7 @@
 // options struct, every unknown key rejected, before any data is read or model built.
 #pragma once
 
+#include <cstdio>
 #include <string>
 #include <vector>
 
@@ -49,11 +50,12 @@ struct Assembled {
 // printing nothing.
 BuiltData build_data(const Experiment& exp, const std::string& run_dir, bool saved_tokenizer);
 
-// Builds the data (build_data, then prints its report lines) and then the model its
-// ModelContext describes. Prints the data's report lines. `training`: first
-// refuses a model whose training step (trainer.batch_size) cannot fit in this process's memory.
+// Builds the data (build_data, then prints its report lines to `report`: stderr where stdout
+// is the product, as generate's text) and then the model its ModelContext describes.
+// `training`: first refuses a model whose training step (trainer.batch_size) cannot fit in
+// this process's memory.
 Assembled assemble(const Experiment& exp, const std::string& run_dir, bool saved_tokenizer,
-                   const torch::Device& device, bool training = false);
+                   const torch::Device& device, bool training = false, std::FILE* report = stdout);
 
 // The checkpoint a run's name refers to: "best" (falls back to last.pt) or "last".
 std::string run_checkpoint(const std::string& run_dir, const std::string& which);

@@ -31,7 +31,8 @@ std::string generate(const GenerateRequest& r) {
   const std::string ckpt = run_checkpoint(r.run_dir, r.checkpoint);
   const torch::Device device = resolve_device(r.device.empty() ? exp.experiment.device : r.device);
   configure_threads(exp.experiment.threads, "fp32");  // GPT sampling runs in float32 (GPTImpl::generate)
-  Assembled a = assemble(exp, r.run_dir, /*saved_tokenizer=*/true, device);
+  // The report to stderr: stdout carries the text alone (`attnlab generate RUN > sample.txt`).
+  Assembled a = assemble(exp, r.run_dir, /*saved_tokenizer=*/true, device, /*training=*/false, stderr);
   auto gpt = std::dynamic_pointer_cast<GPTImpl>(a.model.module);
   if (!gpt) throw std::runtime_error("model type '" + exp.model.type + "' does not generate text");
   load_checkpoint(ckpt, *a.model.module, nullptr, device);
