@@ -9,11 +9,11 @@
 
 #include <algorithm>
 #include <cctype>
-#include <cerrno>
 #include <csetjmp>
 #include <cstring>
-#include <fstream>
 #include <stdexcept>
+
+#include "core/util/files.h"
 
 namespace attnlab {
 
@@ -26,21 +26,6 @@ constexpr uint64_t kMaxPixels = uint64_t{1} << 28;
   throw std::runtime_error("cannot read image " + path + ": " + what);
 }
 
-std::string read_bytes(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) fail(path, std::strerror(errno));
-  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (in.bad()) fail(path, "read error");
-  return bytes;
-}
-
-std::string lower_extension(const std::string& path) {
-  const size_t dot = path.rfind('.'), slash = path.rfind('/');
-  if (dot == std::string::npos || (slash != std::string::npos && dot < slash)) return "";
-  std::string ext = path.substr(dot + 1);
-  for (char& c : ext) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return ext;
-}
 
 void check_size(const std::string& path, uint64_t width, uint64_t height) {
   if (width == 0 || height == 0 || width * height > kMaxPixels)
@@ -168,21 +153,33 @@ void jpeg_message(j_common_ptr cinfo, int level) {
     jpeg_fail(cinfo);
 }
 
+// Errors that longjmp back to the caller's setjmp instead of exiting; warnings by jpeg_message.
+void set_error_handlers(JpegState* state) {
+  state->cinfo.err = jpeg_std_error(&state->errors.mgr);
+  state->errors.mgr.error_exit = jpeg_fail;
+  state->errors.mgr.emit_message = jpeg_message;
+  state->errors.message[0] = '\0';
+}
+
+// The decompressor over `bytes`, its header read. Called after the caller's setjmp: an error
+// here longjmps back there (this frame holds nothing with a destructor).
+void read_header(JpegState* state, const std::string* bytes) {
+  jpeg_create_decompress(&state->cinfo);
+  jpeg_mem_src(&state->cinfo, reinterpret_cast<const unsigned char*>(bytes->data()),
+               static_cast<unsigned long>(bytes->size()));
+  jpeg_read_header(&state->cinfo, TRUE);
+}
+
 // Decodes into `out`; on failure returns false with the message in state->errors.message.
 // Between setjmp and the last libjpeg call this frame holds no object with a destructor.
 bool decode_jpeg_into(JpegState* state, const std::string* bytes, DecodedImage* out) {
   jpeg_decompress_struct* cinfo = &state->cinfo;
-  cinfo->err = jpeg_std_error(&state->errors.mgr);
-  state->errors.mgr.error_exit = jpeg_fail;
-  state->errors.mgr.emit_message = jpeg_message;
-  state->errors.message[0] = '\0';
+  set_error_handlers(state);
   if (setjmp(state->errors.jump)) {
     jpeg_destroy_decompress(cinfo);
     return false;
   }
-  jpeg_create_decompress(cinfo);
-  jpeg_mem_src(cinfo, reinterpret_cast<const unsigned char*>(bytes->data()), static_cast<unsigned long>(bytes->size()));
-  jpeg_read_header(cinfo, TRUE);
+  read_header(state, bytes);
   if (cinfo->jpeg_color_space == JCS_CMYK || cinfo->jpeg_color_space == JCS_YCCK) {
     std::snprintf(state->errors.message, sizeof state->errors.message, "a CMYK JPEG (only grayscale and colour ones are read)");
     jpeg_destroy_decompress(cinfo);
@@ -190,13 +187,6 @@ bool decode_jpeg_into(JpegState* state, const std::string* bytes, DecodedImage* 
   }
   const bool gray = cinfo->jpeg_color_space == JCS_GRAYSCALE;
   cinfo->out_color_space = gray ? JCS_GRAYSCALE : JCS_RGB;
-  if (cinfo->image_width == 0 || cinfo->image_height == 0 ||
-      static_cast<uint64_t>(cinfo->image_width) * cinfo->image_height > kMaxPixels) {
-    std::snprintf(state->errors.message, sizeof state->errors.message, "%ux%u pixels is not a size this reader takes",
-                  cinfo->image_height, cinfo->image_width);
-    jpeg_destroy_decompress(cinfo);
-    return false;
-  }
   jpeg_start_decompress(cinfo);
   out->height = cinfo->output_height, out->width = cinfo->output_width, out->channels = cinfo->output_components;
   const size_t stride = static_cast<size_t>(out->width * out->channels);
@@ -219,17 +209,12 @@ bool decode_jpeg_into(JpegState* state, const std::string* bytes, DecodedImage* 
 // setjmp and longjmp).
 bool read_jpeg_header(JpegState* state, const std::string* bytes, int64_t* height, int64_t* width, int64_t* channels) {
   jpeg_decompress_struct* cinfo = &state->cinfo;
-  cinfo->err = jpeg_std_error(&state->errors.mgr);
-  state->errors.mgr.error_exit = jpeg_fail;
-  state->errors.mgr.emit_message = jpeg_message;
-  state->errors.message[0] = '\0';
+  set_error_handlers(state);
   if (setjmp(state->errors.jump)) {
     jpeg_destroy_decompress(cinfo);
     return false;
   }
-  jpeg_create_decompress(cinfo);
-  jpeg_mem_src(cinfo, reinterpret_cast<const unsigned char*>(bytes->data()), static_cast<unsigned long>(bytes->size()));
-  jpeg_read_header(cinfo, TRUE);
+  read_header(state, bytes);
   *height = cinfo->image_height, *width = cinfo->image_width;
   *channels = cinfo->jpeg_color_space == JCS_GRAYSCALE ? 1 : 3;
   jpeg_destroy_decompress(cinfo);
@@ -256,7 +241,7 @@ bool is_image_file_name(const std::string& name) {
 }
 
 DecodedImage decode_image(const std::string& path) {
-  const std::string bytes = read_bytes(path);
+  const std::string bytes = read_file(path);
   static const char png_signature[8] = {'\x89', 'P', 'N', 'G', '\r', '\n', '\x1a', '\n'};
   const bool png = bytes.size() >= 8 && std::memcmp(bytes.data(), png_signature, 8) == 0;
   const bool jpeg = bytes.size() >= 3 && static_cast<uint8_t>(bytes[0]) == 0xFF && static_cast<uint8_t>(bytes[1]) == 0xD8 &&

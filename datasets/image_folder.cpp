@@ -7,6 +7,7 @@
 #include <stdexcept>
 #include <tuple>
 
+#include "core/util/files.h"
 #include "datasets/image_file.h"
 #include "datasets/image_resize.h"
 
@@ -28,7 +29,7 @@ Listing list(const std::string& dir) {
   std::error_code ec;
   for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
     const std::string name = it->path().filename().string();
-    if (name.empty() || name[0] == '.') {
+    if (name.empty() || is_hidden_name(name)) {
       ++out.hidden;
       continue;
     }

@@ -19,15 +19,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-bool hidden(const fs::path& path) {  // ".git", ".notes.txt"
-  const std::string name = path.filename().string();
-  return name.size() > 1 && name[0] == '.' && name != "..";
-}
-
-std::string lower(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
 
 // The .txt files below `dir`, sorted; counts what else was there. Hidden folders are not
 // entered (a .git holds no documents); symbolic links to folders are followed.
@@ -35,12 +26,12 @@ std::vector<std::string> folder_files(const std::string& dir, int64_t* other, in
   std::vector<std::string> files;
   for (auto it = fs::recursive_directory_iterator(dir, fs::directory_options::follow_directory_symlink);
        it != fs::recursive_directory_iterator(); ++it) {
-    if (hidden(it->path())) {
+    if (is_hidden_name(it->path().filename().string())) {
       if (it->is_directory()) it.disable_recursion_pending();
       ++*hidden_files;
     } else if (!it->is_regular_file()) {
       continue;
-    } else if (lower(it->path().extension().string()) == ".txt") {
+    } else if (lower_extension(it->path().string()) == "txt") {
       files.push_back(it->path().string());
     } else {
       ++*other;

@@ -42,7 +42,7 @@ std::string Tokenizer::fingerprint() const {
 int64_t Tokenizer::characters(int64_t id) const {
   const SpecialTokens s = specials();
   if (id == s.pad || id == s.unk || id == s.cls || id == s.sep || id == s.mask) return 0;
-  return static_cast<int64_t>(utf8_chars(piece(id)).size());
+  return count_code_points(piece(id));
 }
 
 TokenizerOptions TokenizerOptions::read(ConfigSection& s, const std::string& default_tokenizer) {
