@@ -145,8 +145,9 @@ void add_eval(CLI::App& app) {
                   "Each sampling flag given names the file: eval_SPLIT_samplesN_stepsS_guidanceG.json")
       ->check(attnlab::cli::real_number(0, 100, /*or_zero=*/true));
   cmd->footer(
-      "Writes RUN_DIR/eval_SPLIT.json (eval_SPLIT_beamN.json with --beam; translators also write the sources,\n"
-      "outputs and references beside it as .src.txt, .out.txt and .ref.txt). Examples:\n  attnlab eval runs/kjv_books_finetune --split test\n"
+      "Writes RUN_DIR/eval_SPLIT.json (eval_SPLIT_last.json with --checkpoint last, eval_SPLIT_beamN.json with\n"
+      "--beam; translators also write the sources, outputs and references beside it as .src.txt, .out.txt and\n"
+      ".ref.txt). Examples:\n  attnlab eval runs/kjv_books_finetune --split test\n"
       "  attnlab eval runs/bible_en_es --split test --beam 5\n  attnlab eval runs/vit_fashion_mnist --split test --attention-maps 16\n"
       "  attnlab eval runs/cartpole_dt --baseline runs/cartpole_bc --baseline runs/cartpole_filtered_bc\n"
       "  attnlab eval runs/dit_fashion_mnist --split test --samples 1000 --sample-steps 50 --guidance 4");
@@ -172,7 +173,9 @@ void add_sample(CLI::App& app) {
   cmd->add_option("--seed", req->seed, "Seed of the starting noise")->check(attnlab::cli::whole_number(0))->capture_default_str();
   cmd->add_option("--precision", req->precision, "fp32 or bf16 (default: the run's experiment.precision)")
       ->check(CLI::IsMember({"auto", "fp32", "bf16"}));
-  cmd->add_option("--out", req->out, "The PNG grid (default: RUN_DIR/samples_guidanceG.png)");
+  cmd->add_option("--out", req->out,
+                  "The PNG grid (default: RUN_DIR/samples[_CLASS]_guidanceG[_nN][_stepsS][_etaE][_seedS][_PRECISION].png, "
+                  "named by each option that differs from its default)");
   cmd->add_option("--idx", req->idx_dir,
                   "Also write the samples as IDX files (train- and t10k- pairs) into this directory, for data.dir");
   cmd->footer("Examples:\n  attnlab sample runs/dit_fashion_mnist --class all --n 10 --guidance 4\n"

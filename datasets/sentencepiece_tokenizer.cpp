@@ -92,7 +92,13 @@ std::unique_ptr<SentencePieceTokenizer> SentencePieceTokenizer::train(const std:
     // Its advice names trainer flags attnlab sets itself; the size is the user's to change.
     throw std::runtime_error(fmt::format("{}: raise data.vocab_size (now {})", e.what(), vocab_size));
   }
-  return std::make_unique<SentencePieceTokenizer>(model, lossless);
+  auto tok = std::make_unique<SentencePieceTokenizer>(model, lossless);
+  // hard_vocab_limit=false lets SentencePiece stop short of vocab_size on a small text, rather
+  // than fail: said here, or a run's vocabulary would silently differ from its config.
+  if (tok->vocab_size() < vocab_size)
+    fmt::print(stderr, "warning: data.vocab_size is {}, but SentencePiece found only {} pieces in the training text: "
+               "the vocabulary has {}\n", vocab_size, tok->vocab_size(), tok->vocab_size());
+  return tok;
 }
 
 SentencePieceTokenizer::SentencePieceTokenizer(const std::string& serialized_model, bool lossless)

@@ -31,7 +31,7 @@ TaskOutput DiffusionTask::compute(const Batch& batch) {
   TaskOutput out;
   out.loss = torch::mse_loss(prediction, diffusion_.target(x0, t, noise).to(torch::kFloat));
   out.loss_count = B;
-  out.num_tokens = B;
+  out.num_tokens = B * options_.tokens_per_example;
   return out;
 }
 

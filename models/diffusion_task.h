@@ -24,6 +24,7 @@ struct DiffusionTaskOptions {
   // How the data normalised pixels in [0, 1]: x = (pixel - image_mean) / image_std.
   double image_mean = 0, image_std = 1;
   std::vector<int64_t> image_shape;  // {channels, height, width}
+  int64_t tokens_per_example = 1;    // the model's tokens an image (its patches): throughput in tokens/s
 };
 
 // The model as the task calls it: (x_t, t, labels) -> prediction, and its "no class" id.

@@ -261,6 +261,7 @@ ModelSpec dit_family(ConfigSection& s) {
     o.num_classes = ctx.num_classes;
     t.image_mean = ctx.image_mean, t.image_std = ctx.image_std;
     t.image_shape = {o.channels, o.image_height, o.image_width};
+    t.tokens_per_example = o.num_patches();
     DiT dit(o);
     Denoiser denoiser{[dit](const torch::Tensor& x, const torch::Tensor& ts, const torch::Tensor& y) mutable {
                         return dit(x, ts, y);

@@ -97,7 +97,9 @@ TEST_CASE("the classification task overfits a tiny fixture to 100% accuracy") {
   INFO(report.text);
   CHECK_THAT(report.text, Contains("accuracy           1.0000"));
   CHECK_THAT(report.text, Contains("macro_f1           1.0000"));
-  CHECK(std::filesystem::exists(s.run_dir + "/eval_train.json"));
+  // --checkpoint last names its file: the best checkpoint's figures are never overwritten.
+  CHECK(std::filesystem::exists(s.run_dir + "/eval_train_last.json"));
+  CHECK_FALSE(std::filesystem::exists(s.run_dir + "/eval_train.json"));
 }
 
 TEST_CASE("fine-tuning: init_from copies the encoder exactly, the head starts fresh, mismatches are refused") {

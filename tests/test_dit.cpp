@@ -91,8 +91,11 @@ TEST_CASE("CLI: attnlab sample draws one row per class into a PNG and IDX files,
   auto all = run_command(bin + " sample " + run + " --n 3 --steps 4 --guidance 2 --idx " + (dir / "idx"), dir);
   INFO(all.out);
   REQUIRE(all.status == 0);
-  CHECK_THAT(all.out, Contains("30 images of 10 class(es)") && Contains("images/s") && Contains("samples_guidance2.png"));
-  const RgbImage grid = read_png(run + "/samples_guidance2.png");
+  // The default file is named by each request that differs from the defaults (n, steps).
+  CHECK_THAT(all.out, Contains("30 images of 10 class(es)") && Contains("images/s") &&
+                          Contains("samples_guidance2_n3_steps4.png"));
+  const std::string grid_path = run + "/samples_guidance2_n3_steps4.png";
+  const RgbImage grid = read_png(grid_path);
   CHECK(grid.height == 24 + 10 * (28 * 3 + 2) + 8);  // title, 10 rows of 3x-enlarged images, margin
   const IdxArray images = read_idx(dir / "idx/t10k-images-idx3-ubyte"), labels = read_idx(dir / "idx/t10k-labels-idx1-ubyte");
   CHECK(images.dims == std::vector<int64_t>{30, 28, 28});
@@ -110,6 +113,23 @@ TEST_CASE("CLI: attnlab sample draws one row per class into a PNG and IDX files,
   CHECK(one.dims == std::vector<int64_t>{3, 28, 28});
   CHECK(one.data == again.data);
   CHECK(read_idx(dir / "one/t10k-labels-idx1-ubyte").data == std::vector<uint8_t>{7, 7, 7});
+
+  // One class without --out gets a file of its own (its name made safe), not the full grid's;
+  // and sampling needs the run directory alone: the images moved away, the same bytes come out.
+  const std::string grid_bytes = read_text(grid_path);
+  std::filesystem::rename(dir / "images", dir / "moved");
+  auto shirt = run_command(bin + " sample " + run + " --class T-shirt/top --n 3 --steps 4 --guidance 2 --idx " +
+                               (dir / "shirt"), dir);
+  INFO(shirt.out);
+  REQUIRE(shirt.status == 0);
+  CHECK_THAT(shirt.out, Contains("samples_T-shirt-top_guidance2_n3_steps4.png"));
+  CHECK(std::filesystem::exists(run + "/samples_T-shirt-top_guidance2_n3_steps4.png"));
+  CHECK(read_text(grid_path) == grid_bytes);
+  auto moved = run_command(bin + " sample " + run + " --class Sneaker --n 3 --steps 4 --guidance 2 --out " +
+                               (dir / "moved.png") + " --idx " + (dir / "moved_idx"), dir);
+  REQUIRE(moved.status == 0);
+  CHECK(read_idx(dir / "moved_idx/t10k-images-idx3-ubyte").data == one.data);
+  std::filesystem::rename(dir / "moved", dir / "images");
 
   auto typo = run_command(bin + " sample " + run + " --class Sneakers", dir);
   CHECK(typo.status != 0);

@@ -116,7 +116,8 @@ TEST_CASE("compare: an interrupted sweep resumes to the same table, finished run
   write_text(dir / "text.txt", attnlab::testing::small_corpus());
   auto body = [&](const std::string& out) {
     return "out_dir: " + out + "\nseeds: [1, 2]\nbudget: {steps: 12}\n"
-           "overrides: {data.path: " + (dir / "text.txt") + "}\n"
+           // A schedule that does not follow trainer.max_iters, which the interruption below sets.
+           "overrides: {data.path: " + (dir / "text.txt") + ", schedule.lr_decay_iters: 20}\n"
            "variants:\n  baseline: {}\n  rope: {model.pos_encoding: rope}\n";
   };
   CompareRequest straight{sweep_file(dir, body(dir / "straight"), "straight.yaml"), ""};

@@ -302,6 +302,15 @@ TEST_CASE("data check: prints what each worked example reads, and writes nothing
                            {with_root("data.dir", "examples/data/images"), "data.image_size=3x3"}});
              }),
              Contains("patch_size"));
+  // SentencePiece stopping short of data.vocab_size on a small text is said, not silent.
+  auto short_vocab = attnlab::testing::run_command(std::string(ATTNLAB_BIN) + " data check " + root +
+                                                       "/configs/gpt/text_folder_example.yaml " +
+                                                       with_root("data.path", "examples/data/text") +
+                                                       " data.vocab_size=20000",
+                                                   dir);
+  INFO(short_vocab.out);
+  CHECK(short_vocab.status == 0);
+  CHECK_THAT(short_vocab.err, Contains("warning: data.vocab_size is 20000, but SentencePiece found only "));
   // A typo is the config error `attnlab train` gives, before anything is read.
   CHECK_THAT(error_of([&] { check_data({root + "/configs/gpt/text_folder_example.yaml", {"data.vocab_sise=300"}}); }),
              Contains("vocab_sise") && Contains("vocab_size"));

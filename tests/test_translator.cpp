@@ -279,6 +279,8 @@ TEST_CASE("translator end to end: a tiny corpus of 10 pairs is memorised and tra
   input += std::string(100, 'a') + "\n";  // longer than max_len: truncated (with a warning), not a crash
   input += "G\xE2\x82\xAC\x64 is light\n";     // "G€d": a character outside the vocabulary is [UNK]
   write_text(dir / "in.txt", input);
+  // Translation reads the run directory alone (trainers/run_model.h): not the training pairs.
+  std::filesystem::rename(dir / "pairs.tsv", dir / "moved.tsv");
   for (int64_t beam : {1, 3}) {
     TranslateRequest t;
     t.run_dir = summary.run_dir, t.input = dir / "in.txt", t.beam = beam, t.checkpoint = "last";
@@ -289,6 +291,7 @@ TEST_CASE("translator end to end: a tiny corpus of 10 pairs is memorised and tra
     t.kv_cache = false;  // `attnlab translate --no-kv-cache`
     CHECK(translate(t) == out);
   }
+  std::filesystem::rename(dir / "moved.tsv", dir / "pairs.tsv");
   // Scored by `attnlab eval` on the (memorised) training split: BLEU and chrF are 100, and
   // the outputs are written for other scorers.
   EvalRequest e;
@@ -297,11 +300,11 @@ TEST_CASE("translator end to end: a tiny corpus of 10 pairs is memorised and tra
   const auto j = nlohmann::json::parse(attnlab::testing::read_text(report.json_path));
   CHECK(j.at("bleu").get<double>() == Approx(100.0));
   CHECK(j.at("chrf").get<double>() == Approx(100.0));
-  CHECK_THAT(report.json_path, Contains("eval_train_beam2.json"));
-  const std::string outputs = attnlab::testing::read_text(summary.run_dir + "/eval_train_beam2.out.txt");
-  CHECK(outputs == attnlab::testing::read_text(summary.run_dir + "/eval_train_beam2.ref.txt"));
+  CHECK_THAT(report.json_path, Contains("eval_train_last_beam2.json"));
+  const std::string outputs = attnlab::testing::read_text(summary.run_dir + "/eval_train_last_beam2.out.txt");
+  CHECK(outputs == attnlab::testing::read_text(summary.run_dir + "/eval_train_last_beam2.ref.txt"));
   CHECK_THAT(outputs, Contains("la paz sea con vosotros.\n"));
-  CHECK_THAT(attnlab::testing::read_text(summary.run_dir + "/eval_train_beam2.src.txt"), Contains("peace be with you.\n"));
+  CHECK_THAT(attnlab::testing::read_text(summary.run_dir + "/eval_train_last_beam2.src.txt"), Contains("peace be with you.\n"));
 }
 
 TEST_CASE("translator: resuming mid-epoch replays the same token-count batches (exact resume)") {

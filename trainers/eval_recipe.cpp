@@ -45,10 +45,12 @@ struct BaselineCurve {
   std::vector<double> x, y;
 };
 
-// "eval_SPLIT[_beamN][_seedS][_samplesN][_stepsS][_guidanceG]": the name of what an evaluation
-// writes in its run directory.
+// "eval_SPLIT[_last][_beamN][_seedS][_samplesN][_stepsS][_guidanceG]": the name of what an
+// evaluation writes in its run directory (`_last`: --checkpoint last, so that it never
+// overwrites the best checkpoint's figures).
 std::string eval_name(const EvalRequest& r) {
-  return "eval_" + r.split + (r.beam > 0 ? "_beam" + std::to_string(r.beam) : "") +
+  return "eval_" + r.split + (r.checkpoint == "last" ? "_last" : "") +
+         (r.beam > 0 ? "_beam" + std::to_string(r.beam) : "") +
          (r.rollout_seed >= 0 ? "_seed" + std::to_string(r.rollout_seed) : "") +
          (r.samples > 0 ? "_samples" + std::to_string(r.samples) : "") +
          (r.sample_steps > 0 ? "_steps" + std::to_string(r.sample_steps) : "") +
@@ -85,8 +87,8 @@ std::vector<BaselineCurve> read_baselines(const EvalRequest& r) {
   for (const auto& run : r.baselines) {
     const std::string path = run + "/" + eval_name(r) + ".json";
     if (!std::filesystem::exists(path))
-      throw std::runtime_error(fmt::format("--baseline {}: no {}; evaluate it first, with the same --split, --beam and "
-                                           "--rollout-seed", run, path));
+      throw std::runtime_error(fmt::format("--baseline {}: no {}; evaluate it first, with the same --split, --checkpoint, "
+                                           "--beam and --rollout-seed", run, path));
     const auto j = nlohmann::json::parse(read_file(path));
     if (!j.contains("curves") || j["curves"]["lines"].empty())
       throw std::runtime_error(fmt::format("--baseline {}: {} has no curves to draw", run, path));

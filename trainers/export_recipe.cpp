@@ -16,6 +16,7 @@
 #include "core/util/files.h"
 #include "trainers/checkpoint.h"
 #include "trainers/experiment.h"
+#include "trainers/run_model.h"
 #include "trainers/recipes.h"
 
 namespace attnlab {
@@ -87,7 +88,7 @@ ExportSummary export_run(const ExportRequest& r, const std::function<void(const 
     throw std::runtime_error(fmt::format("cannot write {}: directory {} does not exist", out, parent.string()));
   configure_threads(exp.experiment.threads);
   const torch::Device cpu(torch::kCPU);  // exported on the CPU; torch.jit.load(map_location=...) moves it
-  Assembled a = assemble(exp, r.run_dir, /*saved_tokenizer=*/true, cpu);
+  Assembled a = assemble_from_run(exp, r.run_dir, cpu);
   if (!a.model.exportable)
     throw std::runtime_error(fmt::format("model.type {} has no TorchScript export", exp.model.type));
   const TrainingState state = load_checkpoint(ckpt, *a.model.module, nullptr, cpu);

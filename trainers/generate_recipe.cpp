@@ -1,5 +1,9 @@
-// Sampling from a trained run: rebuild the data and model from the run's config.yaml and
-// tokenizer, load a checkpoint, and generate.
+// Sampling from a trained run: rebuild the model from the run directory alone
+// (trainers/run_model.h), load a checkpoint, and generate.
+#include <fmt/format.h>
+
+#include <algorithm>
+
 #include "core/util/device.h"
 #include "core/util/threads.h"
 #include "datasets/text_lines.h"
@@ -7,6 +11,7 @@
 #include "models/gpt.h"
 #include "trainers/checkpoint.h"
 #include "trainers/experiment.h"
+#include "trainers/run_model.h"
 #include "trainers/recipes.h"
 
 namespace attnlab {
@@ -32,13 +37,17 @@ std::string generate(const GenerateRequest& r) {
   const torch::Device device = resolve_device(r.device.empty() ? exp.experiment.device : r.device);
   configure_threads(exp.experiment.threads, "fp32");  // GPT sampling runs in float32 (GPTImpl::generate)
   // The report to stderr: stdout carries the text alone (`attnlab generate RUN > sample.txt`).
-  Assembled a = assemble(exp, r.run_dir, /*saved_tokenizer=*/true, device, /*training=*/false, stderr);
+  Assembled a = assemble_from_run(exp, r.run_dir, device, stderr);
   auto gpt = std::dynamic_pointer_cast<GPTImpl>(a.model.module);
   if (!gpt) throw std::runtime_error("model type '" + exp.model.type + "' does not generate text");
   load_checkpoint(ckpt, *a.model.module, nullptr, device);
   a.model.module->eval();
 
   auto ids = a.data.tokenizer->encode(prompt);
+  const int64_t unk = a.data.tokenizer->specials().unk;
+  if (const auto unknown = std::count(ids.begin(), ids.end(), unk); unk >= 0 && unknown > 0)
+    fmt::print(stderr, "warning: {} token(s) of the prompt are [UNK]: text the run's vocabulary does not have\n",
+               unknown);
   auto idx = torch::tensor(ids, torch::kLong).unsqueeze(0);
   // Streaming: each token's text is what it adds to the decoding of the few tokens before it,
   // so a subword tokenizer's leading space or a character split over byte tokens comes out

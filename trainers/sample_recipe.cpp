@@ -2,6 +2,7 @@
 // as a PNG grid and optionally as IDX files that attnlab's image data reads back.
 #include <fmt/format.h>
 
+#include <cctype>
 #include <chrono>
 #include <filesystem>
 
@@ -11,6 +12,7 @@
 #include "datasets/idx_file.h"
 #include "trainers/checkpoint.h"
 #include "trainers/experiment.h"
+#include "trainers/run_model.h"
 #include "trainers/image_grid.h"
 #include "trainers/recipes.h"
 
@@ -46,6 +48,25 @@ void write_idx_pair(const std::string& dir, const std::string& prefix, const tor
             {{ids.size(0)}, {ids.data_ptr<uint8_t>(), ids.data_ptr<uint8_t>() + ids.numel()}});
 }
 
+// RUN_DIR/samples[_CLASS]_guidanceG[_nN][_stepsS][_etaE][_seedS][_PRECISION].png: each request
+// that differs from the defaults names the file, so that one sampling never overwrites another's
+// grid. A class name's characters other than letters, digits, '-' and '.' become '-' ("T-shirt-top").
+std::string default_png_path(const SampleRequest& r) {
+  const SampleRequest d;
+  std::string name = "samples";
+  if (r.class_name != d.class_name) {
+    name += "_";
+    for (char c : r.class_name) name += std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.' ? c : '-';
+  }
+  name += fmt::format("_guidance{}", r.guidance);
+  if (r.n != d.n) name += fmt::format("_n{}", r.n);
+  if (r.steps != d.steps) name += fmt::format("_steps{}", r.steps);
+  if (r.eta != d.eta) name += fmt::format("_eta{}", r.eta);
+  if (r.seed != d.seed) name += fmt::format("_seed{}", r.seed);
+  if (!r.precision.empty()) name += "_" + r.precision;
+  return (std::filesystem::path(r.run_dir) / (name + ".png")).string();
+}
+
 }  // namespace
 
 SampleReport sample_images(const SampleRequest& r) {
@@ -54,7 +75,7 @@ SampleReport sample_images(const SampleRequest& r) {
   const torch::Device device = resolve_device(r.device.empty() ? exp.experiment.device : r.device);
   exp.experiment.precision = resolve_precision(r.precision.empty() ? exp.experiment.precision : r.precision, device);
   configure_threads(exp.experiment.threads, exp.experiment.precision);
-  Assembled a = assemble(exp, r.run_dir, /*saved_tokenizer=*/true, device);
+  Assembled a = assemble_from_run(exp, r.run_dir, device);
   if (!a.model.sample_images)
     throw std::runtime_error(fmt::format("attnlab sample needs a run that generates images (model.type dit); {} is a {} run",
                                          r.run_dir, exp.model.type));
@@ -64,7 +85,7 @@ SampleReport sample_images(const SampleRequest& r) {
     throw std::runtime_error("--idx writes grey images (IDX3); this run's images have " +
                              std::to_string(a.data.context.image_channels) + " channels");
   const TrainingState state = load_checkpoint(ckpt, *a.model.module, nullptr, device);
-  const std::string png_path = r.out.empty() ? fmt::format("{}/samples_guidance{}.png", r.run_dir, r.guidance) : r.out;
+  const std::string png_path = r.out.empty() ? default_png_path(r) : r.out;
   // Where the results go exists before the sampling starts, not after it is lost.
   const auto parent = std::filesystem::absolute(png_path).parent_path();
   std::filesystem::create_directories(parent);

@@ -17,6 +17,7 @@
 #include "core/util/watchdog.h"
 #include "trainers/data_facts.h"
 #include "trainers/experiment.h"
+#include "trainers/run_model.h"
 #include "trainers/image_judge.h"
 #include "trainers/pretrained.h"
 #include "trainers/recipes.h"
@@ -138,6 +139,7 @@ TrainSummary train(const TrainRequest& request) {
     write_file_atomic(run_dir + "/config.yaml", exp.resolved_yaml);
     if (!resuming && a.data.tokenizer) a.data.tokenizer->save(run_dir);
     if (!resuming) save_data_facts(a.data, run_dir);
+    save_model_context(a.data.context, run_dir);  // on resume too: a run from before the file gets it
   }
 
   // 6. Train.

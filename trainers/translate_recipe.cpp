@@ -1,6 +1,6 @@
 // `attnlab translate`: a translator run's checkpoint and tokenizer applied to new sentences.
-// Only the run directory is read (not the training data): the model is built from the
-// run's config and saved tokenizer.
+// Only the run directory is read (not the training data): the model is rebuilt from it
+// (trainers/run_model.h).
 #include <fmt/format.h>
 
 #include <filesystem>
@@ -17,6 +17,7 @@
 #include "models/translation_task.h"
 #include "trainers/checkpoint.h"
 #include "trainers/experiment.h"
+#include "trainers/run_model.h"
 #include "trainers/recipes.h"
 
 namespace attnlab {
@@ -48,27 +49,14 @@ std::vector<std::string> translate(const TranslateRequest& r) {
   exp.experiment.precision = resolve_precision(exp.experiment.precision, device);  // "auto" -> fp32 | bf16
   configure_threads(exp.experiment.threads, exp.experiment.precision);
 
-  // The context a translation family hands its model, from the saved tokenizer alone.
-  std::shared_ptr<const Tokenizer> tok = load_tokenizer(r.run_dir);
-  const SpecialTokens sp = tok->specials();
-  ModelContext ctx;
-  ctx.objective = "translation";
-  ctx.data_type = exp.data.type;
-  ctx.vocab_size = tok->vocab_size();
-  ctx.pad_id = sp.pad, ctx.bos_id = sp.cls, ctx.eos_id = sp.sep;
-  ctx.seq_len = exp.model.block_size;
-  ctx.tokenizer_fingerprint = tok->fingerprint();
-  BuiltModel built;
-  try {
-    built = exp.model.build(ctx);
-  } catch (const std::exception&) {
+  Assembled a = assemble_from_run(exp, r.run_dir, device, stderr);
+  auto model = std::dynamic_pointer_cast<Seq2seqImpl>(a.model.module);
+  auto task = std::dynamic_pointer_cast<TranslationTask>(a.model.task);
+  if (!model || !task)
     throw std::runtime_error(r.run_dir + " is a " + exp.model.type + " run, not a translator: `attnlab translate` " +
                              "needs a model.type seq2seq run trained on parallel_text data");
-  }
-  auto model = std::dynamic_pointer_cast<Seq2seqImpl>(built.module);
-  auto task = std::dynamic_pointer_cast<TranslationTask>(built.task);
-  if (!model || !task) throw std::runtime_error(r.run_dir + " is a " + exp.model.type + " run, not a translator");
-  model->to(device);
+  const std::shared_ptr<const Tokenizer> tok = a.data.tokenizer;
+  const SpecialTokens sp = tok->specials();
   load_checkpoint(ckpt, *model, nullptr, device);
   model->eval();
   AutocastScope autocast(exp.experiment.precision, device);  // inference at the precision it trained in
