@@ -174,7 +174,7 @@ void add_sample(CLI::App& app) {
   cmd->add_option("--precision", req->precision, "fp32 or bf16 (default: the run's experiment.precision)")
       ->check(CLI::IsMember({"auto", "fp32", "bf16"}));
   cmd->add_option("--out", req->out,
-                  "The PNG grid (default: RUN_DIR/samples[_CLASS]_guidanceG[_nN][_stepsS][_etaE][_seedS][_PRECISION].png, "
+                  "The PNG grid (default: RUN_DIR/samples[_CLASS][_last]_guidanceG[_nN][_stepsS][_etaE][_seedS][_PRECISION].png, "
                   "named by each option that differs from its default)");
   cmd->add_option("--idx", req->idx_dir,
                   "Also write the samples as IDX files (train- and t10k- pairs) into this directory, for data.dir");

@@ -9,6 +9,8 @@
 
 namespace attnlab {
 
+// Saved with a run as model_context.json (trainers/run_model.cpp lists every field): a field
+// added here goes there too, with the file's version raised and older files read with its default.
 struct ModelContext {
   // What the data trains: "causal_lm", "masked_lm", "classification" (of token sequences),
   // "translation", "image_classification", "icl_regression", "offline_rl".

@@ -92,12 +92,14 @@ DataSpec text_family(ConfigSection& s) {
     built.context.vocab_size = tok->vocab_size();
     built.context.seq_len = ctx.model_seq_len;
     built.context.tokenizer_fingerprint = tok->fingerprint();
+    // Characters a token of text: the [SEP]s between documents stand for none.
+    const size_t separators = split.train.size() + split.val.size() - (split.val.empty() ? 1 : 2);
     built.report = {fmt::format("data: {} | {} tokenizer, vocab {} | {} train / {} val tokens", o.path, tok->type(),
                                 tok->vocab_size(), data->size("train"), data->size("val")),
                     fmt::format("text: {} train / {} val characters, {:.2f} characters a token", split.train_characters,
                                 split.val_characters,
                                 static_cast<double>(split.train_characters + split.val_characters) /
-                                    static_cast<double>(train.size() + val.size()))};
+                                    static_cast<double>(train.size() + val.size() - separators))};
     if (several) {
       std::vector<std::string> val_names;  // the first few validation documents, by name
       for (size_t i = split.train.size(); i < docs.documents.size() && val_names.size() < 3; ++i)

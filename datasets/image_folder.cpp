@@ -130,7 +130,7 @@ class Reader {
     for (const ImageRef& ref : refs) {
       DecodedImage d = decode_image(ref.path);
       ++formats_[d.format];
-      if (d.channels == 3) ++colour_;
+      if (d.channels == 3 && colour_++ == 0) first_colour_ = ref.path;
       if (d.had_alpha) ++alpha_;
       if (o_.height > 0) {
         if (d.height != o_.height || d.width != o_.width) {
@@ -190,9 +190,13 @@ class Reader {
       out.notes.push_back(fmt::format("size: {}, every image (the first image's size; {} resizes)",
                                       size_text(height_, width_), o_.image_size_key));
     const int64_t gray = total_ - colour_;
-    const std::string how = o_.channels > 0 ? o_.channels_key
-                                            : std::string("auto: ") + (colour_ > 0 ? "some images are colour"
-                                                                                   : "every image is grayscale");
+    // Auto: one colour image makes every image 3 channels, so the first is named (a stray
+    // colour file in a grayscale set is then found at once).
+    const std::string how =
+        o_.channels > 0 ? o_.channels_key
+        : colour_ > 0   ? fmt::format("auto: {} of the {} images are colour, the first {}; {}: 1 reads them as gray",
+                                      colour_, total_, first_colour_, o_.channels_key)
+                        : std::string("auto: every image is grayscale");
     std::string change;
     if (channels == 3 && gray > 0) change = fmt::format("; {} grayscale images repeated to 3 equal channels", gray);
     if (channels == 1 && colour_ > 0) change = fmt::format("; {} colour images made gray (BT.601 luma)", colour_);
@@ -208,7 +212,7 @@ class Reader {
   ImageFolderOptions o_;
   std::map<std::string, std::vector<Image>> decoded_;
   std::map<std::string, int64_t> formats_;
-  std::string first_path_;
+  std::string first_path_, first_colour_;  // the first image read, and the first colour one
   int64_t height_ = 0, width_ = 0, total_ = 0, colour_ = 0, alpha_ = 0, resized_ = 0;
 };
 

@@ -96,8 +96,9 @@ std::unique_ptr<SentencePieceTokenizer> SentencePieceTokenizer::train(const std:
   // hard_vocab_limit=false lets SentencePiece stop short of vocab_size on a small text, rather
   // than fail: said here, or a run's vocabulary would silently differ from its config.
   if (tok->vocab_size() < vocab_size)
-    fmt::print(stderr, "warning: data.vocab_size is {}, but SentencePiece found only {} pieces in the training text: "
-               "the vocabulary has {}\n", vocab_size, tok->vocab_size(), tok->vocab_size());
+    fmt::print(stderr, "warning: data.vocab_size is {}, but SentencePiece found only {} pieces in the training text; "
+               "set data.vocab_size to {} (the same vocabulary) or train on more text\n", vocab_size,
+               tok->vocab_size(), tok->vocab_size());
   return tok;
 }
 

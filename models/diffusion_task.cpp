@@ -1,6 +1,7 @@
 #include "models/diffusion_task.h"
 
 #include <ATen/CPUGeneratorImpl.h>
+#include <fmt/format.h>
 
 namespace attnlab {
 
@@ -43,6 +44,12 @@ std::vector<std::string> DiffusionTask::metric_names() const {
 torch::Tensor DiffusionTask::sample(const torch::Tensor& labels, SampleOptions o) const {
   const auto device = model_.module->parameters().front().device();
   o.null_class = model_.null_class;
+  if (o.guidance != 1 && options_.class_dropout == 0 && !warned_untrained_null_) {
+    warned_untrained_null_ = true;
+    fmt::print(stderr, "warning: guidance {} mixes in the unconditional prediction, which this model never trained "
+               "(model.class_dropout 0): the samples may be noise; use guidance 1, or train with class_dropout > 0\n",
+               o.guidance);
+  }
   std::vector<torch::Tensor> out;
   const int64_t n = labels.size(0), chunk = 250;
   for (int64_t start = 0; start < n; start += chunk) {

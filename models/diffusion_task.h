@@ -51,7 +51,9 @@ class DiffusionTask : public Task {
   // Images from the data's normalisation to the diffusion's [-1, 1], and samples back to [0, 1].
   torch::Tensor to_model_scale(const torch::Tensor& normalised) const;
   static torch::Tensor to_pixels(const torch::Tensor& samples) { return ((samples + 1) / 2).clamp(0, 1); }
-  // Samples for `labels` [N] ([-1, 1] scale), in batches of at most 250 images.
+  // Samples for `labels` [N] ([-1, 1] scale), in batches of at most 250 images. Guidance other
+  // than 1 on a model trained with class_dropout 0 is warned about once (stderr): its "no class"
+  // prediction was never trained.
   torch::Tensor sample(const torch::Tensor& labels, SampleOptions options) const;
 
   void set_judge(std::shared_ptr<ImageJudge> judge) { judge_ = std::move(judge); }
@@ -61,6 +63,7 @@ class DiffusionTask : public Task {
   GaussianDiffusion diffusion_;
   DiffusionTaskOptions options_;
   std::shared_ptr<ImageJudge> judge_;
+  mutable bool warned_untrained_null_ = false;
 };
 
 }  // namespace attnlab

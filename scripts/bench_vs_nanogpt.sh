@@ -18,7 +18,7 @@ DATA=data/kjv/kjv.txt
 [ -f "$DATA" ] || { echo "$DATA is missing: run build/apps/attnlab data prepare kjv" >&2; exit 1; }
 command -v /usr/bin/time >/dev/null || { echo "needs /usr/bin/time (apt-get install time)" >&2; exit 1; }
 case $RECIPE in
-  small) OVERRIDES=() ;;
+  small) OVERRIDES=(schedule.lr_decay_iters=2000) ;;  # nanogpt_char.py's, whatever ITERS is
   large) OVERRIDES=(model.n_layer=6 model.n_head=6 model.n_embd=384 model.block_size=256 model.dropout=0.2
                     schedule.lr_decay_iters=5000) ;;
   *) echo "recipe must be small or large" >&2; exit 2 ;;

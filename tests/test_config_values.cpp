@@ -157,9 +157,9 @@ TEST_CASE("relations between keys are checked where they are read") {
              Contains("schedule.warmup_iters: 30 is above lr_decay_iters (20)"));
   // Only a cosine decay ends: without decay, or with inverse_sqrt, the warm-up may be longer.
   CHECK_NOTHROW(Experiment::read(load_config(src + "/configs/gpt/kjv_char_tiny.yaml",
-                                             {"schedule.warmup_iters=30", "schedule.decay_lr=false"})));
+                                             {"schedule.lr_decay_iters=20", "schedule.warmup_iters=30", "schedule.decay_lr=false"})));
   CHECK_NOTHROW(Experiment::read(load_config(src + "/configs/gpt/kjv_char_tiny.yaml",
-                                             {"schedule.warmup_iters=30", "schedule.type=inverse_sqrt"})));
+                                             {"schedule.lr_decay_iters=20", "schedule.warmup_iters=30", "schedule.type=inverse_sqrt"})));
   CHECK_THAT(refuse("bert/kjv_mlm_tiny.yaml", {"data.mask_token_prob=0.7", "data.random_token_prob=0.4"}),
              Contains("data.random_token_prob: mask_token_prob (0.7) + random_token_prob (0.4) must be at most 1"));
   CHECK_THAT(refuse("icl/linear_regression_tiny.yaml", {"data.n_points=4", "data.curriculum_points=9"}),

@@ -82,6 +82,12 @@ TEST_CASE("DiT training resumes exactly: 6 steps + resume + 14 equals 20 straigh
   const auto losses = attnlab::testing::training_losses(straight.run_dir);
   CHECK(losses.front() == Approx(1).margin(0.1));
   CHECK(losses.back() < losses.front());
+  // Throughput counts the transformer's tokens: an image is its patches (4 x 4 of 7 x 7 pixels).
+  Assembled a = load_run(straight.run_dir);
+  const auto dit = std::dynamic_pointer_cast<DiTImpl>(a.model.module);
+  REQUIRE(dit);
+  REQUIRE(dit->options.num_patches() == 16);
+  CHECK(a.model.task->compute(a.data.source->eval_batch("val", 0, 1, 4)).num_tokens == 4 * 16);
 }
 
 TEST_CASE("CLI: attnlab sample draws one row per class into a PNG and IDX files, and bad requests are refused") {
@@ -131,6 +137,12 @@ TEST_CASE("CLI: attnlab sample draws one row per class into a PNG and IDX files,
   CHECK(read_idx(dir / "moved_idx/t10k-images-idx3-ubyte").data == one.data);
   std::filesystem::rename(dir / "moved", dir / "images");
 
+  // A class name in another case names that class, and its file carries the run's spelling.
+  auto lower_case = run_command(bin + " sample " + run + " --class sneaker --n 3 --steps 4 --guidance 2 --idx " +
+                                    (dir / "lower"), dir);
+  REQUIRE(lower_case.status == 0);
+  CHECK(read_idx(dir / "lower/t10k-images-idx3-ubyte").data == one.data);
+  CHECK(std::filesystem::exists(run + "/samples_Sneaker_guidance2_n3_steps4.png"));
   auto typo = run_command(bin + " sample " + run + " --class Sneakers", dir);
   CHECK(typo.status != 0);
   CHECK_THAT(typo.out, Contains("--class 'Sneakers' is not one of this run's classes") && Contains("did you mean 'Sneaker'?"));
@@ -139,14 +151,28 @@ TEST_CASE("CLI: attnlab sample draws one row per class into a PNG and IDX files,
   auto not_generator = run_command(bin + " sample " + vit.run_dir, dir);
   CHECK(not_generator.status != 0);
   CHECK_THAT(not_generator.out, Contains("needs a run that generates images (model.type dit)") && Contains("vit run"));
+
+  // Guidance on a model that never trained its "no class" prediction is warned about.
+  const std::string no_dropout =
+      train_tiny_dit(dir, {"model.class_dropout=0", "trainer.max_iters=2", "experiment.name=no_dropout"}).run_dir;
+  auto guided = run_command(bin + " sample " + no_dropout + " --n 1 --steps 2 --guidance 2", dir);
+  REQUIRE(guided.status == 0);
+  CHECK_THAT(guided.err, Contains("warning: guidance 2 mixes in the unconditional prediction") &&
+                             Contains("model.class_dropout 0"));
+  auto unguided = run_command(bin + " sample " + no_dropout + " --n 1 --steps 2 --guidance 1", dir);
+  REQUIRE(unguided.status == 0);
+  CHECK_THAT(unguided.err, !Contains("warning"));
 }
 
 TEST_CASE("judged samples: training reports sample accuracy and the Fréchet distance, eval --judge scores at a "
           "chosen guidance") {
   TempDir dir;
   attnlab::testing::image_fixture(dir / "images", 60, 20);
+  attnlab::testing::image_fixture(dir / "judge_images", 60, 20);
   auto judge = attnlab::testing::train_config("vit/fashion_mnist_tiny.yaml", dir,
-                                              {"data.dir=" + (dir / "images"), "experiment.name=judge"});
+                                              {"data.dir=" + (dir / "judge_images"), "experiment.name=judge"});
+  // The judge is rebuilt from its run directory: its own data is not needed.
+  std::filesystem::remove_all(dir / "judge_images");
   // Without a judge, sampling at evaluations is refused at once, naming the key.
   CHECK_THAT(attnlab::testing::error_of([&] { train_tiny_dit(dir, {"model.eval_samples=10", "experiment.name=x"}); }),
              Contains("model.eval_samples") && Contains("needs model.judge"));

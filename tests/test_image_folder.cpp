@@ -163,7 +163,9 @@ TEST_CASE("image folder channels: auto, gray repeated to 3, colour to BT.601 lum
   CHECK(Pixels(all.pixels.begin(), all.pixels.begin() + 12) == constant(2, 2, 3, 77));
   CHECK(Pixels(all.pixels.begin() + 12, all.pixels.begin() + 24) ==
         Pixels({200, 0, 255, 10, 100, 0, 255, 20, 50, 0, 255, 30}));  // planar R, G, B
-  CHECK_THAT(joined(f.notes), Contains("channels: 3 (auto: some images are colour); 3 grayscale images repeated"));
+  // The first colour file is named: a stray colour image in a gray set is found at once.
+  CHECK_THAT(joined(f.notes), Contains("channels: 3 (auto: 1 of the 4 images are colour, the first " + (dir / "b/1.png") +
+                                       "; data.channels: 1 reads them as gray); 3 grayscale images repeated"));
   // data.channels 1: colour made gray by BT.601 luma.
   ImageFolderOptions one;
   one.channels = 1;

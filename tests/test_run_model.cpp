@@ -1,6 +1,7 @@
 // A run's model rebuilt from its directory alone (trainers/run_model.h): model_context.json
 // round-trips every field and refuses a damaged file; generate and export need no data; a run
-// without the file reads its data as before; a swapped tokenizer is refused.
+// without the file reads its data once and then gets the file; a missing or swapped tokenizer is
+// refused.
 #include <catch2/catch.hpp>
 
 #include <filesystem>
@@ -103,12 +104,22 @@ TEST_CASE("a run generates and exports from its directory alone: with the data m
   e.run_dir = run;
   CHECK_THAT(error_of([&] { evaluate_run(e); }), Contains(dir / "text.txt"));
 
-  // A run from before model_context.json: the data is read (and checked) as it was.
-  std::filesystem::rename(run + "/model_context.json", dir / "model_context.json");
-  CHECK_THAT(error_of([&] { generated(run); }), Contains(dir / "text.txt"));
+  // A run from before model_context.json: the data is read (and checked) as it was, and the
+  // error says why; with the data back, the file is written, the same as training wrote it.
+  const std::string saved = read_text(run + "/model_context.json");
+  std::filesystem::remove(run + "/model_context.json");
+  CHECK_THAT(error_of([&] { generated(run); }),
+             Contains(dir / "text.txt") && Contains("a run made before " + run + "/model_context.json existed"));
+  CHECK_FALSE(std::filesystem::exists(run + "/model_context.json"));
   std::filesystem::rename(dir / "elsewhere.txt", dir / "text.txt");
   CHECK(generated(run) == before);
-  std::filesystem::rename(dir / "model_context.json", run + "/model_context.json");
+  CHECK(read_text(run + "/model_context.json") == saved);
+
+  // A token run's tokenizer is required: gone, it is named (never a model without one).
+  std::filesystem::rename(run + "/tokenizer.json", dir / "tokenizer.json");
+  CHECK_THAT(error_of([&] { generated(run); }), Contains(run + "/tokenizer.json"));
+  CHECK_THAT(error_of([&] { export_run(x); }), Contains(run + "/tokenizer.json"));
+  std::filesystem::rename(dir / "tokenizer.json", run + "/tokenizer.json");
 
   // A tokenizer that is not the run's (two characters swapped: same size, other ids) is refused.
   auto tok = nlohmann::json::parse(read_text(run + "/tokenizer.json"));

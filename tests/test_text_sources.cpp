@@ -181,6 +181,16 @@ TEST_CASE("text family: a folder joined by [SEP], whole documents as validation,
   const auto chars = all.at("target_characters");
   CHECK(chars.eq(0).sum().item<int64_t>() == all.at("target").eq(sep).sum().item<int64_t>());
   CHECK(chars.sum().item<int64_t>() == chars.numel() - all.at("target").eq(sep).sum().item<int64_t>());
+  // The report's characters a token leave the [SEP]s out: a char tokenizer gives 1.00 even on
+  // documents so short that counting the separator would give 15 / 16.
+  for (const char* name : {"x/1.txt", "x/2.txt", "x/3.txt"}) write_text(dir / name, "abcd\n");
+  const BuiltData tiny = build_data(Experiment::read(load_config(
+                                        std::string(ATTNLAB_SOURCE_DIR) + "/configs/gpt/kjv_char_tiny.yaml",
+                                        {"data.path=" + (dir / "x"), "data.val_fraction=0.4", "model.block_size=2"})),
+                                    "", false);
+  std::string report;
+  for (const auto& line : tiny.report) report += line + "\n";
+  CHECK_THAT(report, Contains("characters, 1.00 characters a token"));
 }
 
 TEST_CASE("bits per character: the summed loss in bits over the characters the targets stand for") {

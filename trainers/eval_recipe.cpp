@@ -197,7 +197,7 @@ EvalReport evaluate_run(const EvalRequest& r) {
   }
   if (r.attention_maps > 0) {
     const int64_t n = std::min(r.attention_maps, a.data.source->num_examples(r.split));
-    report.picture_path = r.run_dir + "/attention_" + r.split + ".png";
+    report.picture_path = r.run_dir + "/attention_" + r.split + (r.checkpoint == "last" ? "_last" : "") + ".png";
     write_png(report.picture_path,
               attention_picture(a, r.split, n, device,
                                 fmt::format("{} ({} step {}): first {} {} images | attention rollout, brighter = "

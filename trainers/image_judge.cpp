@@ -8,6 +8,7 @@
 #include "core/metrics/frechet_distance.h"
 #include "trainers/checkpoint.h"
 #include "trainers/experiment.h"
+#include "trainers/run_model.h"
 
 namespace attnlab {
 
@@ -71,19 +72,21 @@ class ClassifierJudge : public ImageJudge {
 std::shared_ptr<ImageJudge> load_image_judge(const std::string& run, std::shared_ptr<const BatchSource> data,
                                              const ModelContext& context, const torch::Device& device) {
   const Experiment exp = Experiment::read_run(run);
-  BuiltData judge_data;
+  // The judge's model from its run directory (trainers/run_model.h): its own data is not read;
+  // the real images it is compared with are `data`'s.
+  Assembled judge;
   try {
-    judge_data = build_data(exp, run, /*saved_tokenizer=*/true);
+    judge = assemble_from_run(exp, run, device);
   } catch (const std::exception& e) {
     throw std::runtime_error(fmt::format("judge {} (a {} run on {} data) cannot judge images: a judge must be an image "
-                                         "classifier (model.type vit); reading its data: {}",
+                                         "classifier (model.type vit); rebuilding it: {}",
                                          run, exp.model.type, exp.data.type, e.what()));
   }
-  const ModelContext& jc = judge_data.context;
+  const ModelContext jc = judge.data.context;
   if (jc.objective != "image_classification")
     throw std::runtime_error(fmt::format("judge {} is a {} run on {} data: a judge must be an image classifier (model.type "
                                          "vit on data.type image_classification)", run, exp.model.type, exp.data.type));
-  BuiltModel model = exp.model.build(jc);
+  BuiltModel model = std::move(judge.model);
   if (!model.score_images)
     throw std::runtime_error(fmt::format("judge {} is a {} run, which does not classify images: a judge must be an image "
                                          "classifier (model.type vit)", run, exp.model.type));
@@ -95,7 +98,6 @@ std::shared_ptr<ImageJudge> load_image_judge(const std::string& run, std::shared
   if (jc.class_names != context.class_names)
     throw std::runtime_error(fmt::format("judge {} has classes [{}]; these images' are [{}]", run,
                                          fmt::join(jc.class_names, ", "), fmt::join(context.class_names, ", ")));
-  model.module->to(device);
   load_checkpoint(run_checkpoint(run, "best"), *model.module, nullptr, device);
   return std::make_shared<ClassifierJudge>(std::move(model), jc, std::move(data), context);
 }

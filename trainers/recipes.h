@@ -96,7 +96,7 @@ struct SampleRequest {
   double guidance = 4;              // classifier-free guidance scale; 1 = none
   uint64_t seed = 0;                // the starting noise
   std::string precision = "";       // "" = the run's experiment.precision; fp32 draws what sample_dit.py draws
-  std::string out;                  // the PNG; "" = RUN_DIR/samples[_CLASS]_guidanceG[_nN]...png, named
+  std::string out;                  // the PNG; "" = RUN_DIR/samples[_CLASS][_last]_guidanceG[_nN]...png, named
                                     // by every request that differs from these defaults
   std::string idx_dir;              // also write the samples as IDX files there ("" = no)
 };

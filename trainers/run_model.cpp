@@ -47,11 +47,24 @@ ModelContext load_model_context(const std::string& run_dir) {
 
 Assembled assemble_from_run(const Experiment& exp, const std::string& run_dir, const torch::Device& device,
                             std::FILE* report) {
-  if (!std::filesystem::exists(file_of(run_dir)))
-    return assemble(exp, run_dir, /*saved_tokenizer=*/true, device, /*training=*/false, report);
+  if (!std::filesystem::exists(file_of(run_dir))) {
+    // A run from before the file: its data once more, then the file, so that it is the last time.
+    Assembled a;
+    try {
+      a = assemble(exp, run_dir, /*saved_tokenizer=*/true, device, /*training=*/false, report);
+    } catch (const std::exception& e) {
+      throw std::runtime_error(fmt::format("{} (a run made before {} existed rebuilds its model from its data, once; "
+                                           "with the data in place, any of generate, sample, translate, export or "
+                                           "train --resume writes the file)",
+                                           e.what(), file_of(run_dir)));
+    }
+    save_model_context(a.data.context, run_dir);
+    fmt::print(report, "wrote {}: from now on this run's model is rebuilt without its data\n", file_of(run_dir));
+    return a;
+  }
   Assembled a;
   a.data.context = load_model_context(run_dir);
-  if (std::filesystem::exists(std::filesystem::path(run_dir) / "tokenizer.json")) {
+  if (!a.data.context.tokenizer_fingerprint.empty()) {  // token data: the run's tokenizer, which must be there
     std::shared_ptr<const Tokenizer> tok = load_tokenizer(run_dir);
     if (tok->fingerprint() != a.data.context.tokenizer_fingerprint)
       throw std::runtime_error(fmt::format("{}: the tokenizer in {} is not the one the model trained with "

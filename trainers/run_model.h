@@ -1,7 +1,8 @@
 // A run's model rebuilt from its directory alone, so that generate, sample, translate and export
 // work where the training data is not (another machine, a moved folder): the ModelContext the
 // data gave the model when it trained is saved as RUN_DIR/model_context.json, and the saved
-// tokenizer supplies the rest. A run from before the file existed is assembled from its data.
+// tokenizer supplies the rest. A run from before the file existed is assembled from its data
+// once, and then gets the file.
 #pragma once
 
 #include <cstdio>
@@ -23,7 +24,8 @@ ModelContext load_model_context(const std::string& run_dir);
 // The data half of the run, from RUN_DIR alone: the saved context and tokenizer (data.source
 // is null: nothing is read to draw batches from). Then the model that context describes, on
 // `device`. Without model_context.json (an older run): `assemble`, which reads the data and
-// prints its report to `report`.
+// prints its report to `report`, and then the file is written, so that the next call needs
+// no data. A missing or other tokenizer is refused, naming the file.
 Assembled assemble_from_run(const Experiment& exp, const std::string& run_dir, const torch::Device& device,
                             std::FILE* report = stdout);
 

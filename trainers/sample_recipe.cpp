@@ -1,6 +1,7 @@
 // `attnlab sample`: images from a trained image generator (model.type dit), one row per class,
 // as a PNG grid and optionally as IDX files that attnlab's image data reads back.
 #include <fmt/format.h>
+#include <strings.h>
 
 #include <cctype>
 #include <chrono>
@@ -20,11 +21,17 @@ namespace attnlab {
 
 namespace {
 
-// The class ids a --class value names: one class by name, or every class in order.
+// The class ids a --class value names: one class by name (or, when no name is written so, by
+// the one name equal to it apart from case: "sneaker"), or every class in order.
 std::vector<int64_t> requested_classes(const std::string& name, const std::vector<std::string>& names) {
   std::vector<int64_t> ids;
   for (size_t i = 0; i < names.size(); ++i)
     if (name == "all" || names[i] == name) ids.push_back(static_cast<int64_t>(i));
+  if (ids.empty()) {
+    for (size_t i = 0; i < names.size(); ++i)
+      if (strcasecmp(names[i].c_str(), name.c_str()) == 0) ids.push_back(static_cast<int64_t>(i));
+    if (ids.size() > 1) ids.clear();  // ambiguous: the exact name is needed
+  }
   if (ids.empty()) {
     std::string known;
     for (const auto& n : names) known += (known.empty() ? "'" : ", '") + n + "'";
@@ -48,22 +55,27 @@ void write_idx_pair(const std::string& dir, const std::string& prefix, const tor
             {{ids.size(0)}, {ids.data_ptr<uint8_t>(), ids.data_ptr<uint8_t>() + ids.numel()}});
 }
 
-// RUN_DIR/samples[_CLASS]_guidanceG[_nN][_stepsS][_etaE][_seedS][_PRECISION].png: each request
-// that differs from the defaults names the file, so that one sampling never overwrites another's
-// grid. A class name's characters other than letters, digits, '-' and '.' become '-' ("T-shirt-top").
-std::string default_png_path(const SampleRequest& r) {
+// RUN_DIR/samples[_CLASS][_last]_guidanceG[_nN][_stepsS][_etaE][_seedS][_PRECISION].png: each
+// request that differs from the defaults names the file, so that one sampling never overwrites
+// another's grid. `class_name`: the class sampled, as the run names it ("" = all); its ASCII
+// characters other than letters, digits, '-' and '.' become '-' ("T-shirt-top").
+std::string default_png_path(const SampleRequest& r, const std::string& class_name) {
   const SampleRequest d;
   std::string name = "samples";
-  if (r.class_name != d.class_name) {
+  if (!class_name.empty()) {
     name += "_";
-    for (char c : r.class_name) name += std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.' ? c : '-';
+    for (char c : class_name) {
+      const auto u = static_cast<unsigned char>(c);
+      name += u >= 0x80 || std::isalnum(u) || c == '-' || c == '.' ? c : '-';  // UTF-8 kept as it is
+    }
   }
+  if (r.checkpoint == "last") name += "_last";
   name += fmt::format("_guidance{}", r.guidance);
   if (r.n != d.n) name += fmt::format("_n{}", r.n);
   if (r.steps != d.steps) name += fmt::format("_steps{}", r.steps);
   if (r.eta != d.eta) name += fmt::format("_eta{}", r.eta);
   if (r.seed != d.seed) name += fmt::format("_seed{}", r.seed);
-  if (!r.precision.empty()) name += "_" + r.precision;
+  if (!r.precision.empty() && r.precision != "auto") name += "_" + r.precision;
   return (std::filesystem::path(r.run_dir) / (name + ".png")).string();
 }
 
@@ -85,7 +97,8 @@ SampleReport sample_images(const SampleRequest& r) {
     throw std::runtime_error("--idx writes grey images (IDX3); this run's images have " +
                              std::to_string(a.data.context.image_channels) + " channels");
   const TrainingState state = load_checkpoint(ckpt, *a.model.module, nullptr, device);
-  const std::string png_path = r.out.empty() ? default_png_path(r) : r.out;
+  const std::string png_path =
+      !r.out.empty() ? r.out : default_png_path(r, r.class_name == "all" ? "" : names.at(static_cast<size_t>(classes[0])));
   // Where the results go exists before the sampling starts, not after it is lost.
   const auto parent = std::filesystem::absolute(png_path).parent_path();
   std::filesystem::create_directories(parent);

@@ -39,12 +39,15 @@ def encoder_layer(m, state, prefix):
     return layer.eval()
 
 
-def compare_with_eval(run_dir, split, confusion, what):
+def compare_with_eval(run_dir, split, confusion, what, checkpoint="best"):
     """Compares a confusion matrix (rows: true class) with the one `attnlab eval` wrote to
-    RUN_DIR/eval_SPLIT.json, prints the verdict and exits 0 when they are identical."""
-    report = os.path.join(run_dir, f"eval_{split}.json")
+    RUN_DIR/eval_SPLIT.json (eval_SPLIT_last.json for the last checkpoint), prints the verdict
+    and exits 0 when they are identical."""
+    last = checkpoint == "last"
+    report = os.path.join(run_dir, f"eval_{split}{'_last' if last else ''}.json")
     if not os.path.exists(report):
-        print(f"(no {report}: run `attnlab eval {run_dir} --split {split}` to compare)")
+        flag = " --checkpoint last" if last else ""
+        print(f"(no {report}: run `attnlab eval {run_dir} --split {split}{flag}` to compare)")
         sys.exit(0)
     ours = json.load(open(report))
     same = ours["confusion"]["matrix"] == confusion

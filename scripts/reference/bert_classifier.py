@@ -138,7 +138,7 @@ def main():
     total = sum(map(sum, confusion))
     accuracy = sum(confusion[c][c] for c in range(len(confusion))) / total
     print(f"PyTorch reference on {args.run_dir} ({checkpoint}), {args.split}: {total} verses, accuracy {accuracy:.4f}")
-    compare_with_eval(args.run_dir, args.split, confusion, "verse")
+    compare_with_eval(args.run_dir, args.split, confusion, "verse", args.checkpoint)
 
 
 if __name__ == "__main__":

@@ -108,7 +108,7 @@ def main():
     accuracy = sum(confusion[c][c] for c in range(k)) / total
     print(f"PyTorch reference on {args.run_dir} ({checkpoint}), {args.split}: {total} images, "
           f"normalised with mean {mean:.4f} std {std:.4f}, accuracy {accuracy:.4f}")
-    compare_with_eval(args.run_dir, args.split, confusion, "image")
+    compare_with_eval(args.run_dir, args.split, confusion, "image", args.checkpoint)
 
 
 if __name__ == "__main__":
