@@ -117,6 +117,9 @@ void add_eval(CLI::App& app) {
   auto* cmd = app.add_subcommand("eval", "Evaluate a run's checkpoint on every example of a split");
   auto req = std::make_shared<attnlab::EvalRequest>();
   add_run_options(cmd, *req);
+  cmd->add_option("data_overrides", req->data_overrides,
+                  "data.KEY=VALUE: where the run's data is now, for a moved or copied run (it must be the data the "
+                  "run trained on)");
   cmd->add_option("--split", req->split, "val, test (where the data has one) or train")->capture_default_str();
   cmd->add_option("--batch-size", req->batch_size, "Examples per batch (default: the run's trainer.batch_size)")
       ->check(attnlab::cli::whole_number(1, 1 << 20));
@@ -150,7 +153,8 @@ void add_eval(CLI::App& app) {
       ".ref.txt). Examples:\n  attnlab eval runs/kjv_books_finetune --split test\n"
       "  attnlab eval runs/bible_en_es --split test --beam 5\n  attnlab eval runs/vit_fashion_mnist --split test --attention-maps 16\n"
       "  attnlab eval runs/cartpole_dt --baseline runs/cartpole_bc --baseline runs/cartpole_filtered_bc\n"
-      "  attnlab eval runs/dit_fashion_mnist --split test --samples 1000 --sample-steps 50 --guidance 4");
+      "  attnlab eval runs/dit_fashion_mnist --split test --samples 1000 --sample-steps 50 --guidance 4\n"
+      "  attnlab eval copied/kjv_char data.path=/data/kjv.txt   # a run whose data has moved");
   cmd->callback([req] {
     auto report = attnlab::evaluate_run(*req);
     fmt::print("{}wrote {}\n", report.text, report.json_path);
@@ -174,8 +178,8 @@ void add_sample(CLI::App& app) {
   cmd->add_option("--precision", req->precision, "fp32 or bf16 (default: the run's experiment.precision)")
       ->check(CLI::IsMember({"auto", "fp32", "bf16"}));
   cmd->add_option("--out", req->out,
-                  "The PNG grid (default: RUN_DIR/samples[_CLASS][_last]_guidanceG[_nN][_stepsS][_etaE][_seedS][_PRECISION].png, "
-                  "named by each option that differs from its default)");
+                  "The PNG grid (default: RUN_DIR/samples[_CLASS]_guidanceG[_nN][_stepsS][_etaE][_seedS][_PRECISION][_last].png: "
+                  "the guidance, and each option that differs from its default; the precision when it is not the run's)");
   cmd->add_option("--idx", req->idx_dir,
                   "Also write the samples as IDX files (train- and t10k- pairs) into this directory, for data.dir");
   cmd->footer("Examples:\n  attnlab sample runs/dit_fashion_mnist --class all --n 10 --guidance 4\n"

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
@@ -61,8 +62,8 @@ std::unique_ptr<SentencePieceTokenizer> SentencePieceTokenizer::train(const std:
         lossless ? fmt::format("data.vocab_size ({}) cannot hold the {} special tokens, the newline and the 256 byte "
                                "pieces: raise it to at least {}",
                                vocab_size, special_pieces().size(), needed)
-                 : fmt::format("data.vocab_size ({}) cannot hold the {} distinct characters of the training text and "
-                               "the {} special tokens: raise it to at least {}",
+                 : fmt::format("data.vocab_size ({}) cannot hold the {} distinct characters of the training text, "
+                               "the {} special tokens and the word-boundary piece \u2581: raise it to at least {}",
                                vocab_size, chars.size(), special_pieces().size(), needed));
   // One thread and a fixed seed: the vocabulary depends on both (shared/notes), never on the machine.
   // Identity normalisation keeps every character as written, so decode(encode(x)) == x for
@@ -89,8 +90,17 @@ std::unique_ptr<SentencePieceTokenizer> SentencePieceTokenizer::train(const std:
   try {
     model = sentencepiece_api().train(flags, lines, seed);
   } catch (const std::exception& e) {
-    // Its advice names trainer flags attnlab sets itself; the size is the user's to change.
-    throw std::runtime_error(fmt::format("{}: raise data.vocab_size (now {})", e.what(), vocab_size));
+    // Its advice names trainer flags attnlab sets itself; the size is the user's to change. The
+    // characters it must keep (those of character_coverage, plus its own pieces) are only
+    // known to it: its count is passed on as the size to set.
+    const std::string what = e.what(), marker = "Vocabulary size is smaller than required_chars. ";
+    const size_t at = what.find(marker);
+    long long asked = 0, need = 0;  // "264 vs 293": data.vocab_size, then the pieces it must hold
+    if (at != std::string::npos && std::sscanf(what.c_str() + at + marker.size(), "%lld vs %lld", &asked, &need) == 2)
+      throw std::runtime_error(fmt::format("data.vocab_size ({}) cannot hold the pieces that the training text's "
+                                           "characters and the special tokens{} need: raise it to at least {}",
+                                           vocab_size, lossless ? ", the newline and the byte pieces" : "", need));
+    throw std::runtime_error(fmt::format("{}: raise data.vocab_size (now {})", what, vocab_size));
   }
   auto tok = std::make_unique<SentencePieceTokenizer>(model, lossless);
   // hard_vocab_limit=false lets SentencePiece stop short of vocab_size on a small text, rather

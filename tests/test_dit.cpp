@@ -7,6 +7,7 @@
 #include <torch/script.h>
 #include <torch/torch.h>
 
+#include "core/util/precision.h"
 #include "core/util/rgb_image.h"
 #include "datasets/idx_file.h"
 #include "models/diffusion.h"
@@ -143,6 +144,15 @@ TEST_CASE("CLI: attnlab sample draws one row per class into a PNG and IDX files,
   REQUIRE(lower_case.status == 0);
   CHECK(read_idx(dir / "lower/t10k-images-idx3-ubyte").data == one.data);
   CHECK(std::filesystem::exists(run + "/samples_Sneaker_guidance2_n3_steps4.png"));
+  // The precision names the file only when it is not the run's own; the last checkpoint always.
+  const std::string own = resolve_precision(Experiment::read_run(run).experiment.precision, torch::kCPU);
+  const std::string sneaker = bin + " sample " + run + " --class Sneaker --n 1 --steps 2 --guidance 2";
+  REQUIRE(run_command(sneaker + " --precision " + own + " --checkpoint last", dir).status == 0);
+  CHECK(std::filesystem::exists(run + "/samples_Sneaker_guidance2_n1_steps2_last.png"));
+  if (own == "bf16") {
+    REQUIRE(run_command(sneaker + " --precision fp32", dir).status == 0);
+    CHECK(std::filesystem::exists(run + "/samples_Sneaker_guidance2_n1_steps2_fp32.png"));
+  }
   auto typo = run_command(bin + " sample " + run + " --class Sneakers", dir);
   CHECK(typo.status != 0);
   CHECK_THAT(typo.out, Contains("--class 'Sneakers' is not one of this run's classes") && Contains("did you mean 'Sneaker'?"));

@@ -75,7 +75,7 @@ TEST_CASE("model_context.json: every field round-trips exactly, and a damaged, i
   const std::string path = dir / "model_context.json";
   const std::string whole = read_text(path);
   write_text(path, whole.substr(0, whole.size() / 2));  // cut short
-  CHECK_THAT(error_of([&] { load_model_context(dir.path()); }), Contains(path));
+  CHECK_THAT(error_of([&] { load_model_context(dir.path()); }), Contains(path) && Contains("delete it, then run"));
   auto j = nlohmann::json::parse(whole);
   j.erase("image_std");
   write_text(path, j.dump());
@@ -91,6 +91,9 @@ TEST_CASE("a run generates and exports from its directory alone: with the data m
   const std::string run = attnlab::testing::train_tiny_gpt(dir).run_dir;
   REQUIRE(std::filesystem::exists(run + "/model_context.json"));
   const std::string before = generated(run);
+  EvalRequest e;
+  e.run_dir = run;
+  const std::string evaluated = evaluate_run(e).text;
 
   std::filesystem::rename(dir / "text.txt", dir / "elsewhere.txt");
   CHECK(generated(run) == before);
@@ -99,10 +102,21 @@ TEST_CASE("a run generates and exports from its directory alone: with the data m
   const ExportSummary exported = export_run(x);
   INFO(exported.text);
   CHECK(exported.passed);
-  // Evaluation needs the data, and says which file is missing.
-  EvalRequest e;
-  e.run_dir = run;
+  // Evaluation needs the data, and says which file is missing; given its new place (data keys
+  // only), it evaluates the same; other text there is refused by data.json.
   CHECK_THAT(error_of([&] { evaluate_run(e); }), Contains(dir / "text.txt"));
+  EvalRequest moved = e;
+  moved.data_overrides = {"data.path=" + (dir / "elsewhere.txt")};
+  const EvalReport report = evaluate_run(moved);
+  CHECK(report.text == evaluated);
+  CHECK(nlohmann::json::parse(read_text(report.json_path)).at("flags").at("data") == moved.data_overrides);
+  moved.data_overrides = {"data.pth=" + (dir / "elsewhere.txt")};
+  CHECK_THAT(error_of([&] { evaluate_run(moved); }), Contains("data.pth") && Contains("path"));
+  moved.data_overrides = {"model.n_layer=1"};
+  CHECK_THAT(error_of([&] { evaluate_run(moved); }), Contains("eval takes data.KEY=VALUE overrides only"));
+  write_text(dir / "other.txt", attnlab::testing::small_corpus(100));
+  moved.data_overrides = {"data.path=" + (dir / "other.txt")};
+  CHECK_THAT(error_of([&] { evaluate_run(moved); }), Contains("trained on other data"));
 
   // A run from before model_context.json: the data is read (and checked) as it was, and the
   // error says why; with the data back, the file is written, the same as training wrote it.
@@ -127,6 +141,13 @@ TEST_CASE("a run generates and exports from its directory alone: with the data m
   write_text(run + "/tokenizer.json", tok.dump());
   CHECK_THAT(error_of([&] { generated(run); }),
              Contains(run + "/tokenizer.json") && Contains("not the one the model trained with"));
+  // Evaluation (and resume) say the same before the data is encoded with it: the tokenizer, not
+  // the data, changed.
+  CHECK_THAT(error_of([&] { evaluate_run(e); }),
+             Contains(run + "/tokenizer.json") && Contains("not the one the model trained with"));
+  TrainRequest resume;
+  resume.resume_dir = run;
+  CHECK_THAT(error_of([&] { train(resume); }), Contains("not the one the model trained with"));
 }
 
 TEST_CASE("generate warns when the prompt holds text the vocabulary lacks ([UNK]), and prints the text anyway") {

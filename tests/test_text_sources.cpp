@@ -102,6 +102,22 @@ TEST_CASE("sentencepiece streams: decode(encode(text)) == text for newlines, tab
   for (const auto& t : hard_texts()) CHECK(loaded->encode(t) == tok->encode(t));
   // The vocabulary must hold the reserved pieces.
   CHECK_THROWS_WITH(lossless_tokenizer("bpe", 200), Contains("raise it to at least 264"));
+  // And the characters SentencePiece keeps (here 80 distinct ones): the size its own check
+  // asks for is the size to set, and that size trains.
+  std::vector<std::string> many(1);
+  for (unsigned c = 0x4E00; c < 0x4E00 + 80; ++c) {  // CJK ideographs, 3 UTF-8 bytes each
+    const std::string ch = {char(0xE0 | (c >> 12)), char(0x80 | ((c >> 6) & 0x3F)), char(0x80 | (c & 0x3F))};
+    for (int k = 0; k < 3; ++k) many[0] += ch + " ";
+  }
+  t.texts = &many, o.vocab_size = 264;
+  const std::string small = error_of([&] { train_tokenizer(o, t); });
+  INFO(small);
+  const size_t at = small.find("raise it to at least ");
+  REQUIRE(at != std::string::npos);
+  CHECK_THAT(small, Contains("data.vocab_size (264) cannot hold the pieces"));
+  o.vocab_size = std::stoll(small.substr(at + 21));
+  CHECK(o.vocab_size >= 262 + 80);  // the 5 specials, the newline and 256 bytes, then the 80 characters
+  CHECK_NOTHROW(train_tokenizer(o, t));
 }
 
 TEST_CASE("text documents: a folder's .txt files in sorted order, blank and other files left out and said, globs") {

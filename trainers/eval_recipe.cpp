@@ -59,8 +59,14 @@ std::string eval_name(const EvalRequest& r) {
 
 // The run's experiment with the request's decoding and rollout settings in place of its own.
 Experiment read_run_for(const EvalRequest& r) {
+  for (const auto& o : r.data_overrides)
+    if (o.rfind("data.", 0) != 0 || o.find('=') == std::string::npos)
+      throw std::runtime_error(fmt::format("'{}': eval takes data.KEY=VALUE overrides only (where the run's data is "
+                                           "now, e.g. data.path=NEW); the rest of the run is its own",
+                                           o));
+  if (!r.data_overrides.empty()) Experiment::read_run(r.run_dir, r.data_overrides);  // a key typo, said as such
   Experiment exp = read_run_with_beam(r.run_dir, r.beam);
-  std::vector<std::string> overrides;
+  std::vector<std::string> overrides = r.data_overrides;
   if (r.beam > 0) overrides.push_back("model.beam=" + std::to_string(r.beam));
   if (r.episodes > 0) overrides.push_back("model.eval_episodes=" + std::to_string(r.episodes));
   if (r.rollout_seed >= 0) overrides.push_back("model.eval_seed=" + std::to_string(r.rollout_seed));
@@ -75,7 +81,7 @@ Experiment read_run_for(const EvalRequest& r) {
   if (r.samples > 0) sampling.push_back("model.eval_samples=" + std::to_string(r.samples));
   if (r.sample_steps > 0) sampling.push_back("model.eval_steps=" + std::to_string(r.sample_steps));
   if (r.guidance >= 0) sampling.push_back(fmt::format("model.eval_guidance={}", r.guidance));
-  if (sampling.empty()) return exp;
+  if (sampling.empty()) return r.data_overrides.empty() ? exp : Experiment::read_run(r.run_dir, overrides);
   sampling.insert(sampling.begin(), overrides.begin(), overrides.end());
   return read_run_with_overrides(r.run_dir, sampling,
                                  "--judge, --samples, --sample-steps and --guidance apply to runs that generate images "
@@ -154,6 +160,7 @@ EvalReport evaluate_run(const EvalRequest& r) {
   if (r.samples > 0) flags["samples"] = r.samples;
   if (r.sample_steps > 0) flags["sample_steps"] = r.sample_steps;
   if (r.guidance >= 0) flags["guidance"] = r.guidance;
+  if (!r.data_overrides.empty()) flags["data"] = r.data_overrides;
   if (!flags.empty()) j["flags"] = flags;
   // Timings go to the JSON only: what eval prints is the same on every run of it.
   std::string text = fmt::format("{} ({} step {}) on the whole {} split: {} examples\n", r.run_dir, ckpt, state.step,

@@ -9,6 +9,7 @@
 #include "core/config/loader.h"
 #include "trainers/data_facts.h"
 #include "trainers/metrics_log.h"
+#include "trainers/run_model.h"
 #include "trainers/sweep.h"
 
 namespace attnlab {
@@ -101,6 +102,7 @@ BuiltData build_data(const Experiment& exp, const std::string& run_dir, bool sav
 Assembled assemble(const Experiment& exp, const std::string& run_dir, bool saved_tokenizer,
                    const torch::Device& device, bool training, std::FILE* report) {
   Assembled a;
+  if (saved_tokenizer) check_run_tokenizer(run_dir);
   a.data = build_data(exp, run_dir, saved_tokenizer);
   for (const auto& line : a.data.report) fmt::print(report, "{}\n", line);
   if (saved_tokenizer) check_data_facts(a.data, run_dir);  // the run's own data, not other data now at its paths

@@ -43,7 +43,13 @@ std::string generate(const GenerateRequest& r) {
   load_checkpoint(ckpt, *a.model.module, nullptr, device);
   a.model.module->eval();
 
-  auto ids = a.data.tokenizer->encode(prompt);
+  std::vector<int64_t> ids;
+  try {
+    ids = a.data.tokenizer->encode(prompt);
+  } catch (const std::exception& e) {  // a char tokenizer without [UNK]: the prompt, not the run, is at fault
+    throw std::runtime_error(fmt::format("--prompt: {}; the run's vocabulary is the characters of its training text",
+                                         e.what()));
+  }
   const int64_t unk = a.data.tokenizer->specials().unk;
   if (const auto unknown = std::count(ids.begin(), ids.end(), unk); unk >= 0 && unknown > 0)
     fmt::print(stderr, "warning: {} token(s) of the prompt are [UNK]: text the run's vocabulary does not have\n",

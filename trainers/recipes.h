@@ -69,6 +69,9 @@ struct EvalRequest {
   std::string judge = "";
   int64_t samples = 0, sample_steps = 0;
   double guidance = -1;
+  // data.KEY=VALUE overrides: where the run's data is now (a moved or copied run). Only data
+  // keys; the run's data.json still refuses data other than it trained on.
+  std::vector<std::string> data_overrides = {};
 };
 
 struct EvalReport {
@@ -96,7 +99,7 @@ struct SampleRequest {
   double guidance = 4;              // classifier-free guidance scale; 1 = none
   uint64_t seed = 0;                // the starting noise
   std::string precision = "";       // "" = the run's experiment.precision; fp32 draws what sample_dit.py draws
-  std::string out;                  // the PNG; "" = RUN_DIR/samples[_CLASS][_last]_guidanceG[_nN]...png, named
+  std::string out;                  // the PNG; "" = RUN_DIR/samples[_CLASS]_guidanceG[_nN]...[_last].png, named
                                     // by every request that differs from these defaults
   std::string idx_dir;              // also write the samples as IDX files there ("" = no)
 };

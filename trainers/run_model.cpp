@@ -36,13 +36,35 @@ void save_model_context(const ModelContext& context, const std::string& run_dir)
 ModelContext load_model_context(const std::string& run_dir) {
   ModelContext c;
   const std::string path = file_of(run_dir);
-  read_json_file(path, [&](const nlohmann::json& j) {
-    if (j.value("version", 0) != kVersion)
-      throw std::runtime_error(fmt::format("{}: version {} is not {}, the one this attnlab reads", path,
-                                           j.value("version", nlohmann::json()).dump(), kVersion));
-    c = j.get<ModelContext>();
-  });
+  try {
+    read_json_file(path, [&](const nlohmann::json& j) {
+      if (j.value("version", 0) != kVersion)
+        throw std::runtime_error(fmt::format("{}: version {} is not {}, the one this attnlab reads", path,
+                                             j.value("version", nlohmann::json()).dump(), kVersion));
+      c = j.get<ModelContext>();
+    });
+  } catch (const std::exception& e) {
+    throw std::runtime_error(fmt::format("{} (the run writes the file again from its data: delete it, then run "
+                                         "generate, sample, translate, export or train --resume with the data in place)",
+                                         e.what()));
+  }
   return c;
+}
+
+std::shared_ptr<const Tokenizer> load_run_tokenizer(const std::string& run_dir, const std::string& fingerprint) {
+  std::shared_ptr<const Tokenizer> tok = load_tokenizer(run_dir);
+  if (tok->fingerprint() != fingerprint)
+    throw std::runtime_error(fmt::format("{}: the tokenizer in {} is not the one the model trained with "
+                                         "(fingerprint {} against {} in {}): put the run's own tokenizer files back",
+                                         run_dir, run_dir + "/tokenizer.json", tok->fingerprint(), fingerprint,
+                                         file_of(run_dir)));
+  return tok;
+}
+
+void check_run_tokenizer(const std::string& run_dir) {
+  if (!std::filesystem::exists(file_of(run_dir))) return;
+  const ModelContext saved = load_model_context(run_dir);
+  if (!saved.tokenizer_fingerprint.empty()) load_run_tokenizer(run_dir, saved.tokenizer_fingerprint);
 }
 
 Assembled assemble_from_run(const Experiment& exp, const std::string& run_dir, const torch::Device& device,
@@ -65,12 +87,7 @@ Assembled assemble_from_run(const Experiment& exp, const std::string& run_dir, c
   Assembled a;
   a.data.context = load_model_context(run_dir);
   if (!a.data.context.tokenizer_fingerprint.empty()) {  // token data: the run's tokenizer, which must be there
-    std::shared_ptr<const Tokenizer> tok = load_tokenizer(run_dir);
-    if (tok->fingerprint() != a.data.context.tokenizer_fingerprint)
-      throw std::runtime_error(fmt::format("{}: the tokenizer in {} is not the one the model trained with "
-                                           "(fingerprint {} against {} in {})",
-                                           run_dir, run_dir + "/tokenizer.json", tok->fingerprint(),
-                                           a.data.context.tokenizer_fingerprint, file_of(run_dir)));
+    std::shared_ptr<const Tokenizer> tok = load_run_tokenizer(run_dir, a.data.context.tokenizer_fingerprint);
     a.data.context.detokenize = [tok](const std::vector<int64_t>& ids) { return tok->decode(ids); };
     a.data.tokenizer = std::move(tok);
   }

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdio>
+#include <memory>
 #include <string>
 
 #include "core/model_context.h"
@@ -20,6 +21,15 @@ void save_model_context(const ModelContext& context, const std::string& run_dir)
 // The context saved by save_model_context. Throws naming the file when it is damaged or lacks
 // a field (never a half-read context).
 ModelContext load_model_context(const std::string& run_dir);
+
+// The run's saved tokenizer, refused (naming the files) when its fingerprint is not
+// `fingerprint`, the one the model trained with.
+std::shared_ptr<const Tokenizer> load_run_tokenizer(const std::string& run_dir, const std::string& fingerprint);
+
+// Refuses a run whose tokenizer files are not the ones its model trained with (by the saved
+// context's fingerprint; a run without model_context.json or without a tokenizer passes):
+// before its data is encoded with them, so the error is about the tokenizer, not the data.
+void check_run_tokenizer(const std::string& run_dir);
 
 // The data half of the run, from RUN_DIR alone: the saved context and tokenizer (data.source
 // is null: nothing is read to draw batches from). Then the model that context describes, on

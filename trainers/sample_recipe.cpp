@@ -55,11 +55,12 @@ void write_idx_pair(const std::string& dir, const std::string& prefix, const tor
             {{ids.size(0)}, {ids.data_ptr<uint8_t>(), ids.data_ptr<uint8_t>() + ids.numel()}});
 }
 
-// RUN_DIR/samples[_CLASS][_last]_guidanceG[_nN][_stepsS][_etaE][_seedS][_PRECISION].png: each
-// request that differs from the defaults names the file, so that one sampling never overwrites
-// another's grid. `class_name`: the class sampled, as the run names it ("" = all); its ASCII
-// characters other than letters, digits, '-' and '.' become '-' ("T-shirt-top").
-std::string default_png_path(const SampleRequest& r, const std::string& class_name) {
+// RUN_DIR/samples[_CLASS]_guidanceG[_nN][_stepsS][_etaE][_seedS][_PRECISION][_last].png: the
+// guidance, and each request that differs from the defaults, names the file, so that one
+// sampling never overwrites another's grid. `class_name`: the class sampled, as the run names
+// it ("" = all), its ASCII characters other than letters, digits, '-' and '.' made '-'
+// ("T-shirt-top"); `precision`: the one sampled in when it is not the run's own ("" = the run's).
+std::string default_png_path(const SampleRequest& r, const std::string& class_name, const std::string& precision) {
   const SampleRequest d;
   std::string name = "samples";
   if (!class_name.empty()) {
@@ -69,13 +70,13 @@ std::string default_png_path(const SampleRequest& r, const std::string& class_na
       name += u >= 0x80 || std::isalnum(u) || c == '-' || c == '.' ? c : '-';  // UTF-8 kept as it is
     }
   }
-  if (r.checkpoint == "last") name += "_last";
   name += fmt::format("_guidance{}", r.guidance);
   if (r.n != d.n) name += fmt::format("_n{}", r.n);
   if (r.steps != d.steps) name += fmt::format("_steps{}", r.steps);
   if (r.eta != d.eta) name += fmt::format("_eta{}", r.eta);
   if (r.seed != d.seed) name += fmt::format("_seed{}", r.seed);
-  if (!r.precision.empty() && r.precision != "auto") name += "_" + r.precision;
+  if (!precision.empty()) name += "_" + precision;
+  if (r.checkpoint == "last") name += "_last";
   return (std::filesystem::path(r.run_dir) / (name + ".png")).string();
 }
 
@@ -85,6 +86,7 @@ SampleReport sample_images(const SampleRequest& r) {
   Experiment exp = Experiment::read_run(r.run_dir);
   const std::string ckpt = run_checkpoint(r.run_dir, r.checkpoint);
   const torch::Device device = resolve_device(r.device.empty() ? exp.experiment.device : r.device);
+  const std::string run_precision = resolve_precision(exp.experiment.precision, device);
   exp.experiment.precision = resolve_precision(r.precision.empty() ? exp.experiment.precision : r.precision, device);
   configure_threads(exp.experiment.threads, exp.experiment.precision);
   Assembled a = assemble_from_run(exp, r.run_dir, device);
@@ -98,7 +100,9 @@ SampleReport sample_images(const SampleRequest& r) {
                              std::to_string(a.data.context.image_channels) + " channels");
   const TrainingState state = load_checkpoint(ckpt, *a.model.module, nullptr, device);
   const std::string png_path =
-      !r.out.empty() ? r.out : default_png_path(r, r.class_name == "all" ? "" : names.at(static_cast<size_t>(classes[0])));
+      !r.out.empty() ? r.out
+                     : default_png_path(r, r.class_name == "all" ? "" : names.at(static_cast<size_t>(classes[0])),
+                                        exp.experiment.precision == run_precision ? "" : exp.experiment.precision);
   // Where the results go exists before the sampling starts, not after it is lost.
   const auto parent = std::filesystem::absolute(png_path).parent_path();
   std::filesystem::create_directories(parent);
