@@ -153,6 +153,10 @@ TEST_CASE("CLI: attnlab sample draws one row per class into a PNG and IDX files,
     REQUIRE(run_command(sneaker + " --precision fp32", dir).status == 0);
     CHECK(std::filesystem::exists(run + "/samples_Sneaker_guidance2_n1_steps2_fp32.png"));
   }
+  auto jpeg = run_command(bin + " sample " + run + " --out " + (dir / "grid.jpg"), dir);
+  CHECK(jpeg.status != 0);
+  CHECK_THAT(jpeg.err, Contains("the grid is written as a PNG; name a .png file"));
+  CHECK_FALSE(std::filesystem::exists(dir / "grid.jpg"));
   auto typo = run_command(bin + " sample " + run + " --class Sneakers", dir);
   CHECK(typo.status != 0);
   CHECK_THAT(typo.out, Contains("--class 'Sneakers' is not one of this run's classes") && Contains("did you mean 'Sneaker'?"));

@@ -8,6 +8,7 @@
 #include <filesystem>
 
 #include "core/util/device.h"
+#include "core/util/files.h"
 #include "core/util/precision.h"
 #include "core/util/threads.h"
 #include "datasets/idx_file.h"
@@ -83,6 +84,8 @@ std::string default_png_path(const SampleRequest& r, const std::string& class_na
 }  // namespace
 
 SampleReport sample_images(const SampleRequest& r) {
+  if (!r.out.empty() && lower_extension(r.out) != "png")
+    throw std::runtime_error("--out " + r.out + ": the grid is written as a PNG; name a .png file");
   Experiment exp = Experiment::read_run(r.run_dir);
   const std::string ckpt = run_checkpoint(r.run_dir, r.checkpoint);
   const torch::Device device = resolve_device(r.device.empty() ? exp.experiment.device : r.device);
