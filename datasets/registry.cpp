@@ -29,7 +29,7 @@ std::shared_ptr<const Tokenizer> obtain_tokenizer(const DataBuildContext& ctx, c
                                                   bool with_specials, bool lossless) {
   std::shared_ptr<const Tokenizer> tok;
   if (ctx.load_tokenizer) {
-    tok = load_tokenizer(ctx.run_dir);
+    tok = load_tokenizer(ctx.run_dir, ctx.tokenizer_fingerprint);
     if (tok->type() != options.tokenizer)
       throw std::runtime_error("the run's tokenizer is '" + tok->type() + "' but data.tokenizer is '" +
                                options.tokenizer + "'");

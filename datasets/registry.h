@@ -19,6 +19,7 @@ namespace attnlab {
 struct DataBuildContext {
   std::string run_dir;          // where the tokenizer is saved (or loaded from)
   bool load_tokenizer = false;  // resume, eval, generate: use the run's saved tokenizer
+  std::string tokenizer_fingerprint;  // with load_tokenizer: the one the run's model trained with ("" = unchecked)
   uint64_t seed = 1337;         // experiment.seed: tokenizer training, masking of eval batches
   int64_t model_seq_len = 0;    // the longest sequence the model takes (ModelSpec::block_size)
   int64_t batch_size = 0;       // trainer.batch_size: the streams of stream batching (data.stream)

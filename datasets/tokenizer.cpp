@@ -76,14 +76,20 @@ nlohmann::json read_tokenizer_json(const std::string& run_dir) {
   return j;
 }
 
-std::unique_ptr<Tokenizer> load_tokenizer(const std::string& run_dir) {
+std::unique_ptr<Tokenizer> load_tokenizer(const std::string& run_dir, const std::string& expected_fingerprint) {
   const nlohmann::json j = read_tokenizer_json(run_dir);
   const std::string path = (std::filesystem::path(run_dir) / "tokenizer.json").string();
+  std::unique_ptr<Tokenizer> tok;
   try {
-    return kinds().get(j.value("type", "")).load(run_dir);
+    tok = kinds().get(j.value("type", "")).load(run_dir);
   } catch (const std::exception& e) {
     throw std::runtime_error(path + ": " + e.what());
   }
+  if (!expected_fingerprint.empty() && tok->fingerprint() != expected_fingerprint)
+    throw std::runtime_error(fmt::format("{}: the tokenizer in {} is not the one the model trained with (fingerprint {} "
+                                         "against {}, saved with the run): put the run's own tokenizer files back",
+                                         run_dir, path, tok->fingerprint(), expected_fingerprint));
+  return tok;
 }
 
 }  // namespace attnlab

@@ -74,7 +74,9 @@ std::vector<std::string> tokenizer_types();
 
 std::unique_ptr<Tokenizer> train_tokenizer(const TokenizerOptions& options, const TokenizerTraining& training);
 // Reads run_dir/tokenizer.json and the files it names; errors name the file and say what to do.
-std::unique_ptr<Tokenizer> load_tokenizer(const std::string& run_dir);
+// `expected_fingerprint`: the one the run's model trained with ("" = not checked); a tokenizer
+// with another is refused, naming the file, so that no model reads ids it was not trained on.
+std::unique_ptr<Tokenizer> load_tokenizer(const std::string& run_dir, const std::string& expected_fingerprint = "");
 
 // run_dir/tokenizer.json parsed; a missing or malformed file is an error naming it.
 nlohmann::json read_tokenizer_json(const std::string& run_dir);

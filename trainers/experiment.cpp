@@ -91,6 +91,7 @@ BuiltData build_data(const Experiment& exp, const std::string& run_dir, bool sav
   DataBuildContext ctx;
   ctx.run_dir = run_dir;
   ctx.load_tokenizer = saved_tokenizer;
+  if (saved_tokenizer) ctx.tokenizer_fingerprint = saved_tokenizer_fingerprint(run_dir);
   ctx.seed = static_cast<uint64_t>(exp.experiment.seed);
   ctx.model_seq_len = exp.model.block_size;
   ctx.batch_size = exp.trainer.batch_size;
@@ -102,7 +103,6 @@ BuiltData build_data(const Experiment& exp, const std::string& run_dir, bool sav
 Assembled assemble(const Experiment& exp, const std::string& run_dir, bool saved_tokenizer,
                    const torch::Device& device, bool training, std::FILE* report) {
   Assembled a;
-  if (saved_tokenizer) check_run_tokenizer(run_dir);
   a.data = build_data(exp, run_dir, saved_tokenizer);
   for (const auto& line : a.data.report) fmt::print(report, "{}\n", line);
   if (saved_tokenizer) check_data_facts(a.data, run_dir);  // the run's own data, not other data now at its paths

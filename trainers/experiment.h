@@ -46,8 +46,8 @@ struct Assembled {
   BuiltModel model;
 };
 
-// The experiment's data (training a tokenizer, or loading the run's when `saved_tokenizer`),
-// printing nothing.
+// The experiment's data (training a tokenizer, or loading the run's when `saved_tokenizer`,
+// refused when it is not the one the run's model trained with), printing nothing.
 BuiltData build_data(const Experiment& exp, const std::string& run_dir, bool saved_tokenizer);
 
 // Builds the data (build_data, then prints its report lines to `report`: stderr where stdout

@@ -51,20 +51,8 @@ ModelContext load_model_context(const std::string& run_dir) {
   return c;
 }
 
-std::shared_ptr<const Tokenizer> load_run_tokenizer(const std::string& run_dir, const std::string& fingerprint) {
-  std::shared_ptr<const Tokenizer> tok = load_tokenizer(run_dir);
-  if (tok->fingerprint() != fingerprint)
-    throw std::runtime_error(fmt::format("{}: the tokenizer in {} is not the one the model trained with "
-                                         "(fingerprint {} against {} in {}): put the run's own tokenizer files back",
-                                         run_dir, run_dir + "/tokenizer.json", tok->fingerprint(), fingerprint,
-                                         file_of(run_dir)));
-  return tok;
-}
-
-void check_run_tokenizer(const std::string& run_dir) {
-  if (!std::filesystem::exists(file_of(run_dir))) return;
-  const ModelContext saved = load_model_context(run_dir);
-  if (!saved.tokenizer_fingerprint.empty()) load_run_tokenizer(run_dir, saved.tokenizer_fingerprint);
+std::string saved_tokenizer_fingerprint(const std::string& run_dir) {
+  return std::filesystem::exists(file_of(run_dir)) ? load_model_context(run_dir).tokenizer_fingerprint : "";
 }
 
 Assembled assemble_from_run(const Experiment& exp, const std::string& run_dir, const torch::Device& device,
@@ -87,7 +75,7 @@ Assembled assemble_from_run(const Experiment& exp, const std::string& run_dir, c
   Assembled a;
   a.data.context = load_model_context(run_dir);
   if (!a.data.context.tokenizer_fingerprint.empty()) {  // token data: the run's tokenizer, which must be there
-    std::shared_ptr<const Tokenizer> tok = load_run_tokenizer(run_dir, a.data.context.tokenizer_fingerprint);
+    std::shared_ptr<const Tokenizer> tok = load_tokenizer(run_dir, a.data.context.tokenizer_fingerprint);
     a.data.context.detokenize = [tok](const std::vector<int64_t>& ids) { return tok->decode(ids); };
     a.data.tokenizer = std::move(tok);
   }

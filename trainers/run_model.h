@@ -6,7 +6,6 @@
 #pragma once
 
 #include <cstdio>
-#include <memory>
 #include <string>
 
 #include "core/model_context.h"
@@ -22,14 +21,10 @@ void save_model_context(const ModelContext& context, const std::string& run_dir)
 // a field (never a half-read context).
 ModelContext load_model_context(const std::string& run_dir);
 
-// The run's saved tokenizer, refused (naming the files) when its fingerprint is not
-// `fingerprint`, the one the model trained with.
-std::shared_ptr<const Tokenizer> load_run_tokenizer(const std::string& run_dir, const std::string& fingerprint);
-
-// Refuses a run whose tokenizer files are not the ones its model trained with (by the saved
-// context's fingerprint; a run without model_context.json or without a tokenizer passes):
-// before its data is encoded with them, so the error is about the tokenizer, not the data.
-void check_run_tokenizer(const std::string& run_dir);
+// The fingerprint of the tokenizer the run's model trained with, from model_context.json; ""
+// for a run without the file or without a tokenizer. Loading the run's tokenizer checks it
+// (load_tokenizer), so swapped tokenizer files are said as such, before any data is encoded.
+std::string saved_tokenizer_fingerprint(const std::string& run_dir);
 
 // The data half of the run, from RUN_DIR alone: the saved context and tokenizer (data.source
 // is null: nothing is read to draw batches from). Then the model that context describes, on
